@@ -1,0 +1,90 @@
+// The dispatch table is chosen once from CPUID; a lower path can be forced.
+#include "weightinit/random/dispatch.hpp"
+
+#include <atomic>
+
+#include "kernel_tables.hpp"
+
+namespace weightinit {
+namespace {
+
+bool cpu_has(Isa isa) {
+#if defined(WEIGHTINIT_X86) && (defined(__GNUC__) || defined(__clang__))
+  // libgcc's CPU model also checks that the OS saves the wide registers (XGETBV).
+  switch (isa) {
+    case Isa::scalar:
+      return true;
+    case Isa::avx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case Isa::avx512:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("fma");
+  }
+  return false;
+#else
+  return isa == Isa::scalar;
+#endif
+}
+
+std::atomic<int>& active_slot() {
+  static std::atomic<int> slot{static_cast<int>(best_isa())};
+  return slot;
+}
+
+}  // namespace
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::scalar:
+      return "scalar";
+    case Isa::avx2:
+      return "avx2";
+    case Isa::avx512:
+      return "avx512";
+  }
+  return "unknown";
+}
+
+bool isa_from_name(const std::string& name, Isa* out) {
+  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512}) {
+    if (name == isa_name(isa)) {
+      *out = isa;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<Isa> available_isas() {
+  std::vector<Isa> isas;
+  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512})
+    if (cpu_has(isa)) isas.push_back(isa);
+  return isas;
+}
+
+Isa best_isa() { return available_isas().back(); }
+
+Isa active_isa() { return static_cast<Isa>(active_slot().load(std::memory_order_relaxed)); }
+
+void set_active_isa(Isa isa) { active_slot().store(static_cast<int>(isa)); }
+
+namespace random {
+
+const KernelTable& scalar_kernels() { return scalar::kernels(); }
+
+const KernelTable& active_kernels() {
+  switch (active_isa()) {
+#if defined(WEIGHTINIT_X86)
+    case Isa::avx512:
+      return avx512::kernels();
+    case Isa::avx2:
+      return avx2::kernels();
+#endif
+    default:
+      return scalar::kernels();
+  }
+}
+
+}  // namespace random
+}  // namespace weightinit

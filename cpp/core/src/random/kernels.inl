@@ -1,0 +1,510 @@
+// Distribution kernels written once against a small vector interface `Ops`
+// and compiled once per instruction set (kernels_scalar.cpp, kernels_avx2.cpp,
+// kernels_avx512.cpp, each with only its own flags). Every output element sees
+// the same sequence of IEEE operations and explicit FMAs in every
+// instantiation, so all paths return identical bits (DESIGN.md contract 2).
+//
+// Ops provides N 32-bit lanes (U: uint32, F: float) and N/2 64-bit lanes
+// (Q: uint64, D: double). A group is N consecutive Philox blocks: 4N float
+// elements or 2N double elements.
+//
+// No libm here: log, sin/cos and the normal quantile are polynomials below,
+// evaluated with explicit FMAs in a fixed Horner order; sqrt and division are
+// IEEE correctly rounded on every path.
+
+// Included inside a per-ISA namespace after <cmath>, <cstring> and
+// kernel_tables.hpp; it includes nothing itself.
+
+namespace {
+
+using weightinit::random::DistParams;
+using weightinit::random::Distribution;
+using U = Ops::U;
+using F = Ops::F;
+using Q = Ops::Q;
+using D = Ops::D;
+constexpr int N = Ops::N;
+
+// ---------------------------------------------------------------- Philox ----
+struct Words {
+  U w[4];
+};
+
+// Blocks [block0, block0 + N) of (key, stream). block0 is a multiple of N, so
+// the low counter word never wraps inside a group.
+inline Words philox_group(std::uint64_t key, std::uint64_t stream, std::uint64_t block0) {
+  using namespace weightinit::random;
+  U c0 = Ops::add(Ops::set1(static_cast<std::uint32_t>(block0)), Ops::iota());
+  U c1 = Ops::set1(static_cast<std::uint32_t>(block0 >> 32));
+  U c2 = Ops::set1(static_cast<std::uint32_t>(stream));
+  U c3 = Ops::set1(static_cast<std::uint32_t>(stream >> 32));
+  std::uint32_t k0 = static_cast<std::uint32_t>(key);
+  std::uint32_t k1 = static_cast<std::uint32_t>(key >> 32);
+  for (int r = 0; r < kPhiloxRounds; ++r) {
+    U hi0, lo0, hi1, lo1;
+    Ops::mulhilo(c0, kPhiloxM0, hi0, lo0);
+    Ops::mulhilo(c2, kPhiloxM1, hi1, lo1);
+    c0 = Ops::xor3(hi1, c1, Ops::set1(k0));
+    c1 = lo1;
+    c2 = Ops::xor3(hi0, c3, Ops::set1(k1));
+    c3 = lo0;
+    k0 += kPhiloxW0;
+    k1 += kPhiloxW1;
+  }
+  return Words{{c0, c1, c2, c3}};
+}
+
+// ------------------------------------------------------ uniform from bits ----
+// Exponent trick (algorithms.md 2.2): OR the top mantissa bits into 1.0, then
+// one exact subtraction. Half-open k*2^-23 on [0, 1) for U(a, b); open
+// (2k+1)*2^-24 on (0, 1), symmetric about 1/2, where a log follows.
+inline F unit_halfopen_f32(U x) {
+  return Ops::fsub(Ops::as_f(Ops::or_(Ops::srl<9>(x), Ops::set1(0x3F800000u))), Ops::fset1(1.0f));
+}
+inline F unit_open_f32(U x) {
+  return Ops::fsub(Ops::as_f(Ops::or_(Ops::srl<9>(x), Ops::set1(0x3F800000u))),
+                   Ops::fset1(1.0f - 0x1p-24f));
+}
+inline D unit_halfopen_f64(Q x) {
+  return Ops::dsub(Ops::as_d(Ops::qor(Ops::qsrl<12>(x), Ops::qset1(0x3FF0000000000000ull))),
+                   Ops::dset1(1.0));
+}
+inline D unit_open_f64(Q x) {
+  return Ops::dsub(Ops::as_d(Ops::qor(Ops::qsrl<12>(x), Ops::qset1(0x3FF0000000000000ull))),
+                   Ops::dset1(1.0 - 0x1p-53));
+}
+
+// ------------------------------------------------------------------ log ----
+// ln x = e ln2 + 2 atanh(s), s = (f - 1)/(f + 1), f in [sqrt(1/2), sqrt(2)),
+// |s| <= 0.1716. The atanh series is truncated where the next term drops
+// below half an ulp (5 terms in float, 11 in double).
+inline F log_f32(F x) {
+  U bits = Ops::as_u(x);
+  U e = Ops::sub(Ops::srl<23>(bits), Ops::set1(127u));
+  U m = Ops::or_(Ops::and_(bits, Ops::set1(0x007FFFFFu)), Ops::set1(0x3F800000u));
+  U big = Ops::gt_i32(m, Ops::set1(0x3FB504F3u));  // f > sqrt(2): halve it
+  m = Ops::sub(m, Ops::and_(big, Ops::set1(0x00800000u)));
+  e = Ops::sub(e, big);
+  F f = Ops::as_f(m);
+  F s = Ops::fdiv(Ops::fsub(f, Ops::fset1(1.0f)), Ops::fadd(f, Ops::fset1(1.0f)));
+  F s2 = Ops::fmul(s, s);
+  F p = Ops::fset1(2.0f / 9.0f);
+  p = Ops::fma(p, s2, Ops::fset1(2.0f / 7.0f));
+  p = Ops::fma(p, s2, Ops::fset1(2.0f / 5.0f));
+  p = Ops::fma(p, s2, Ops::fset1(2.0f / 3.0f));
+  p = Ops::fmul(p, s2);
+  F lnf = Ops::fma(p, s, Ops::fadd(s, s));
+  F ef = Ops::cvt_i32_f(e);
+  // ln 2 split (Cody & Waite): e * 0.693359375 is exact for |e| < 2^15.
+  return Ops::fadd(Ops::fma(ef, Ops::fset1(-2.12194440e-4f), lnf),
+                   Ops::fmul(ef, Ops::fset1(0.693359375f)));
+}
+
+// Signed 64-bit integer |i| < 2^51 to double, exactly, on every path (AVX2
+// has no 64-bit integer conversion).
+inline D small_i64_to_f64(Q i) {
+  return Ops::dsub(Ops::as_d(Ops::qadd(i, Ops::qset1(0x4338000000000000ull))),
+                   Ops::dset1(6755399441055744.0));  // 1.5 * 2^52
+}
+
+inline D log_f64(D x) {
+  Q bits = Ops::as_q(x);
+  Q e = Ops::qsub(Ops::qsrl<52>(bits), Ops::qset1(1023));
+  Q m = Ops::qor(Ops::qand(bits, Ops::qset1(0x000FFFFFFFFFFFFFull)),
+                 Ops::qset1(0x3FF0000000000000ull));
+  Q big = Ops::qgt(m, Ops::qset1(0x3FF6A09E667F3BCDull));  // f > sqrt(2)
+  m = Ops::qsub(m, Ops::qand(big, Ops::qset1(0x0010000000000000ull)));
+  e = Ops::qsub(e, big);
+  D f = Ops::as_d(m);
+  D s = Ops::ddiv(Ops::dsub(f, Ops::dset1(1.0)), Ops::dadd(f, Ops::dset1(1.0)));
+  D s2 = Ops::dmul(s, s);
+  D p = Ops::dset1(2.0 / 23.0);
+  p = Ops::dfma(p, s2, Ops::dset1(2.0 / 21.0));
+  p = Ops::dfma(p, s2, Ops::dset1(2.0 / 19.0));
+  p = Ops::dfma(p, s2, Ops::dset1(2.0 / 17.0));
+  p = Ops::dfma(p, s2, Ops::dset1(2.0 / 15.0));
+  p = Ops::dfma(p, s2, Ops::dset1(2.0 / 13.0));
+  p = Ops::dfma(p, s2, Ops::dset1(2.0 / 11.0));
+  p = Ops::dfma(p, s2, Ops::dset1(2.0 / 9.0));
+  p = Ops::dfma(p, s2, Ops::dset1(2.0 / 7.0));
+  p = Ops::dfma(p, s2, Ops::dset1(2.0 / 5.0));
+  p = Ops::dfma(p, s2, Ops::dset1(2.0 / 3.0));
+  p = Ops::dmul(p, s2);
+  D lnf = Ops::dfma(p, s, Ops::dadd(s, s));
+  D ed = small_i64_to_f64(e);
+  // fdlibm's split of ln 2: e * ln2_hi is exact for |e| < 2^11.
+  return Ops::dadd(Ops::dfma(ed, Ops::dset1(1.90821492927058770002e-10), lnf),
+                   Ops::dmul(ed, Ops::dset1(6.93147180369123816490e-01)));
+}
+
+// -------------------------------------------------------------- sin/cos ----
+// sin and cos of 2*pi*u for u = a * 2^-24 (a odd) or a * 2^-53 without any pi
+// reduction (algorithms.md 3.1): k = round(4u) and r = u - k/4 are exact
+// integer operations on a; the Taylor series in r (|2 pi r| <= pi/4) is
+// truncated below half an ulp; the quadrant k mod 4 swaps and negates.
+struct SinCosF {
+  F c, s;
+};
+inline SinCosF sincos_turns_f32(U a /* odd, < 2^24 */) {
+  U k = Ops::srl<22>(Ops::add(a, Ops::set1(1u << 21)));
+  U rr = Ops::sub(a, Ops::sll<22>(k));  // in [-2^21, 2^21], two's complement
+  F r = Ops::fmul(Ops::cvt_i32_f(rr), Ops::fset1(0x1p-24f));
+  F r2 = Ops::fmul(r, r);
+  F sp = Ops::fset1(42.058693944897655f);
+  sp = Ops::fma(sp, r2, Ops::fset1(-76.70585975306139f));
+  sp = Ops::fma(sp, r2, Ops::fset1(81.60524927607506f));
+  sp = Ops::fma(sp, r2, Ops::fset1(-41.34170224039976f));
+  sp = Ops::fma(sp, r2, Ops::fset1(6.283185307179586f));
+  F sn = Ops::fmul(sp, r);
+  F cp = Ops::fset1(-26.4262567833744f);
+  cp = Ops::fma(cp, r2, Ops::fset1(60.24464137187666f));
+  cp = Ops::fma(cp, r2, Ops::fset1(-85.45681720669373f));
+  cp = Ops::fma(cp, r2, Ops::fset1(64.9393940226683f));
+  cp = Ops::fma(cp, r2, Ops::fset1(-19.739208802178716f));
+  F cs = Ops::fma(cp, r2, Ops::fset1(1.0f));
+  // Quadrant: odd k swaps sin and cos; cos is negated for k = 1, 2 and sin for k = 2, 3.
+  U q = Ops::and_(k, Ops::set1(3u));
+  U odd = Ops::sub(Ops::set1(0u), Ops::and_(q, Ops::set1(1u)));
+  U cb = Ops::select(odd, Ops::as_u(sn), Ops::as_u(cs));
+  U sb = Ops::select(odd, Ops::as_u(cs), Ops::as_u(sn));
+  cb = Ops::xor_(cb, Ops::sll<30>(Ops::and_(Ops::add(q, Ops::set1(1u)), Ops::set1(2u))));
+  sb = Ops::xor_(sb, Ops::sll<30>(Ops::and_(q, Ops::set1(2u))));
+  return {Ops::as_f(cb), Ops::as_f(sb)};
+}
+
+struct SinCosD {
+  D c, s;
+};
+inline SinCosD sincos_turns_f64(Q a /* odd, < 2^53 */) {
+  Q k = Ops::qsrl<51>(Ops::qadd(a, Ops::qset1(1ull << 50)));
+  Q rr = Ops::qsub(a, Ops::qsll<51>(k));  // in [-2^50, 2^50]
+  D r = Ops::dmul(small_i64_to_f64(rr), Ops::dset1(0x1p-53));
+  D r2 = Ops::dmul(r, r);
+  D sp = Ops::dset1(0.10422916220813984);
+  sp = Ops::dfma(sp, r2, Ops::dset1(-0.7181223017785006));
+  sp = Ops::dfma(sp, r2, Ops::dset1(3.819952584848282));
+  sp = Ops::dfma(sp, r2, Ops::dset1(-15.09464257682299));
+  sp = Ops::dfma(sp, r2, Ops::dset1(42.058693944897655));
+  sp = Ops::dfma(sp, r2, Ops::dset1(-76.70585975306139));
+  sp = Ops::dfma(sp, r2, Ops::dset1(81.60524927607506));
+  sp = Ops::dfma(sp, r2, Ops::dset1(-41.34170224039976));
+  sp = Ops::dfma(sp, r2, Ops::dset1(6.283185307179586));
+  D sn = Ops::dmul(sp, r);
+  D cp = Ops::dset1(-0.03638284114254567);
+  cp = Ops::dfma(cp, r2, Ops::dset1(0.28200596845579123));
+  cp = Ops::dfma(cp, r2, Ops::dset1(-1.714390711088672));
+  cp = Ops::dfma(cp, r2, Ops::dset1(7.903536371318469));
+  cp = Ops::dfma(cp, r2, Ops::dset1(-26.4262567833744));
+  cp = Ops::dfma(cp, r2, Ops::dset1(60.24464137187666));
+  cp = Ops::dfma(cp, r2, Ops::dset1(-85.45681720669373));
+  cp = Ops::dfma(cp, r2, Ops::dset1(64.9393940226683));
+  cp = Ops::dfma(cp, r2, Ops::dset1(-19.739208802178716));
+  D cs = Ops::dfma(cp, r2, Ops::dset1(1.0));
+  Q q = Ops::qand(k, Ops::qset1(3));
+  Q odd = Ops::qsub(Ops::qset1(0), Ops::qand(q, Ops::qset1(1)));
+  Q cb = Ops::qselect(odd, Ops::as_q(sn), Ops::as_q(cs));
+  Q sb = Ops::qselect(odd, Ops::as_q(cs), Ops::as_q(sn));
+  cb = Ops::qxor(cb, Ops::qsll<62>(Ops::qand(Ops::qadd(q, Ops::qset1(1)), Ops::qset1(2))));
+  sb = Ops::qxor(sb, Ops::qsll<62>(Ops::qand(q, Ops::qset1(2))));
+  return {Ops::as_d(cb), Ops::as_d(sb)};
+}
+
+// ---------------------------------------------------------- Box-Muller ----
+// Box & Muller (1958): (x, y) -> r cos(2 pi u2), r sin(2 pi u2) with
+// r = sqrt(-2 ln u1). u1 on the open grid never hits 0; max |z| is 5.77 in
+// float and 8.57 in double.
+inline void box_muller_f32(U x1, U x2, F* z1, F* z2) {
+  F u1 = unit_open_f32(x1);
+  F rad = Ops::fsqrt(Ops::fmul(log_f32(u1), Ops::fset1(-2.0f)));
+  U a = Ops::or_(Ops::sll<1>(Ops::srl<9>(x2)), Ops::set1(1u));  // odd, 24 bits: u2 = a * 2^-24
+  SinCosF sc = sincos_turns_f32(a);
+  *z1 = Ops::fmul(rad, sc.c);
+  *z2 = Ops::fmul(rad, sc.s);
+}
+
+inline void box_muller_f64(Q x1, Q x2, D* z1, D* z2) {
+  D u1 = unit_open_f64(x1);
+  D rad = Ops::dsqrt(Ops::dmul(log_f64(u1), Ops::dset1(-2.0)));
+  Q a = Ops::qor(Ops::qsll<1>(Ops::qsrl<12>(x2)), Ops::qset1(1));  // odd, 53 bits
+  SinCosD sc = sincos_turns_f64(a);
+  *z1 = Ops::dmul(rad, sc.c);
+  *z2 = Ops::dmul(rad, sc.s);
+}
+
+// ------------------------------------------------ normal quantile, float ----
+// Giles (2010), "Approximating the erfinv function", single precision, with
+// the tail variable w = -ln(4 p q) formed from both tail probabilities so
+// neither end loses precision (algorithms.md 3.1, "accuracy trap").
+inline F normal_quantile_f32(F pl, F qh) {
+  F w = Ops::fsub(Ops::fset1(0.0f), log_f32(Ops::fmul(Ops::fmul(pl, qh), Ops::fset1(4.0f))));
+  F wc = Ops::fsub(w, Ops::fset1(2.5f));
+  F pc = Ops::fset1(2.81022636e-08f);
+  pc = Ops::fma(pc, wc, Ops::fset1(3.43273939e-07f));
+  pc = Ops::fma(pc, wc, Ops::fset1(-3.5233877e-06f));
+  pc = Ops::fma(pc, wc, Ops::fset1(-4.39150654e-06f));
+  pc = Ops::fma(pc, wc, Ops::fset1(0.00021858087f));
+  pc = Ops::fma(pc, wc, Ops::fset1(-0.00125372503f));
+  pc = Ops::fma(pc, wc, Ops::fset1(-0.00417768164f));
+  pc = Ops::fma(pc, wc, Ops::fset1(0.246640727f));
+  pc = Ops::fma(pc, wc, Ops::fset1(1.50140941f));
+  // Tail branch; sqrt of a slightly negative w (p q rounded above 1/4) only
+  // happens where the central branch is selected.
+  F wt = Ops::fsub(Ops::fsqrt(Ops::fmax(w, Ops::fset1(0.0f))), Ops::fset1(3.0f));
+  F pt = Ops::fset1(-0.000200214257f);
+  pt = Ops::fma(pt, wt, Ops::fset1(0.000100950558f));
+  pt = Ops::fma(pt, wt, Ops::fset1(0.00134934322f));
+  pt = Ops::fma(pt, wt, Ops::fset1(-0.00367342844f));
+  pt = Ops::fma(pt, wt, Ops::fset1(0.00573950773f));
+  pt = Ops::fma(pt, wt, Ops::fset1(-0.0076224613f));
+  pt = Ops::fma(pt, wt, Ops::fset1(0.00943887047f));
+  pt = Ops::fma(pt, wt, Ops::fset1(1.00167406f));
+  pt = Ops::fma(pt, wt, Ops::fset1(2.83297682f));
+  F p = Ops::fselect(Ops::flt(w, Ops::fset1(5.0f)), pc, pt);
+  // x = 2p - 1 from whichever tail is small.
+  F x = Ops::fselect(Ops::flt(pl, Ops::fset1(0.5f)), Ops::fsub(Ops::fadd(pl, pl), Ops::fset1(1.0f)),
+                     Ops::fsub(Ops::fset1(1.0f), Ops::fadd(qh, qh)));
+  return Ops::fmul(Ops::fmul(p, x), Ops::fset1(1.41421356237309505f));
+}
+
+// ----------------------------------------------- normal quantile, double ----
+// Wichura (1988), Algorithm AS 241 PPND16, about 1e-16 relative accuracy.
+inline D horner8(D x, const double* c) {
+  D p = Ops::dset1(c[7]);
+  for (int i = 6; i >= 0; --i) p = Ops::dfma(p, x, Ops::dset1(c[i]));
+  return p;
+}
+inline D horner8_select(Q m, D x, const double* c_true, const double* c_false) {
+  D p = Ops::dselect(m, Ops::dset1(c_true[7]), Ops::dset1(c_false[7]));
+  for (int i = 6; i >= 0; --i)
+    p = Ops::dfma(p, x, Ops::dselect(m, Ops::dset1(c_true[i]), Ops::dset1(c_false[i])));
+  return p;
+}
+
+constexpr double kAs241A[8] = {3.3871328727963666080e0,  1.3314166789178437745e+2,
+                               1.9715909503065514427e+3, 1.3731693765509461125e+4,
+                               4.5921953931549871457e+4, 6.7265770927008700853e+4,
+                               3.3430575583588128105e+4, 2.5090809287301226727e+3};
+constexpr double kAs241B[8] = {1.0,
+                               4.2313330701600911252e+1, 6.8718700749205790830e+2,
+                               5.3941960214247511077e+3, 2.1213794301586595867e+4,
+                               3.9307895800092710610e+4, 2.8729085735721942674e+4,
+                               5.2264952788528545610e+3};
+constexpr double kAs241C[8] = {1.42343711074968357734e0,  4.63033784615654529590e0,
+                               5.76949722146069140550e0,  3.64784832476320460504e0,
+                               1.27045825245236838258e0,  2.41780725177450611770e-1,
+                               2.27238449892691845833e-2, 7.74545014278341407640e-4};
+constexpr double kAs241D[8] = {1.0,
+                               2.05319162663775882187e0,  1.67638483018380384940e0,
+                               6.89767334985100004550e-1, 1.48103976427480074590e-1,
+                               1.51986665636164571966e-2, 5.47593808499534494600e-4,
+                               1.05075007164441684324e-9};
+constexpr double kAs241E[8] = {6.65790464350110377720e0,  5.46378491116411436990e0,
+                               1.78482653991729133580e0,  2.96560571828504891230e-1,
+                               2.65321895265761230930e-2, 1.24266094738807843860e-3,
+                               2.71155556874348757815e-5, 2.01033439929228813265e-7};
+constexpr double kAs241F[8] = {1.0,
+                               5.99832206555887937690e-1, 1.36929880922735805310e-1,
+                               1.48753612908506148525e-2, 7.86869131145613259100e-4,
+                               1.84631831751005468180e-5, 1.42151175831644588870e-7,
+                               2.04426310338993978564e-15};
+
+inline D normal_quantile_f64(D pl, D qh) {
+  D q = Ops::dsub(pl, Ops::dset1(0.5));
+  D rc = Ops::dsub(Ops::dset1(0.180625), Ops::dmul(q, q));
+  D zc = Ops::ddiv(Ops::dmul(q, horner8(rc, kAs241A)), horner8(rc, kAs241B));
+  D t = Ops::dmin(pl, qh);
+  D r = Ops::dsqrt(Ops::dsub(Ops::dset1(0.0), log_f64(t)));
+  Q near = Ops::dle(r, Ops::dset1(5.0));
+  D rr = Ops::dselect(near, Ops::dsub(r, Ops::dset1(1.6)), Ops::dsub(r, Ops::dset1(5.0)));
+  D zt = Ops::ddiv(horner8_select(near, rr, kAs241C, kAs241E),
+                   horner8_select(near, rr, kAs241D, kAs241F));
+  zt = Ops::dselect(Ops::dlt(pl, Ops::dset1(0.5)), Ops::dsub(Ops::dset1(0.0), zt), zt);
+  Q central = Ops::dle(Ops::dmax(q, Ops::dsub(Ops::dset1(0.0), q)), Ops::dset1(0.425));
+  return Ops::dselect(central, zc, zt);
+}
+
+// --------------------------------------------- per-call prepared params ----
+struct PreparedF32 {
+  F a, b, c, lo, hi;  // meaning depends on the distribution
+  F cdf_alpha, sf_beta, mass;
+};
+struct PreparedF64 {
+  D a, b, c, lo, hi;
+  D cdf_alpha, sf_beta, mass;
+};
+
+inline float largest_below_f32(double high) {
+  float h = static_cast<float>(high);
+  while (static_cast<double>(h) >= high) h = std::nextafter(h, -INFINITY);
+  return h;
+}
+inline double largest_below_f64(double high) { return std::nextafter(high, -INFINITY); }
+
+PreparedF32 prepare_f32(const DistParams& p) {
+  PreparedF32 r{};
+  switch (p.kind) {
+    case Distribution::uniform: {
+      const float lo = static_cast<float>(p.uniform.low);
+      r.a = Ops::fset1(lo);
+      r.b = Ops::fset1(static_cast<float>(p.uniform.high) - lo);  // width
+      r.hi = Ops::fset1(largest_below_f32(p.uniform.high));
+      break;
+    }
+    case Distribution::normal:
+      r.a = Ops::fset1(static_cast<float>(p.normal.mean));
+      r.b = Ops::fset1(static_cast<float>(p.normal.std));
+      break;
+    case Distribution::truncated_normal: {
+      const auto& t = p.truncated;
+      r.a = Ops::fset1(static_cast<float>(t.mean));
+      r.b = Ops::fset1(static_cast<float>(t.scale));
+      r.lo = Ops::fset1(static_cast<float>(t.alpha));
+      r.hi = Ops::fset1(static_cast<float>(t.beta));
+      r.cdf_alpha = Ops::fset1(static_cast<float>(t.cdf_alpha));
+      r.sf_beta = Ops::fset1(static_cast<float>(t.sf_beta));
+      r.mass = Ops::fset1(static_cast<float>(t.mass));
+      break;
+    }
+  }
+  return r;
+}
+
+PreparedF64 prepare_f64(const DistParams& p) {
+  PreparedF64 r{};
+  switch (p.kind) {
+    case Distribution::uniform:
+      r.a = Ops::dset1(p.uniform.low);
+      r.b = Ops::dset1(p.uniform.high - p.uniform.low);
+      r.hi = Ops::dset1(largest_below_f64(p.uniform.high));
+      break;
+    case Distribution::normal:
+      r.a = Ops::dset1(p.normal.mean);
+      r.b = Ops::dset1(p.normal.std);
+      break;
+    case Distribution::truncated_normal: {
+      const auto& t = p.truncated;
+      r.a = Ops::dset1(t.mean);
+      r.b = Ops::dset1(t.scale);
+      r.lo = Ops::dset1(t.alpha);
+      r.hi = Ops::dset1(t.beta);
+      r.cdf_alpha = Ops::dset1(t.cdf_alpha);
+      r.sf_beta = Ops::dset1(t.sf_beta);
+      r.mass = Ops::dset1(t.mass);
+      break;
+    }
+  }
+  return r;
+}
+
+// ------------------------------------------------------- group transforms ----
+template <Distribution K>
+inline void group_f32(const PreparedF32& p, std::uint64_t key, std::uint64_t stream,
+                      std::uint64_t group, float* dst /* 4N floats */) {
+  const Words w = philox_group(key, stream, group * N);
+  F o[4];
+  if constexpr (K == Distribution::uniform) {
+    for (int i = 0; i < 4; ++i)
+      o[i] = Ops::fmin(Ops::fma(unit_halfopen_f32(w.w[i]), p.b, p.a), p.hi);
+  } else if constexpr (K == Distribution::normal) {
+    box_muller_f32(w.w[0], w.w[1], &o[0], &o[1]);
+    box_muller_f32(w.w[2], w.w[3], &o[2], &o[3]);
+    for (int i = 0; i < 4; ++i) o[i] = Ops::fma(o[i], p.b, p.a);
+  } else {
+    for (int i = 0; i < 4; ++i) {
+      F u = unit_open_f32(w.w[i]);
+      F pl = Ops::fma(u, p.mass, p.cdf_alpha);
+      F qh = Ops::fma(Ops::fsub(Ops::fset1(1.0f), u), p.mass, p.sf_beta);
+      F z = Ops::fmin(Ops::fmax(normal_quantile_f32(pl, qh), p.lo), p.hi);
+      o[i] = Ops::fma(z, p.b, p.a);
+    }
+  }
+  Ops::store4(dst, o[0], o[1], o[2], o[3]);
+}
+
+template <Distribution K>
+inline void group_f64(const PreparedF64& p, std::uint64_t key, std::uint64_t stream,
+                      std::uint64_t group, double* dst /* 2N doubles */) {
+  const Words w = philox_group(key, stream, group * N);
+  // Element 2b takes words (0, 1) of block b, element 2b+1 words (2, 3).
+  const Q x[2][2] = {{Ops::q_lo(w.w[0], w.w[1]), Ops::q_lo(w.w[2], w.w[3])},
+                     {Ops::q_hi(w.w[0], w.w[1]), Ops::q_hi(w.w[2], w.w[3])}};
+  for (int h = 0; h < 2; ++h) {
+    D o[2];
+    if constexpr (K == Distribution::uniform) {
+      for (int i = 0; i < 2; ++i)
+        o[i] = Ops::dmin(Ops::dfma(unit_halfopen_f64(x[h][i]), p.b, p.a), p.hi);
+    } else if constexpr (K == Distribution::normal) {
+      box_muller_f64(x[h][0], x[h][1], &o[0], &o[1]);
+      for (int i = 0; i < 2; ++i) o[i] = Ops::dfma(o[i], p.b, p.a);
+    } else {
+      for (int i = 0; i < 2; ++i) {
+        D u = unit_open_f64(x[h][i]);
+        D pl = Ops::dfma(u, p.mass, p.cdf_alpha);
+        D qh = Ops::dfma(Ops::dsub(Ops::dset1(1.0), u), p.mass, p.sf_beta);
+        D z = Ops::dmin(Ops::dmax(normal_quantile_f64(pl, qh), p.lo), p.hi);
+        o[i] = Ops::dfma(z, p.b, p.a);
+      }
+    }
+    Ops::store2(dst + h * N, o[0], o[1]);
+  }
+}
+
+// Any run [first, first + n): whole groups are written in place, a partial
+// group at either end goes through a stack buffer (same arithmetic).
+template <typename T, typename Prepared, typename Group>
+inline void run(const Prepared& p, std::uint64_t key, std::uint64_t stream, std::uint64_t first,
+                std::size_t n, T* out, Group group) {
+  constexpr std::uint64_t G = sizeof(T) == 4 ? 4 * N : 2 * N;
+  alignas(64) T tmp[G];
+  std::uint64_t e = first;
+  const std::uint64_t end = first + n;
+  if (e % G != 0) {
+    group(p, key, stream, e / G, tmp);
+    const std::uint64_t off = e % G;
+    const std::uint64_t take = (end - e < G - off) ? end - e : G - off;
+    std::memcpy(out, tmp + off, take * sizeof(T));
+    e += take;
+  }
+  while (end - e >= G) {
+    group(p, key, stream, e / G, out + (e - first));
+    e += G;
+  }
+  if (e < end) {
+    group(p, key, stream, e / G, tmp);
+    std::memcpy(out + (e - first), tmp, (end - e) * sizeof(T));
+  }
+}
+
+void kernel_f32(const DistParams& params, std::uint64_t key, std::uint64_t stream,
+                std::uint64_t first, std::size_t n, float* out) {
+  const PreparedF32 p = prepare_f32(params);
+  switch (params.kind) {
+    case Distribution::uniform:
+      run(p, key, stream, first, n, out, group_f32<Distribution::uniform>);
+      break;
+    case Distribution::normal:
+      run(p, key, stream, first, n, out, group_f32<Distribution::normal>);
+      break;
+    case Distribution::truncated_normal:
+      run(p, key, stream, first, n, out, group_f32<Distribution::truncated_normal>);
+      break;
+  }
+}
+
+void kernel_f64(const DistParams& params, std::uint64_t key, std::uint64_t stream,
+                std::uint64_t first, std::size_t n, double* out) {
+  const PreparedF64 p = prepare_f64(params);
+  switch (params.kind) {
+    case Distribution::uniform:
+      run(p, key, stream, first, n, out, group_f64<Distribution::uniform>);
+      break;
+    case Distribution::normal:
+      run(p, key, stream, first, n, out, group_f64<Distribution::normal>);
+      break;
+    case Distribution::truncated_normal:
+      run(p, key, stream, first, n, out, group_f64<Distribution::truncated_normal>);
+      break;
+  }
+}
+
+}  // namespace
