@@ -1,0 +1,37 @@
+"""weightinit: neural-network weight initializers with a reproducible C++ core."""
+
+from __future__ import annotations
+
+from . import _core, random, simd
+from ._errors import ShapeError
+from ._rng import Generator, get_rng, set_rng, set_seed
+
+__version__ = "0.1.0"
+
+
+def philox4x32(counter, key, rounds: int = 10):
+    """Philox4x32 (Salmon et al. 2011) as a stateless function.
+
+    ``counter``: uint32 array of shape (..., 4); ``key``: uint32 array of
+    shape (2,). Returns the uint32 array of blocks, shape (..., 4). Words are
+    little-endian: word 0 is the low word, as in Random123.
+    """
+    return _core.philox4x32(counter, key, rounds)
+
+
+def get_num_threads() -> int:
+    """Threads the core may use (default: ``OMP_NUM_THREADS`` or the core count)."""
+    return _core.get_num_threads()
+
+
+def set_num_threads(n: int) -> None:
+    """Use up to ``n`` threads. Results never depend on it."""
+    import operator
+
+    _core.set_num_threads(operator.index(n))
+
+
+__all__ = [
+    "Generator", "ShapeError", "get_num_threads", "get_rng", "philox4x32", "random",
+    "set_num_threads", "set_rng", "set_seed", "simd",
+]

@@ -1,0 +1,222 @@
+"""Seeds, keys and streams.
+
+Every value the package produces is a pure function of (key, stream, element
+index). A :class:`Generator` owns a 64-bit Philox key derived from a seed and
+hands out stream ids, one per draw; an int seed or an explicit ``stream=``
+makes a call stateless.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import numbers
+import secrets
+import threading
+
+import numpy as np
+
+from . import _core
+
+_MASK64 = (1 << 64) - 1
+_SPAWN_TAG = 0x5350_4157_4E00_0001  # "SPAWN", keeps spawned keys apart from seeded ones
+
+
+@functools.lru_cache(maxsize=1024)
+def key_from_seed(seed: int) -> int:
+    """64-bit Philox key of a non-negative integer seed (SplitMix64 over its 64-bit limbs)."""
+    h = 0
+    while True:
+        h = _core.splitmix64(h ^ (seed & _MASK64))
+        seed >>= 64
+        if not seed:
+            return h
+
+
+def _check_seed(seed, name: str) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be a non-negative int, got {seed!r}")
+    seed = int(seed)
+    if seed < 0:
+        raise ValueError(f"{name} must be non-negative, got {seed}")
+    return seed
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_stream(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def stream_id(stream) -> int:
+    """A stream id from an int in [0, 2**64) or a name such as ``"layer3.weight"``.
+
+    Names hash (BLAKE2b, 64 bits) to a stable id, so a model's parameters get
+    the same values whatever order they are initialized in.
+    """
+    if isinstance(stream, str):
+        return _name_stream(stream)
+    if isinstance(stream, bool) or not isinstance(stream, numbers.Integral):
+        raise TypeError(f"stream must be an int or a str, got {stream!r}")
+    stream = int(stream)
+    if not 0 <= stream <= _MASK64:
+        raise ValueError(f"stream must be in [0, 2**64), got {stream}")
+    return stream
+
+
+class Generator:
+    """A seeded source of streams.
+
+    Parameters
+    ----------
+    seed : int or None
+        Non-negative integer of any size; ``None`` takes 64 bits from the
+        operating system.
+
+    Every draw that uses this generator without an explicit ``stream=``
+    takes the next stream id (0, 1, 2, ...) atomically, so two threads never
+    share a stream and a sequence of calls is reproducible from the seed.
+
+    Examples
+    --------
+    >>> import weightinit as wi
+    >>> g = wi.Generator(42)
+    >>> a = wi.random.normal((2, 3), rng=g)   # stream 0
+    >>> b = wi.random.normal((2, 3), rng=g)   # stream 1: different values
+    """
+
+    __slots__ = ("_key", "_seed", "_next", "_spawned", "_lock")
+
+    def __init__(self, seed=None):
+        if seed is None:
+            seed = secrets.randbits(64)
+        self._seed = _check_seed(seed, "seed")
+        self._key = key_from_seed(self._seed)
+        self._next = 0
+        self._spawned = 0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def _from_key(cls, key: int) -> Generator:
+        g = cls.__new__(cls)
+        g._seed = None
+        g._key = key
+        g._next = 0
+        g._spawned = 0
+        g._lock = threading.Lock()
+        return g
+
+    @property
+    def key(self) -> int:
+        """The 64-bit Philox key."""
+        return self._key
+
+    @property
+    def seed(self):
+        """The seed this generator was made from (``None`` for spawned generators)."""
+        return self._seed
+
+    def next_stream(self) -> int:
+        """Reserve and return the next stream id."""
+        with self._lock:
+            s = self._next
+            self._next += 1
+        return s
+
+    def spawn(self, n: int) -> list[Generator]:
+        """``n`` independent child generators (keys derived from this key and a spawn counter)."""
+        n = _check_seed(n, "n")
+        with self._lock:
+            first = self._spawned
+            self._spawned += n
+        return [
+            Generator._from_key(_core.substream(self._key, _SPAWN_TAG, first + i)) for i in range(n)
+        ]
+
+    def __repr__(self) -> str:
+        src = f"seed={self._seed}" if self._seed is not None else f"key=0x{self._key:016x}"
+        return f"weightinit.Generator({src}, next_stream={self._next})"
+
+    def __getstate__(self):
+        return (self._key, self._seed, self._next, self._spawned)
+
+    def __setstate__(self, state):
+        self._key, self._seed, self._next, self._spawned = state
+        self._lock = threading.Lock()
+
+    # numpy-style convenience: g.normal(...) == weightinit.random.normal(..., rng=g)
+    def uniform(self, shape=None, low=0.0, high=1.0, **kwargs):
+        from .random import uniform
+
+        return uniform(shape, low, high, rng=self, **kwargs)
+
+    def normal(self, shape=None, mean=0.0, std=1.0, **kwargs):
+        from .random import normal
+
+        return normal(shape, mean, std, rng=self, **kwargs)
+
+    def truncated_normal(self, shape=None, mean=0.0, std=1.0, **kwargs):
+        from .random import truncated_normal
+
+        return truncated_normal(shape, mean, std, rng=self, **kwargs)
+
+
+_global = Generator()
+
+
+def _from_numpy(rng) -> Generator:
+    # Deterministic in the numpy generator's state: 8 bytes drawn from it.
+    return Generator(int.from_bytes(rng.bytes(8), "little"))
+
+
+def as_generator(rng) -> Generator:
+    """A :class:`Generator` from a Generator, an int seed, or a numpy generator."""
+    if isinstance(rng, Generator):
+        return rng
+    if isinstance(rng, (np.random.Generator, np.random.RandomState)):
+        return _from_numpy(rng)
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        return Generator(rng)
+    raise TypeError(
+        "rng must be a weightinit.Generator, an int seed, a numpy.random.Generator "
+        f"or a numpy.random.RandomState, got {type(rng).__name__}"
+    )
+
+
+def set_seed(seed) -> None:
+    """Replace the global generator by ``Generator(seed)``.
+
+    Like ``lasagne.random.set_rng(RandomState(seed))``: later unseeded draws
+    repeat the same sequence.
+    """
+    global _global
+    _global = Generator(seed)
+
+
+def get_rng() -> Generator:
+    """The global generator used when a call gets no ``rng=``."""
+    return _global
+
+
+def set_rng(rng) -> None:
+    """Set the global generator from a Generator, an int seed, or a numpy generator.
+
+    A ``numpy.random.RandomState`` or ``numpy.random.Generator`` gives a key
+    drawn from it once, so setting the same numpy state again repeats the
+    same weights (``lasagne.random.set_rng`` semantics).
+    """
+    global _global
+    _global = as_generator(rng)
+
+
+def resolve(rng, stream) -> tuple[int, int]:
+    """(key, stream id) for one draw."""
+    if rng is None:
+        gen = _global
+    elif isinstance(rng, Generator):
+        gen = rng
+    elif isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        return key_from_seed(_check_seed(rng, "rng")), 0 if stream is None else stream_id(stream)
+    else:
+        gen = as_generator(rng)
+        return gen._key, 0 if stream is None else stream_id(stream)
+    return gen._key, gen.next_stream() if stream is None else stream_id(stream)

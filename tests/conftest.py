@@ -1,0 +1,30 @@
+import os
+
+import numpy as np
+import pytest
+
+import weightinit as wi
+
+DTYPES = [np.float16, np.float32, np.float64]
+
+
+@pytest.fixture
+def each_isa():
+    """Yield-free helper: the list of instruction sets this machine can run."""
+    return wi.simd.available()
+
+
+@pytest.fixture(autouse=True)
+def _restore_global_state():
+    isa = wi.simd.active()
+    threads = wi.get_num_threads()
+    yield
+    wi.simd.force(isa)
+    wi.set_num_threads(threads)
+
+
+def pytest_report_header(config):
+    return (
+        f"weightinit: isas={wi.simd.available()} active={wi.simd.active()} "
+        f"threads={wi.get_num_threads()} OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}"
+    )
