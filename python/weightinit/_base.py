@@ -1,0 +1,135 @@
+"""The Initializer base class: argument handling shared by every initializer.
+
+A subclass implements one method, ``_fill_block(shape, out, start, key, stream)``:
+fill ``out`` (an ndarray holding the block that starts at index ``start`` of
+the logical tensor of ``shape``; ``out.ndim == len(shape)``) with the values
+that block has in the full tensor, drawing only from (key, stream) and
+sub-streams of it. Everything else -- shapes, dtypes, regions, seeds,
+streams, ``out=`` -- is handled here once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _rng
+from ._shapes import normalize_dtype, normalize_shape, parse_region
+
+_default_dtype = np.dtype(np.float64)
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the dtype initializers return when ``dtype=None`` (float64 by default, like Lasagne's floatX)."""
+    global _default_dtype
+    _default_dtype = normalize_dtype(dtype, None)
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype initializers return when ``dtype=None``."""
+    return _default_dtype
+
+
+class Initializer:
+    """Base class: ``init(shape)`` / ``init.sample(shape, ...)`` return a new array,
+    ``init.fill(out, ...)`` writes into an existing one.
+
+    Calling the base class itself raises ``NotImplementedError``, as Lasagne's does.
+    """
+
+    def __call__(self, shape):
+        return self.sample(shape)
+
+    def sample(self, shape, dtype=None, rng=None, stream=None, region=None):
+        """A new array of ``shape`` (or of ``full[region]``).
+
+        Parameters
+        ----------
+        shape : int or tuple of ints
+        dtype : float16, float32 or float64, optional
+            Default :func:`weightinit.get_default_dtype` (float64).
+        rng : Generator, int, numpy Generator/RandomState, optional
+            Default: the global generator (:func:`weightinit.set_seed`).
+        stream : int or str, optional
+            Explicit stream; with it (or an int ``rng``) the call is stateless.
+        region : tuple of slices/ints, optional
+            Generate only ``full[region]``, bit-identical to slicing the full tensor.
+        """
+        shape = normalize_shape(shape)
+        dt = normalize_dtype(dtype, _default_dtype)
+        start, extent, kept = _block(shape, region)
+        out = np.empty(tuple(e for e, k in zip(extent, kept) if k), dtype=dt)
+        self._fill_checked(shape, out, start, kept, rng, stream)
+        return out
+
+    def fill(self, out, rng=None, stream=None, shape=None, offset=None):
+        """Fill ``out`` in place (no copy) and return it.
+
+        ``out`` may be any writable float16/32/64 array, strided views included;
+        it receives exactly what ``sample`` returns for the same arguments.
+        With ``shape`` and ``offset`` it is the block of the logical tensor
+        ``shape`` that starts at index ``offset`` (default: the whole tensor).
+        """
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
+        normalize_dtype(out.dtype, None)
+        if not out.flags.writeable:
+            raise ValueError("out is read-only")
+        if shape is None:
+            if offset is not None:
+                raise ValueError("offset needs shape (the logical tensor the block belongs to)")
+            shape = out.shape
+        shape = normalize_shape(shape)
+        if offset is None:
+            offset = (0,) * len(shape)
+        offset = normalize_shape(offset, "offset")
+        if len(offset) != len(shape) or out.ndim != len(shape):
+            raise ValueError(
+                f"out (ndim {out.ndim}), shape {shape} and offset {offset} must have the same rank"
+            )
+        for axis, (o, e, n) in enumerate(zip(offset, out.shape, shape)):
+            if o + e > n:
+                raise ValueError(
+                    f"block of size {e} at offset {o} runs past axis {axis} of size {n}"
+                )
+        self._fill_checked(shape, out, list(offset), [True] * len(shape), rng, stream)
+        return out
+
+    def _fill_checked(self, shape, out, start, kept, rng, stream):
+        self._check_shape(shape)
+        key, sid = _rng.resolve(rng, stream)
+        block = out
+        if not all(kept):
+            block = np.expand_dims(out, tuple(i for i, k in enumerate(kept) if not k))
+        if block.size:
+            self._fill_block(shape, block, start, key, sid)
+
+    def _check_shape(self, shape: tuple[int, ...]) -> None:
+        """Raise ShapeError for shapes this initializer cannot use (before any work)."""
+
+    def _fill_block(self, shape, out, start, key, stream):
+        raise NotImplementedError()
+
+    # Readable repr, get_config/from_config and pickling from the constructor arguments.
+    def get_config(self) -> dict:
+        """Constructor arguments, so ``type(init).from_config(init.get_config())`` rebuilds it."""
+        return dict(getattr(self, "_config", {}))
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.get_config() == other.get_config()
+
+    def __hash__(self):
+        return hash((type(self), repr(self)))
+
+
+def _block(shape, region):
+    if region is None:
+        return [0] * len(shape), list(shape), [True] * len(shape)
+    return parse_region(region, shape)
