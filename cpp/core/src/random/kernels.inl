@@ -30,28 +30,38 @@ struct Words {
   U w[4];
 };
 
-// Blocks [block0, block0 + N) of (key, stream). block0 is a multiple of N, so
-// the low counter word never wraps inside a group.
-inline Words philox_group(std::uint64_t key, std::uint64_t stream, std::uint64_t block0) {
+// M consecutive groups starting at block0 (a multiple of N, so the low
+// counter word never wraps inside a group). The M independent dependency
+// chains are interleaved round by round to hide the multiply latency.
+template <int M>
+inline void philox_groups(std::uint64_t key, std::uint64_t stream, std::uint64_t block0,
+                          Words* out) {
   using namespace weightinit::random;
-  U c0 = Ops::add(Ops::set1(static_cast<std::uint32_t>(block0)), Ops::iota());
-  U c1 = Ops::set1(static_cast<std::uint32_t>(block0 >> 32));
-  U c2 = Ops::set1(static_cast<std::uint32_t>(stream));
-  U c3 = Ops::set1(static_cast<std::uint32_t>(stream >> 32));
+  U c0[M], c1[M], c2[M], c3[M];
+  for (int g = 0; g < M; ++g) {
+    const std::uint64_t b = block0 + static_cast<std::uint64_t>(g) * N;
+    c0[g] = Ops::add(Ops::set1(static_cast<std::uint32_t>(b)), Ops::iota());
+    c1[g] = Ops::set1(static_cast<std::uint32_t>(b >> 32));
+    c2[g] = Ops::set1(static_cast<std::uint32_t>(stream));
+    c3[g] = Ops::set1(static_cast<std::uint32_t>(stream >> 32));
+  }
   std::uint32_t k0 = static_cast<std::uint32_t>(key);
   std::uint32_t k1 = static_cast<std::uint32_t>(key >> 32);
   for (int r = 0; r < kPhiloxRounds; ++r) {
-    U hi0, lo0, hi1, lo1;
-    Ops::mulhilo(c0, kPhiloxM0, hi0, lo0);
-    Ops::mulhilo(c2, kPhiloxM1, hi1, lo1);
-    c0 = Ops::xor3(hi1, c1, Ops::set1(k0));
-    c1 = lo1;
-    c2 = Ops::xor3(hi0, c3, Ops::set1(k1));
-    c3 = lo0;
+    const U kv0 = Ops::set1(k0), kv1 = Ops::set1(k1);
+    for (int g = 0; g < M; ++g) {
+      U hi0, lo0, hi1, lo1;
+      Ops::mulhilo(c0[g], kPhiloxM0, hi0, lo0);
+      Ops::mulhilo(c2[g], kPhiloxM1, hi1, lo1);
+      c0[g] = Ops::xor3(hi1, c1[g], kv0);
+      c1[g] = lo1;
+      c2[g] = Ops::xor3(hi0, c3[g], kv1);
+      c3[g] = lo0;
+    }
     k0 += kPhiloxW0;
     k1 += kPhiloxW1;
   }
-  return Words{{c0, c1, c2, c3}};
+  for (int g = 0; g < M; ++g) out[g] = Words{{c0[g], c1[g], c2[g], c3[g]}};
 }
 
 // ------------------------------------------------------ uniform from bits ----
@@ -398,9 +408,7 @@ PreparedF64 prepare_f64(const DistParams& p) {
 
 // ------------------------------------------------------- group transforms ----
 template <Distribution K>
-inline void group_f32(const PreparedF32& p, std::uint64_t key, std::uint64_t stream,
-                      std::uint64_t group, float* dst /* 4N floats */) {
-  const Words w = philox_group(key, stream, group * N);
+inline void transform_f32(const PreparedF32& p, const Words& w, float* dst /* 4N floats */) {
   F o[4];
   if constexpr (K == Distribution::uniform) {
     for (int i = 0; i < 4; ++i)
@@ -422,9 +430,7 @@ inline void group_f32(const PreparedF32& p, std::uint64_t key, std::uint64_t str
 }
 
 template <Distribution K>
-inline void group_f64(const PreparedF64& p, std::uint64_t key, std::uint64_t stream,
-                      std::uint64_t group, double* dst /* 2N doubles */) {
-  const Words w = philox_group(key, stream, group * N);
+inline void transform_f64(const PreparedF64& p, const Words& w, double* dst /* 2N doubles */) {
   // Element 2b takes words (0, 1) of block b, element 2b+1 words (2, 3).
   const Q x[2][2] = {{Ops::q_lo(w.w[0], w.w[1]), Ops::q_lo(w.w[2], w.w[3])},
                      {Ops::q_hi(w.w[0], w.w[1]), Ops::q_hi(w.w[2], w.w[3])}};
@@ -449,28 +455,48 @@ inline void group_f64(const PreparedF64& p, std::uint64_t key, std::uint64_t str
   }
 }
 
-// Any run [first, first + n): whole groups are written in place, a partial
-// group at either end goes through a stack buffer (same arithmetic).
-template <typename T, typename Prepared, typename Group>
+// M consecutive groups from group index g0, written to dst.
+template <Distribution K, int M, typename T, typename Prepared>
+inline void groups(const Prepared& p, std::uint64_t key, std::uint64_t stream, std::uint64_t g0,
+                   T* dst) {
+  constexpr std::size_t G = sizeof(T) == 4 ? 4 * N : 2 * N;
+  Words w[M];
+  philox_groups<M>(key, stream, g0 * N, w);
+  for (int g = 0; g < M; ++g) {
+    if constexpr (sizeof(T) == 4)
+      transform_f32<K>(p, w[g], dst + g * G);
+    else
+      transform_f64<K>(p, w[g], dst + g * G);
+  }
+}
+
+// Any run [first, first + n): whole groups are written in place, four at a
+// time; a partial group at either end goes through a stack buffer (same
+// arithmetic, so the same bits).
+template <Distribution K, typename T, typename Prepared>
 inline void run(const Prepared& p, std::uint64_t key, std::uint64_t stream, std::uint64_t first,
-                std::size_t n, T* out, Group group) {
+                std::size_t n, T* out) {
   constexpr std::uint64_t G = sizeof(T) == 4 ? 4 * N : 2 * N;
   alignas(64) T tmp[G];
   std::uint64_t e = first;
   const std::uint64_t end = first + n;
   if (e % G != 0) {
-    group(p, key, stream, e / G, tmp);
+    groups<K, 1>(p, key, stream, e / G, tmp);
     const std::uint64_t off = e % G;
     const std::uint64_t take = (end - e < G - off) ? end - e : G - off;
     std::memcpy(out, tmp + off, take * sizeof(T));
     e += take;
   }
+  while (end - e >= 4 * G) {
+    groups<K, 4>(p, key, stream, e / G, out + (e - first));
+    e += 4 * G;
+  }
   while (end - e >= G) {
-    group(p, key, stream, e / G, out + (e - first));
+    groups<K, 1>(p, key, stream, e / G, out + (e - first));
     e += G;
   }
   if (e < end) {
-    group(p, key, stream, e / G, tmp);
+    groups<K, 1>(p, key, stream, e / G, tmp);
     std::memcpy(out + (e - first), tmp, (end - e) * sizeof(T));
   }
 }
@@ -480,13 +506,13 @@ void kernel_f32(const DistParams& params, std::uint64_t key, std::uint64_t strea
   const PreparedF32 p = prepare_f32(params);
   switch (params.kind) {
     case Distribution::uniform:
-      run(p, key, stream, first, n, out, group_f32<Distribution::uniform>);
+      run<Distribution::uniform>(p, key, stream, first, n, out);
       break;
     case Distribution::normal:
-      run(p, key, stream, first, n, out, group_f32<Distribution::normal>);
+      run<Distribution::normal>(p, key, stream, first, n, out);
       break;
     case Distribution::truncated_normal:
-      run(p, key, stream, first, n, out, group_f32<Distribution::truncated_normal>);
+      run<Distribution::truncated_normal>(p, key, stream, first, n, out);
       break;
   }
 }
@@ -496,13 +522,13 @@ void kernel_f64(const DistParams& params, std::uint64_t key, std::uint64_t strea
   const PreparedF64 p = prepare_f64(params);
   switch (params.kind) {
     case Distribution::uniform:
-      run(p, key, stream, first, n, out, group_f64<Distribution::uniform>);
+      run<Distribution::uniform>(p, key, stream, first, n, out);
       break;
     case Distribution::normal:
-      run(p, key, stream, first, n, out, group_f64<Distribution::normal>);
+      run<Distribution::normal>(p, key, stream, first, n, out);
       break;
     case Distribution::truncated_normal:
-      run(p, key, stream, first, n, out, group_f64<Distribution::truncated_normal>);
+      run<Distribution::truncated_normal>(p, key, stream, first, n, out);
       break;
   }
 }

@@ -38,7 +38,8 @@ struct Ops {
     const U mv = set1(m);
     const U pe = _mm512_mul_epu32(a, mv);
     const U po = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), mv);
-    hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 32), po);
+    // Gather the high (lo) halves of the even and odd products in one permute each.
+    hi = _mm512_permutex2var_epi32(pe, _mm512_setr_epi32(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31), po);
     lo = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
   }
 

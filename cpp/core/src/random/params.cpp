@@ -40,9 +40,9 @@ double erfc_nonneg(double t) {
     }
     return 1.0 - 2.0 * kInvSqrtPi * sum;
   }
-  if (t < 2.5) {
+  if (t < 1.0) {
     // erf(t) = 2/sqrt(pi) exp(-t^2) sum 2^n t^(2n+1) / (1*3*...*(2n+1)):
-    // positive terms, no cancellation.
+    // positive terms, no cancellation; erfc(t) > 0.157 so 1 - erf keeps its digits.
     double term = t, sum = t;
     const double t2 = 2.0 * t * t;
     for (int n = 1; n <= 120; ++n) {
@@ -53,9 +53,9 @@ double erfc_nonneg(double t) {
     return 1.0 - 2.0 * kInvSqrtPi * exp_basic(-t * t) * sum;
   }
   // Continued fraction erfc(t) = exp(-t^2)/sqrt(pi) * 1/(t + (1/2)/(t + 1/(t + (3/2)/(t + ...)))),
-  // evaluated bottom-up with enough terms for t >= 2.5.
+  // evaluated bottom-up; 250 terms leave a relative error below 1e-18 for t >= 1.
   double f = t;
-  for (int n = 120; n >= 1; --n) f = t + (0.5 * n) / f;
+  for (int n = 250; n >= 1; --n) f = t + (0.5 * n) / f;
   return kInvSqrtPi * exp_basic(-t * t) / f;
 }
 
