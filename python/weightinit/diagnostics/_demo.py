@@ -1,0 +1,264 @@
+"""The ``weightinit demo`` experiment: several initializers x activations on one deep stack."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import random as _random
+from .._errors import ShapeError
+from ._activations import get_activation
+from ._propagation import Propagation, propagate, resolve_initializer
+
+DEFAULT_ACTIVATIONS = ("tanh", "sigmoid", "relu")
+DEFAULT_INITS = ("normal", "fan_in_uniform", "glorot", "he", "orthogonal")
+
+# Demo name -> (label, initializer class name in weightinit.initializers, kwargs).
+# He is He *proper* (gain sqrt(2)); Lasagne's HeNormal() alone would be LeCun's 1/fan_in.
+_DEMO_INITS = {
+    "normal": ("Normal(0.01)", "Normal", {"std": 0.01}),
+    "fan_in_uniform": ("U(+-1/sqrt(fan_in))", "FanInUniform", {}),
+    "glorot": ("GlorotUniform", "GlorotUniform", {}),
+    "he": ("HeNormal(relu)", "HeNormal", {"gain": "relu"}),
+    "orthogonal": ("Orthogonal", "Orthogonal", {}),
+}
+_INIT_ALIASES = {"classic": "fan_in_uniform", "fan_in": "fan_in_uniform", "lecun1998": "fan_in_uniform",
+                 "glorot_uniform": "glorot", "xavier": "glorot", "he_normal": "he", "kaiming": "he",
+                 "normal(0.01)": "normal"}
+
+# An initializer "keeps the signal alive" when, over the whole stack, neither the
+# activation variance nor the gradient that reaches the inputs changes by more
+# than this factor, and at most half of the last layer's units are saturated/dead.
+ALIVE_FACTOR = 10.0
+ALIVE_SATURATION = 0.5
+
+
+def demo_initializer(name: str):
+    """(label, initializer) for a demo name, or any name ``weightinit.get`` knows."""
+    key = name.strip().lower().replace("-", "_")
+    key = _INIT_ALIASES.get(key, key)
+    if key in _DEMO_INITS:
+        label, cls_name, kwargs = _DEMO_INITS[key]
+        from .. import initializers
+
+        cls = getattr(initializers, cls_name, None)
+        if cls is None:
+            raise ValueError(f"initializer {name!r} ({cls_name}) is not available in this build")
+        return label, cls(**kwargs)
+    try:
+        return name, resolve_initializer(name)
+    except (KeyError, ValueError):
+        pass
+    raise ValueError(
+        f"unknown initializer {name!r}; use one of {', '.join(_DEMO_INITS)} "
+        "or a name weightinit.get() knows"
+    ) from None
+
+
+def synthetic_inputs(n_examples: int, n_features: int, rng=0, dtype="float32") -> np.ndarray:
+    """Standardized synthetic data: a few latent factors mixed into many features, plus noise.
+
+    x = z A + 0.5 e with z ~ N(0, I_k) (k = min(16, n_features)), A ~ N(0, 1/k),
+    e ~ N(0, I), then each feature is shifted and scaled to mean 0 and
+    variance 1 over the examples: correlated like real data, but generated on
+    the spot so the demo needs no download.
+    """
+    k = min(16, n_features)
+    z = _random.normal((n_examples, k), rng=rng, stream="demo.latent")
+    mixing = _random.normal((k, n_features), std=1 / math.sqrt(k), rng=rng, stream="demo.mixing")
+    noise = _random.normal((n_examples, n_features), std=0.5, rng=rng, stream="demo.noise")
+    return standardize(z @ mixing + noise).astype(dtype)
+
+
+def standardize(x: np.ndarray) -> np.ndarray:
+    """Per-feature mean 0 and variance 1 (constant features become 0)."""
+    x = np.asarray(x, dtype=np.float64)
+    sd = x.std(axis=0)
+    return (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+
+
+def load_data(path: str, standardized: bool = True) -> np.ndarray:
+    """A user's (examples, features) ``.npy`` array, checked and by default standardized."""
+    x = np.load(path, allow_pickle=False)
+    if x.ndim != 2:
+        raise ShapeError(f"{path}: data must be 2-D (examples, features), got shape {x.shape}")
+    if x.shape[0] < 2 or x.shape[1] < 1:
+        raise ShapeError(f"{path}: need at least 2 examples and 1 feature, got shape {x.shape}")
+    if not np.issubdtype(x.dtype, np.number) or np.iscomplexobj(x):
+        raise ValueError(f"{path}: data must be real numbers, got dtype {x.dtype}")
+    if not np.isfinite(x).all():
+        raise ValueError(f"{path}: data contain NaN or infinity")
+    return standardize(x) if standardized else x.astype(np.float64)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What one (activation, initializer) run did to the signal over the whole stack."""
+
+    label: str
+    forward: float   # Var(a_L) / Var(a_1)
+    backward: float  # Var(dC/dx) / Var(dC/da_L)
+    saturated: float  # last layer: saturated fraction (tanh/sigmoid) or dead fraction (relu)
+    gain: float      # measured per-layer factor of the gradient variance (geometric mean)
+    predicted_gain: float  # fan_out * Var(w) * E[f'(z)^2], geometric mean over layers
+
+    @property
+    def alive(self) -> bool:
+        return (abs(math.log10(self.forward)) <= math.log10(ALIVE_FACTOR)
+                and abs(math.log10(self.backward)) <= math.log10(ALIVE_FACTOR)
+                and self.saturated <= ALIVE_SATURATION)
+
+    @property
+    def score(self) -> float:
+        # Decades lost or gained, forward plus backward; a fully saturated last layer
+        # costs as much as two decades.
+        return (abs(math.log10(self.forward)) + abs(math.log10(self.backward))
+                + 2 * self.saturated)
+
+
+def _ratio(num, den) -> float:
+    # Clamp so that a signal that vanished to exactly 0 (or overflowed) still ranks.
+    r = num / den if den > 0 else math.inf
+    return float(min(max(r, 1e-300), 1e300)) if math.isfinite(r) or r == math.inf else 1e300
+
+
+def summarize(result: Propagation) -> Summary:
+    """Forward and backward change over the stack, last-layer saturation and per-layer gain."""
+    m = result.layers
+    forward = _ratio(m.act_var[-1], m.act_var[0])
+    backward = _ratio(result.input_grad_var, result.output_grad_var)
+    sat = m.dead[-1] if result.activation in ("relu", "leaky_relu") else m.saturated[-1]
+    gains = result.predicted.layers.backward_gain
+    pred = float(np.exp(np.mean(np.log(np.maximum(gains, 1e-300)))))
+    return Summary(result.label, forward, backward, 0.0 if math.isnan(sat) else float(sat),
+                   backward ** (1 / result.depth), pred)
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """All runs of :func:`run_demo`, in (activation, initializer) order."""
+
+    results: tuple
+    activations: tuple
+    labels: tuple
+    layers: int
+    width: int
+    data: str
+
+    def by_activation(self, activation) -> list:
+        return [r for r in self.results if r.activation == activation]
+
+
+def run_demo(layers=10, width=512, activations=DEFAULT_ACTIVATIONS, inits=DEFAULT_INITS,
+             data=None, batch=1024, seed=0, dtype="float32") -> DemoResult:
+    """Run :func:`propagate` for every initializer x activation on one stack.
+
+    Parameters
+    ----------
+    layers, width : int
+        Depth and width of the stack (the input width is the data's).
+    activations : sequence of str
+    inits : sequence of str
+        Demo names (normal, fan_in_uniform, glorot, he, orthogonal) or any name
+        ``weightinit.get`` knows.
+    data : ndarray (examples, features), optional
+        Default: :func:`synthetic_inputs` with ``batch`` examples and ``width`` features.
+    """
+    for name, v in (("layers", layers), ("width", width), ("batch", batch)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    if batch < 2:
+        raise ValueError(f"batch must be at least 2, got {batch}")
+    acts = [get_activation(a).name for a in activations]
+    chosen = [demo_initializer(n) for n in inits]
+    if not acts or not chosen:
+        raise ValueError("need at least one activation and one initializer")
+    if data is None:
+        x, source = synthetic_inputs(batch, width, seed, dtype), "synthetic"
+    else:
+        x, source = np.asarray(data), "user"
+        if x.ndim != 2:
+            raise ShapeError(f"data must be 2-D (examples, features), got shape {x.shape}")
+    widths = (x.shape[1],) + (int(width),) * int(layers)
+    results = tuple(
+        propagate(init, widths, act, x, dtype=dtype, rng=seed, label=label)
+        for act in acts for label, init in chosen
+    )
+    return DemoResult(results, tuple(acts), tuple(label for label, _ in chosen), int(layers),
+                      int(width), source)
+
+
+def _short(x: float) -> str:
+    if x == 0:
+        return "0"
+    if 0.01 <= abs(x) < 1000:
+        return f"{x:.3g}"
+    return f"{x:.0e}".replace("e-0", "e-").replace("e+0", "e+")
+
+
+def _shown_layers(depth: int, most: int = 10) -> list:
+    if depth <= most:
+        return list(range(depth))
+    return sorted({round(i * (depth - 1) / (most - 1)) for i in range(most)})
+
+
+def format_table(demo: DemoResult) -> str:
+    """Per activation: Var(a_l)/Var(x) by layer, gradient ratio, last-layer saturation, gain."""
+    out = []
+    for act in demo.activations:
+        runs = demo.by_activation(act)
+        if not runs:
+            continue
+        depth = runs[0].depth
+        cols = _shown_layers(depth)
+        rect = act in ("relu", "leaky_relu")
+        sat_name = "dead%" if rect else "sat%"
+        thr = runs[0].saturation_threshold
+        what = ("units with z <= 0 on every example" if rect else
+                f"|z| > {thr:.3g}, where f' < 1/10 of its peak" if thr else "")
+        out.append(f"{act}: Var(a_l)/Var(x) by layer l | grad = Var(dC/dx)/Var(dC/da_L) | "
+                   f"{sat_name} at layer {depth}: {what} | gain = per-layer gradient factor")
+        head = ["init"] + [str(c + 1) for c in cols] + ["grad", sat_name, "gain"]
+        rows = []
+        for r in runs:
+            s = summarize(r)
+            ratios = r.layers.act_var / r.input_var
+            rows.append([r.label] + [_short(ratios[c]) for c in cols]
+                        + [_short(s.backward), f"{100 * s.saturated:.0f}", f"{s.gain:.2f}"])
+        w = [max(len(h), *(len(row[j]) for row in rows)) for j, h in enumerate(head)]
+        fmt = lambda cells: "  ".join(  # noqa: E731
+            c.ljust(w[0]) if j == 0 else c.rjust(w[j]) for j, c in enumerate(cells))
+        out += [fmt(head), *map(fmt, rows), ""]
+    return "\n".join(out).rstrip("\n")
+
+
+def conclusions(demo: DemoResult) -> list:
+    """One sentence per activation, computed from the measurements."""
+    lines = []
+    for act in demo.activations:
+        runs = demo.by_activation(act)
+        if not runs:
+            continue
+        summaries = [summarize(r) for r in runs]
+        best = min(summaries, key=lambda s: s.score)
+        worst = max(summaries, key=lambda s: s.score)
+        depth = runs[0].depth
+        rect = act in ("relu", "leaky_relu")
+        sat_word = "dead" if rect else "saturated"
+        detail = (f"over {depth} layers the activation variance changes x{_short(best.forward)} "
+                  f"and the gradient reaching the inputs x{_short(best.backward)}, with "
+                  f"{100 * best.saturated:.0f}% of the last layer's units {sat_word}")
+        why = (f"each layer multiplies the gradient variance by {best.gain:.2f} "
+               f"(theory: fan_out*Var(w)*E[f'(z)^2] = {best.predicted_gain:.2f})")
+        if best.alive:
+            head = f"{act}: {best.label} keeps the signal alive: {detail}, because {why}"
+        else:
+            head = (f"{act}: none of these keeps the signal within x{ALIVE_FACTOR:g}; "
+                    f"{best.label} comes closest: {detail}, because {why}")
+        if worst is not best:
+            head += (f"; {worst.label} is worst (activations x{_short(worst.forward)}, "
+                     f"gradients x{_short(worst.backward)}, per-layer factor {worst.gain:.2f})")
+        lines.append(head + ".")
+    return lines
