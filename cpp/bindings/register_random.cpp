@@ -93,7 +93,7 @@ StridedBlock describe_block(const py::array& out, const std::vector<std::int64_t
     if (shape[k] != 0 && total > (std::uint64_t{1} << 62) / static_cast<std::uint64_t>(shape[k]))
       throw py::value_error("shape has more than 2**62 elements");
     total *= static_cast<std::uint64_t>(shape[k]);
-    if (out.strides(static_cast<py::ssize_t>(k)) == 0 && ext > 1)
+    if (out.size() > 0 && out.strides(static_cast<py::ssize_t>(k)) == 0 && ext > 1)
       throw py::value_error(std::string(what) + " has a zero stride (overlapping elements)");
   }
   b.shape = shape;
