@@ -8,4 +8,5 @@ PYBIND11_MODULE(_core, m) {
   weightinit::bindings::register_runtime(m);
   weightinit::bindings::register_random(m);
   weightinit::bindings::register_linalg(m);
+  weightinit::bindings::register_init(m);
 }

@@ -16,6 +16,7 @@ namespace py = pybind11;
 void register_runtime(py::module_& m);
 void register_random(py::module_& m);
 void register_linalg(py::module_& m);
+void register_init(py::module_& m);
 
 // Checks an output array (float16/32/64, writable, no self-overlap through a
 // zero stride) and describes it as the block starting at `start` of a

@@ -5,6 +5,12 @@ from __future__ import annotations
 from . import _core, random, simd
 from ._errors import ShapeError
 from ._rng import Generator, get_rng, set_rng, set_seed
+from ._base import Initializer, get_default_dtype, set_default_dtype
+from .fans import fans
+from .gains import calculate_gain
+from .initializers import *  # noqa: F403 - the initializer classes
+from .initializers import __all__ as _initializer_names
+from .lookup import deserialize, get, serialize
 
 __version__ = "0.1.0"
 
@@ -35,3 +41,5 @@ __all__ = [
     "Generator", "ShapeError", "get_num_threads", "get_rng", "philox4x32", "random",
     "set_num_threads", "set_rng", "set_seed", "simd",
 ]
+__all__ += [*_initializer_names, "calculate_gain", "deserialize", "fans", "get",
+            "get_default_dtype", "serialize", "set_default_dtype"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _rng
+from ._errors import ShapeError
 from ._shapes import normalize_dtype, normalize_shape, parse_region
 
 _default_dtype = np.dtype(np.float64)
@@ -36,8 +37,9 @@ class Initializer:
     Calling the base class itself raises ``NotImplementedError``, as Lasagne's does.
     """
 
-    def __call__(self, shape):
-        return self.sample(shape)
+    def __call__(self, shape, dtype=None, rng=None, stream=None, region=None):
+        """Same as :meth:`sample` (Lasagne's ``init(shape)``, Keras' ``init(shape, dtype)``)."""
+        return self.sample(shape, dtype=dtype, rng=rng, stream=stream, region=region)
 
     def sample(self, shape, dtype=None, rng=None, stream=None, region=None):
         """A new array of ``shape`` (or of ``full[region]``).
@@ -53,32 +55,37 @@ class Initializer:
             Explicit stream; with it (or an int ``rng``) the call is stateless.
         region : tuple of slices/ints, optional
             Generate only ``full[region]``, bit-identical to slicing the full tensor.
+
+        Returns
+        -------
+        ndarray
+            Values that are a pure function of (seed, stream, element index):
+            the same bits on every thread count and instruction set.
         """
-        shape = normalize_shape(shape)
+        shape = _normalize_shape(shape)
         dt = normalize_dtype(dtype, _default_dtype)
         start, extent, kept = _block(shape, region)
         out = np.empty(tuple(e for e, k in zip(extent, kept) if k), dtype=dt)
         self._fill_checked(shape, out, start, kept, rng, stream)
         return out
 
-    def fill(self, out, rng=None, stream=None, shape=None, offset=None):
+    def fill(self, out, rng=None, stream=None, shape=None, offset=None, region=None):
         """Fill ``out`` in place (no copy) and return it.
 
         ``out`` may be any writable float16/32/64 array, strided views included;
         it receives exactly what ``sample`` returns for the same arguments.
         With ``shape`` and ``offset`` it is the block of the logical tensor
-        ``shape`` that starts at index ``offset`` (default: the whole tensor).
+        ``shape`` that starts at index ``offset`` (default: the whole tensor);
+        with ``shape`` and ``region`` it is ``full[region]``.
         """
-        if not isinstance(out, np.ndarray):
-            raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
-        normalize_dtype(out.dtype, None)
-        if not out.flags.writeable:
-            raise ValueError("out is read-only")
+        if region is not None:
+            return self._fill_region(out, rng, stream, shape, offset, region)
+        _check_out(out)
         if shape is None:
             if offset is not None:
                 raise ValueError("offset needs shape (the logical tensor the block belongs to)")
             shape = out.shape
-        shape = normalize_shape(shape)
+        shape = _normalize_shape(shape)
         if offset is None:
             offset = (0,) * len(shape)
         offset = normalize_shape(offset, "offset")
@@ -92,6 +99,18 @@ class Initializer:
                     f"block of size {e} at offset {o} runs past axis {axis} of size {n}"
                 )
         self._fill_checked(shape, out, list(offset), [True] * len(shape), rng, stream)
+        return out
+
+    def _fill_region(self, out, rng, stream, shape, offset, region):
+        if shape is None or offset is not None:
+            raise ValueError("region needs shape (the logical tensor) and no offset")
+        _check_out(out)
+        shape = _normalize_shape(shape)
+        start, extent, kept = parse_region(region, shape)
+        block_shape = tuple(e for e, k in zip(extent, kept) if k)
+        if out.shape != block_shape:
+            raise ValueError(f"out has shape {out.shape} but the region needs {block_shape}")
+        self._fill_checked(shape, out, start, kept, rng, stream)
         return out
 
     def _fill_checked(self, shape, out, start, kept, rng, stream):
@@ -118,8 +137,12 @@ class Initializer:
     def from_config(cls, config: dict):
         return cls(**config)
 
+    def clone(self):
+        """A new instance with the same configuration (Keras' ``clone``)."""
+        return type(self).from_config(self.get_config())
+
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        args = ", ".join(f"{k}={_show(v)}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
 
     def __eq__(self, other):
@@ -127,6 +150,27 @@ class Initializer:
 
     def __hash__(self):
         return hash((type(self), repr(self)))
+
+
+def _show(value) -> str:
+    # Classes (Glorot's initializer) by name, not "<class '...'>".
+    return value.__name__ if isinstance(value, type) else repr(value)
+
+
+def _normalize_shape(shape):
+    # A negative size is a shape error (RuntimeError for Lasagne code, ValueError for the rest).
+    try:
+        return normalize_shape(shape)
+    except ValueError as e:
+        raise ShapeError(str(e)) from None
+
+
+def _check_out(out):
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
+    normalize_dtype(out.dtype, None)
+    if not out.flags.writeable:
+        raise ValueError("out is read-only")
 
 
 def _block(shape, region):

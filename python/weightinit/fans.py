@@ -1,0 +1,187 @@
+"""Fan-in and fan-out of a weight tensor under each framework's layout.
+
+Frameworks store the same layer's weights in different axis orders, so
+"fan_in" of one array depends on whose convention it follows:
+
+===========  ==========================  ======================================
+layout       2-D                         N-D
+===========  ==========================  ======================================
+``lasagne``  (num_inputs, num_units)     (out, in, *kernel)   -- the default
+``c01b``     --                          (in, k0, k1, out)    -- 4-D only
+``torch``    (out, in)                   (out, in, *kernel)
+``keras``    (in, out)                   (*kernel, in, out);  0-D -> (1, 1), 1-D -> (n, n)
+``jax``      (in, out)                   (*kernel, in, out)
+===========  ==========================  ======================================
+
+fan_in = (size of the input axes) x (receptive field), fan_out likewise with
+the output axes; the receptive field is the product of the remaining axes.
+Explicit ``in_axis``, ``out_axis`` and ``batch_axis`` (ints or sequences, as
+in ``jax.nn.initializers``) cover grouped, depthwise, transposed and
+einsum-style kernels: batch axes count in neither fan.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+
+from ._errors import ShapeError
+from ._shapes import normalize_shape
+
+__all__ = ["fans", "LAYOUTS"]
+
+LAYOUTS = ("lasagne", "c01b", "torch", "keras", "jax")
+
+_LASAGNE_RANK = "This initializer only works with shapes of length >= 2"
+_C01B_RANK = "If c01b is True, only shapes of length 4 are accepted"
+
+
+class FanSpec:
+    """A validated layout choice: a layout name, or explicit axes."""
+
+    __slots__ = ("layout", "in_axis", "out_axis", "batch_axis")
+
+    def __init__(self, layout=None, c01b=False, in_axis=None, out_axis=None, batch_axis=None):
+        explicit = in_axis is not None or out_axis is not None or batch_axis is not None
+        if layout is not None:
+            if not isinstance(layout, str):
+                raise TypeError(f"layout must be a str, got {layout!r}")
+            layout = layout.lower()
+            if layout not in LAYOUTS:
+                raise ValueError(
+                    f"unknown layout {layout!r}; use one of {', '.join(map(repr, LAYOUTS))} "
+                    "or explicit in_axis/out_axis/batch_axis"
+                )
+        if c01b:
+            if layout not in (None, "lasagne", "c01b") or explicit:
+                raise ValueError("c01b=True is a layout: do not combine it with layout= or axes")
+            layout = "c01b"
+        if explicit:
+            if layout is not None:
+                raise ValueError(
+                    f"give either layout={layout!r} or in_axis/out_axis/batch_axis, not both"
+                )
+            self.in_axis = _axes(-2 if in_axis is None else in_axis, "in_axis")
+            self.out_axis = _axes(-1 if out_axis is None else out_axis, "out_axis")
+            self.batch_axis = _axes(() if batch_axis is None else batch_axis, "batch_axis")
+        else:
+            self.in_axis = self.out_axis = self.batch_axis = None
+        self.layout = "lasagne" if layout is None and not explicit else layout
+
+    def check(self, shape) -> None:
+        """Raise ShapeError if ``shape`` has no fans under this layout."""
+        self.compute(shape)
+
+    def compute(self, shape) -> tuple[int, int]:
+        n = len(shape)
+        if self.layout is None:
+            return _explicit(shape, self.in_axis, self.out_axis, self.batch_axis)
+        if self.layout == "c01b":
+            if n != 4:
+                raise ShapeError(_C01B_RANK)
+            rf = shape[1] * shape[2]
+            return shape[0] * rf, shape[3] * rf
+        if self.layout == "keras" and n < 2:
+            return (1, 1) if n == 0 else (shape[0], shape[0])
+        if n < 2:
+            raise ShapeError(
+                {
+                    "lasagne": _LASAGNE_RANK,
+                    "torch": "Fan in and fan out can not be computed for tensor with fewer "
+                    "than 2 dimensions",
+                    "jax": f"Can't compute input and output sizes of a {n}-dimensional weights "
+                    "tensor with layout='jax'. Must be at least 2D or specify in_axis "
+                    "explicitly.",
+                }[self.layout]
+                + f" (got shape {tuple(shape)})"
+            )
+        if self.layout in ("keras", "jax"):
+            rf = math.prod(shape[:-2])
+            return shape[-2] * rf, shape[-1] * rf
+        rf = math.prod(shape[2:])
+        if self.layout == "lasagne" and n == 2:
+            return shape[0], shape[1]
+        return shape[1] * rf, shape[0] * rf
+
+    def __repr__(self):
+        if self.layout is None:
+            return (f"FanSpec(in_axis={self.in_axis!r}, out_axis={self.out_axis!r}, "
+                    f"batch_axis={self.batch_axis!r})")
+        return f"FanSpec(layout={self.layout!r})"
+
+
+def _axes(value, name: str):
+    if isinstance(value, (list, tuple)):
+        items = tuple(value)
+    else:
+        items = (value,)
+    out = []
+    for a in items:
+        if isinstance(a, bool):
+            raise TypeError(f"{name} must be an int or a sequence of ints, got {value!r}")
+        try:
+            out.append(operator.index(a))
+        except TypeError:
+            raise TypeError(f"{name} must be an int or a sequence of ints, got {value!r}") from None
+    return out[0] if not isinstance(value, (list, tuple)) else tuple(out)
+
+
+def _explicit(shape, in_axis, out_axis, batch_axis):
+    n = len(shape)
+    used = {}
+    sizes = {}
+    for name, spec in (("in_axis", in_axis), ("out_axis", out_axis), ("batch_axis", batch_axis)):
+        axes = spec if isinstance(spec, tuple) else (spec,)
+        size = 1
+        for a in axes:
+            if not -n <= a < n:
+                raise ShapeError(
+                    f"{name}={spec!r} is out of range for shape {tuple(shape)} of rank {n}"
+                )
+            a %= n
+            if a in used:
+                raise ShapeError(
+                    f"axis {a} of shape {tuple(shape)} is both {used[a]} and {name}"
+                )
+            used[a] = name
+            size *= shape[a]
+        sizes[name] = size
+    rf = math.prod(d for i, d in enumerate(shape) if i not in used)
+    return sizes["in_axis"] * rf, sizes["out_axis"] * rf
+
+
+def fans(shape, layout=None, *, c01b=False, in_axis=None, out_axis=None, batch_axis=None):
+    """``(fan_in, fan_out)`` of a weight tensor of ``shape``.
+
+    Parameters
+    ----------
+    shape : tuple of ints
+    layout : {"lasagne", "c01b", "torch", "keras", "jax"}, optional
+        Axis convention (see the module docstring); default ``"lasagne"``:
+        2-D ``(num_inputs, num_units)``, N-D ``(out, in, *kernel)``.
+    c01b : bool
+        Lasagne's flag for cuda-convnet ``(in, k0, k1, out)`` weights
+        (same as ``layout="c01b"``).
+    in_axis, out_axis, batch_axis : int or sequence of ints, optional
+        Explicit axes as in ``jax.nn.initializers``; unset ones default to
+        ``-2``, ``-1`` and ``()``. fan_in = prod(shape[in_axis]) x rf,
+        fan_out = prod(shape[out_axis]) x rf, rf = product of the axes in none
+        of the three.
+
+    Examples
+    --------
+    >>> import weightinit as wi
+    >>> wi.fans((784, 256))                      # Dense (in, out)
+    (784, 256)
+    >>> wi.fans((64, 32, 3, 3))                  # conv (out, in, k, k)
+    (288, 576)
+    >>> wi.fans((3, 3, 32, 64), layout="keras")  # conv (k, k, in, out)
+    (288, 576)
+    >>> wi.fans((3, 3, 32, 1), batch_axis=2, in_axis=(), out_axis=3)  # depthwise
+    (9, 9)
+    """
+    try:
+        shape = normalize_shape(shape)
+    except ValueError as e:
+        raise ShapeError(str(e)) from None
+    return FanSpec(layout, c01b, in_axis, out_axis, batch_axis).compute(shape)

@@ -1,0 +1,821 @@
+"""The initializers: Lasagne's eleven, and what torch, Keras and JAX add.
+
+Every class is thin: it normalises its arguments, computes fans and the
+standard deviation in Python, and leaves every loop over elements to the C++
+core. Lasagne's semantics are the default (formulas, fan rules, messages);
+the other peers' conventions are options (``layout=``, ``mode=``,
+``distribution=``, ``absolute=``).
+
+Examples
+--------
+>>> import numpy as np, weightinit as init
+>>> W = init.GlorotUniform()((784, 256))            # Lasagne: U(+-sqrt(6 / (784 + 256)))
+>>> W.dtype, W.shape
+(dtype('float64'), (784, 256))
+>>> K = init.HeNormal(gain="relu", layout="torch").sample((64, 3, 3, 3), dtype=np.float32, rng=7)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+
+import numpy as np
+
+from . import _core
+from ._base import Initializer
+from ._errors import ShapeError
+from .fans import FanSpec
+from .gains import resolve_gain
+
+__all__ = [
+    "Initializer", "Constant", "Zeros", "Ones", "Normal", "Uniform", "TruncatedNormal",
+    "Glorot", "GlorotNormal", "GlorotUniform", "He", "HeNormal", "HeUniform",
+    "VarianceScaling", "LeCunNormal", "LeCunUniform", "FanInUniform",
+    "Identity", "Dirac", "Sparse", "Orthogonal", "DeltaOrthogonal",
+]
+
+_UNIFORM, _NORMAL, _TRUNCATED = 0, 1, 2
+# Standard deviation of N(0, 1) truncated to [-2, 2]: the constant Keras and
+# JAX divide by so that truncated variance-scaling draws have the target variance.
+TRUNCATED_STD_2 = 0.87962566103423978
+_SQRT3 = math.sqrt(3)  # == np.sqrt(3), the factor Lasagne's Uniform(std=) uses
+
+
+# --- argument checks ----------------------------------------------------------
+
+def _real(x, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {x!r}")
+    v = float(x)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {v}")
+    return v
+
+
+def _non_negative(x, name: str) -> float:
+    v = _real(x, name)
+    if v < 0:
+        raise ValueError(f"{name} must be non-negative, got {v}")
+    return v
+
+
+def _choice(x, name: str, allowed) -> str:
+    if not isinstance(x, str) or x.lower() not in allowed:
+        raise ValueError(f"unknown {name} {x!r}; use one of {', '.join(map(repr, allowed))}")
+    return x.lower()
+
+
+def _layout_config(layout, in_axis, out_axis, batch_axis) -> dict:
+    """The layout arguments that were given, for get_config/repr."""
+    given = {"layout": layout, "in_axis": in_axis, "out_axis": out_axis,
+             "batch_axis": batch_axis}
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def _core_fill(kind, params, shape, out, start, key, stream):
+    _core.fill(kind, params, key, stream, list(shape), list(start), out)
+
+
+def _uniform_fill(low, high, shape, out, start, key, stream):
+    if low == high:  # a zero-width range (gain 0, range 0) is a constant
+        out[...] = low
+    else:
+        _core_fill(_UNIFORM, [low, high], shape, out, start, key, stream)
+
+
+def _block_slices(start, out):
+    return tuple(slice(s, s + n) for s, n in zip(start, out.shape))
+
+
+# --- constants ----------------------------------------------------------------
+
+class Constant(Initializer):
+    """Every element equal to ``val``.
+
+    Parameters
+    ----------
+    val : float
+        The value (Lasagne default 0.0).
+
+    Examples
+    --------
+    >>> import weightinit as wi
+    >>> wi.Constant(0.5)((2, 2)).tolist()
+    [[0.5, 0.5], [0.5, 0.5]]
+    """
+
+    def __init__(self, val=0.0):
+        _real(val, "val")
+        self.val = val
+        self._config = {"val": val}
+
+    def _fill_block(self, shape, out, start, key, stream):
+        out[...] = self.val
+
+
+class Zeros(Constant):
+    """All zeros (torch ``zeros_``, Keras ``Zeros``, JAX ``zeros``).
+
+    >>> import weightinit as wi
+    >>> wi.Zeros()(3).tolist()
+    [0.0, 0.0, 0.0]
+    """
+
+    def __init__(self):
+        super().__init__(0.0)
+        self._config = {}
+
+
+class Ones(Constant):
+    """All ones (torch ``ones_``, Keras ``Ones``, JAX ``ones``).
+
+    >>> import weightinit as wi
+    >>> wi.Ones()(2).tolist()
+    [1.0, 1.0]
+    """
+
+    def __init__(self):
+        super().__init__(1.0)
+        self._config = {}
+
+
+# --- element-wise distributions ----------------------------------------------
+
+class Normal(Initializer):
+    """N(mean, std**2), untruncated. **std comes first**, as in Lasagne.
+
+    Parameters
+    ----------
+    std : float
+        Standard deviation (default 0.01).
+    mean : float
+        Mean (default 0.0).
+
+    Examples
+    --------
+    >>> import weightinit as wi
+    >>> w = wi.Normal(std=0.1).sample((400, 500), rng=0)
+    >>> abs(w.std() - 0.1) < 1e-3
+    True
+    """
+
+    def __init__(self, std=0.01, mean=0.0):
+        self.std = _non_negative(std, "std")
+        self.mean = _real(mean, "mean")
+        self._config = {"std": std, "mean": mean}
+
+    def _fill_block(self, shape, out, start, key, stream):
+        _core_fill(_NORMAL, [self.mean, self.std], shape, out, start, key, stream)
+
+
+class Uniform(Initializer):
+    """Uniform on the half-open interval [a, b), with Lasagne's three forms.
+
+    * ``Uniform(r)``: a, b = -r, r (``mean`` is ignored, as in Lasagne);
+    * ``Uniform((a, b))``: the pair itself;
+    * ``Uniform(std=s, mean=m)``: a, b = m -+ sqrt(3) s, so the values have
+      standard deviation s (``range`` is ignored).
+
+    Parameters
+    ----------
+    range : float or (float, float)
+        Default 0.01.
+    std : float, optional
+    mean : float
+        Used only with ``std``.
+
+    The resolved pair is the attribute ``range``.
+
+    Examples
+    --------
+    >>> import weightinit as wi
+    >>> wi.Uniform(std=1.0, mean=5.0).range == (5 - 3 ** 0.5, 5 + 3 ** 0.5)
+    True
+    """
+
+    def __init__(self, range=0.01, std=None, mean=0.0):  # noqa: A002 - Lasagne's name
+        if std is not None:
+            s, m = _non_negative(std, "std"), _real(mean, "mean")
+            a, b = m - _SQRT3 * s, m + _SQRT3 * s
+        else:
+            try:
+                a, b = range
+            except TypeError:
+                r = _real(range, "range")
+                a, b = -r, r
+            else:
+                a, b = _real(a, "range[0]"), _real(b, "range[1]")
+            if a > b:
+                raise ValueError(f"range must have low <= high, got {(a, b)}")
+        if not math.isfinite(b - a):
+            raise ValueError(f"range {(a, b)} is too wide: high - low overflows")
+        self.range = (a, b)
+        self._config = {"range": range, "std": std, "mean": mean}
+
+    def _fill_block(self, shape, out, start, key, stream):
+        _uniform_fill(self.range[0], self.range[1], shape, out, start, key, stream)
+
+
+class TruncatedNormal(Initializer):
+    """N(mean, std**2) restricted to [mean + lower std, mean + upper std].
+
+    Bounds are in units of ``std`` (JAX semantics; Keras is the default
+    ±2). With ``absolute=True`` they are values, as in torch's
+    ``trunc_normal_(t, mean, std, a, b)``. Like every peer's plain truncated
+    normal, ``std`` is the *pre-truncation* standard deviation (the values'
+    standard deviation is 0.8796 std at ±2) unless ``preserve_std=True``.
+    Sampling is exact inverse-CDF, so low-precision outputs have no stuck
+    values at the bounds.
+
+    Parameters
+    ----------
+    std : float
+        Default 0.01.
+    mean : float
+        Default 0.0.
+    lower, upper : float
+        Default -2.0, 2.0.
+    absolute : bool
+        Bounds are values rather than multiples of ``std``.
+    preserve_std : bool
+        Rescale so the truncated values have standard deviation ``std``.
+
+    Examples
+    --------
+    >>> import weightinit as wi
+    >>> w = wi.TruncatedNormal(std=0.5)((1000,), rng=1)
+    >>> bool(abs(w).max() <= 1.0)
+    True
+    """
+
+    def __init__(self, std=0.01, mean=0.0, lower=-2.0, upper=2.0, absolute=False,
+                 preserve_std=False):
+        self.std = _non_negative(std, "std")
+        self.mean = _real(mean, "mean")
+        lo, hi = _bound(lower, "lower"), _bound(upper, "upper")
+        if not lo < hi:
+            raise ValueError(f"lower must be less than upper, got lower={lo}, upper={hi}")
+        if absolute:
+            if self.std == 0:
+                raise ValueError("std must be positive with absolute=True")
+            lo, hi = (lo - self.mean) / self.std, (hi - self.mean) / self.std
+        # Probability mass of [lo, hi], taken in the upper tail when that is the accurate side.
+        mass = (_core.normal_cdf(-lo) - _core.normal_cdf(-hi) if lo >= 0
+                else _core.normal_cdf(hi) - _core.normal_cdf(lo))
+        if not mass > 1e-30:
+            raise ValueError(f"the interval [{lower}, {upper}] has negligible probability mass")
+        self.lower, self.upper = lo, hi  # in std units
+        self.preserve_std = bool(preserve_std)
+        self._config = {"std": std, "mean": mean, "lower": lower, "upper": upper}
+        if absolute:
+            self._config["absolute"] = True
+        if preserve_std:
+            self._config["preserve_std"] = True
+
+    def _fill_block(self, shape, out, start, key, stream):
+        params = [self.mean, self.std, self.lower, self.upper, float(self.preserve_std)]
+        _core_fill(_TRUNCATED, params, shape, out, start, key, stream)
+
+
+def _bound(x, name):
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {x!r}")
+    v = float(x)
+    if math.isnan(v):
+        raise ValueError(f"{name} must not be NaN")
+    return v
+
+
+# --- fan-based: Lasagne's Glorot and He ---------------------------------------
+
+def _delegate(factory, std, shape, out, start, key, stream):
+    """Fill with ``factory(std=std)``: ours block-exactly, a foreign one by slicing."""
+    init = factory(std=std)
+    if isinstance(init, Initializer):
+        init._fill_block(shape, out, start, key, stream)
+    else:  # a Lasagne-style class: whole tensor, then the block
+        out[...] = np.asarray(init.sample(shape))[_block_slices(start, out)]
+
+
+class _FanBased:
+    """Mixin (not an Initializer, so Lasagne's subclass walk is unchanged)."""
+
+    def _check_shape(self, shape):
+        self._fans.check(shape)
+
+    def fans(self, shape):
+        """``(fan_in, fan_out)`` this initializer uses for ``shape``."""
+        return self._fans.compute(tuple(shape))
+
+
+class Glorot(_FanBased, Initializer):
+    """Glorot & Bengio (2010): std = gain * sqrt(2 / (fan_in + fan_out)).
+
+    Delegates to ``initializer(std=std)`` like Lasagne: pass the class
+    :class:`Normal` (untruncated) or :class:`Uniform` (U(±sqrt(3) std) =
+    U(±gain sqrt(6 / (fan_in + fan_out)))), or any factory accepting ``std=``.
+
+    Parameters
+    ----------
+    initializer : class or callable
+    gain : float or str
+        Multiplies std; ``'relu'`` is sqrt(2); any :func:`calculate_gain` name.
+    c01b : bool
+        Weights are cuda-convnet ``(in, k0, k1, out)``; 4-D only.
+    layout : str, optional
+        ``"lasagne"`` (default), ``"torch"``, ``"keras"``/``"jax"``, ``"c01b"``;
+        see :func:`weightinit.fans`.
+    in_axis, out_axis, batch_axis : int or sequence of ints, optional
+        Explicit axes (JAX semantics) instead of a layout.
+
+    Examples
+    --------
+    >>> import weightinit as wi
+    >>> w = wi.Glorot(wi.Normal, gain="relu")((100, 100), rng=0)
+    >>> abs(w.std() - (2 / 200) ** 0.5 * 2 ** 0.5) < 0.01
+    True
+    """
+
+    def __init__(self, initializer, gain=1.0, c01b=False, *, layout=None, in_axis=None,
+                 out_axis=None, batch_axis=None):
+        self.initializer = _factory(initializer)
+        self.gain = _gain(gain)
+        self.c01b = c01b
+        self._fans = FanSpec(layout, c01b, in_axis, out_axis, batch_axis)
+        self._config = {"initializer": initializer, "gain": gain, "c01b": c01b,
+                        **_layout_config(layout, in_axis, out_axis, batch_axis)}
+
+    def std(self, shape) -> float:
+        """The standard deviation used for ``shape``."""
+        fan_in, fan_out = self.fans(shape)
+        return self.gain * np.sqrt(2.0 / max(fan_in + fan_out, 1))
+
+    def _fill_block(self, shape, out, start, key, stream):
+        _delegate(self.initializer, float(self.std(shape)), shape, out, start, key, stream)
+
+
+def _factory(initializer):
+    if isinstance(initializer, Initializer) or not callable(initializer):
+        raise TypeError(
+            "initializer must be a class or factory accepting std= (e.g. Normal, not Normal()), "
+            f"got {initializer!r}"
+        )
+    return initializer
+
+
+def _gain(gain):
+    g = resolve_gain(gain)
+    if g < 0:
+        raise ValueError(f"gain must be non-negative, got {gain!r}")
+    return g
+
+
+def _preset_config(self, gain, c01b, layout, in_axis, out_axis, batch_axis, **extra):
+    self._config = {"gain": gain, "c01b": c01b, **extra,
+                    **_layout_config(layout, in_axis, out_axis, batch_axis)}
+
+
+class GlorotNormal(Glorot):
+    """N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out)), untruncated.
+
+    Lasagne's, torch's ``xavier_normal_``. (Keras/JAX ``glorot_normal`` is a
+    truncated normal: ``VarianceScaling(1.0, "fan_avg", "truncated_normal")``.)
+
+    >>> import weightinit as wi
+    >>> w = wi.GlorotNormal()((100, 100), rng=0)
+    >>> abs(w.std() - 0.1) < 0.005
+    True
+    """
+
+    def __init__(self, gain=1.0, c01b=False, *, layout=None, in_axis=None, out_axis=None,
+                 batch_axis=None):
+        super().__init__(Normal, gain, c01b, layout=layout, in_axis=in_axis,
+                         out_axis=out_axis, batch_axis=batch_axis)
+        _preset_config(self, gain, c01b, layout, in_axis, out_axis, batch_axis)
+
+
+class GlorotUniform(Glorot):
+    """U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)).
+
+    Lasagne's default weight initializer; torch ``xavier_uniform_``, Keras and
+    JAX ``glorot_uniform`` (same values on the same fans).
+
+    >>> import weightinit as wi
+    >>> w = wi.GlorotUniform()((150, 450), rng=0)
+    >>> bool(abs(w).max() <= 0.1)
+    True
+    """
+
+    def __init__(self, gain=1.0, c01b=False, *, layout=None, in_axis=None, out_axis=None,
+                 batch_axis=None):
+        super().__init__(Uniform, gain, c01b, layout=layout, in_axis=in_axis,
+                         out_axis=out_axis, batch_axis=batch_axis)
+        _preset_config(self, gain, c01b, layout, in_axis, out_axis, batch_axis)
+
+
+_HE_MODES = ("fan_in", "fan_out")
+
+
+class He(_FanBased, Initializer):
+    """He et al. (2015): std = gain * sqrt(1 / fan), fan = fan_in by default.
+
+    **Lasagne's default gain is 1.0**, which is LeCun's 1/fan_in variance;
+    He's ReLU initialisation needs ``gain='relu'`` (sqrt(2)), which is what
+    torch's ``kaiming_*_`` and Keras/JAX ``he_*`` use by default.
+
+    Parameters
+    ----------
+    initializer : class or callable
+        :class:`Normal`, :class:`Uniform` or any factory accepting ``std=``.
+    gain : float or str
+    c01b : bool
+    mode : {"fan_in", "fan_out"}
+        torch's ``mode``: fan_in preserves the forward variance, fan_out the
+        backward one.
+    layout, in_axis, out_axis, batch_axis
+        As for :class:`Glorot`.
+
+    Examples
+    --------
+    >>> import weightinit as wi
+    >>> w = wi.He(wi.Normal, gain="relu")((200, 50), rng=0)   # fan_in = 200
+    >>> abs(w.std() - 0.1) < 0.005
+    True
+    """
+
+    def __init__(self, initializer, gain=1.0, c01b=False, *, mode="fan_in", layout=None,
+                 in_axis=None, out_axis=None, batch_axis=None):
+        self.initializer = _factory(initializer)
+        self.gain = _gain(gain)
+        self.c01b = c01b
+        self.mode = _choice(mode, "mode", _HE_MODES)
+        self._fans = FanSpec(layout, c01b, in_axis, out_axis, batch_axis)
+        extra = {"mode": mode} if self.mode != "fan_in" else {}
+        self._config = {"initializer": initializer, "gain": gain, "c01b": c01b, **extra,
+                        **_layout_config(layout, in_axis, out_axis, batch_axis)}
+
+    def std(self, shape) -> float:
+        """The standard deviation used for ``shape``."""
+        fan_in, fan_out = self.fans(shape)
+        fan = fan_in if self.mode == "fan_in" else fan_out
+        return self.gain * np.sqrt(1.0 / max(fan, 1))
+
+    def _fill_block(self, shape, out, start, key, stream):
+        _delegate(self.initializer, float(self.std(shape)), shape, out, start, key, stream)
+
+
+class HeNormal(He):
+    """N(0, std**2) with std = gain / sqrt(fan_in), untruncated.
+
+    Default gain 1.0 as in Lasagne (= LeCun normal, untruncated); use
+    ``gain='relu'`` for He's ReLU initialisation (torch ``kaiming_normal_``).
+
+    >>> import weightinit as wi
+    >>> w = wi.HeNormal(gain="relu")((200, 50), rng=0)
+    >>> abs(w.std() - 0.1) < 0.005
+    True
+    """
+
+    def __init__(self, gain=1.0, c01b=False, *, mode="fan_in", layout=None, in_axis=None,
+                 out_axis=None, batch_axis=None):
+        super().__init__(Normal, gain, c01b, mode=mode, layout=layout, in_axis=in_axis,
+                         out_axis=out_axis, batch_axis=batch_axis)
+        extra = {"mode": mode} if self.mode != "fan_in" else {}
+        _preset_config(self, gain, c01b, layout, in_axis, out_axis, batch_axis, **extra)
+
+
+class HeUniform(He):
+    """U(-b, b) with b = gain * sqrt(3 / fan_in).
+
+    Default gain 1.0 as in Lasagne; ``gain='relu'`` gives torch's
+    ``kaiming_uniform_`` and Keras/JAX ``he_uniform``: sqrt(6 / fan_in).
+
+    >>> import weightinit as wi
+    >>> w = wi.HeUniform()((300, 200), rng=0)
+    >>> bool(abs(w).max() <= 0.1)
+    True
+    """
+
+    def __init__(self, gain=1.0, c01b=False, *, mode="fan_in", layout=None, in_axis=None,
+                 out_axis=None, batch_axis=None):
+        super().__init__(Uniform, gain, c01b, mode=mode, layout=layout, in_axis=in_axis,
+                         out_axis=out_axis, batch_axis=batch_axis)
+        extra = {"mode": mode} if self.mode != "fan_in" else {}
+        _preset_config(self, gain, c01b, layout, in_axis, out_axis, batch_axis, **extra)
+
+
+# --- fan-based: Keras/JAX variance scaling -------------------------------------
+
+_VS_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
+_VS_DISTRIBUTIONS = ("truncated_normal", "normal", "untruncated_normal", "uniform")
+
+
+class VarianceScaling(_FanBased, Initializer):
+    """Values with variance ``scale / n`` (Keras 3 / JAX ``variance_scaling``).
+
+    n = max(1, fan_in), max(1, fan_out), max(1, (fan_in + fan_out) / 2) or
+    max(1, sqrt(fan_in fan_out)) for ``mode`` fan_in, fan_out, fan_avg,
+    fan_geo_avg. ``scale`` multiplies the **variance** (scale = gain**2).
+
+    * ``"truncated_normal"``: N(0, s**2) truncated to ±2 s with
+      s = sqrt(scale / n) / 0.87962566103423978, so the values have variance
+      scale / n;
+    * ``"normal"`` / ``"untruncated_normal"``: N(0, scale / n) (JAX's meaning of
+      "normal"; Keras maps "normal" to truncated);
+    * ``"uniform"``: U(±sqrt(3 scale / n)).
+
+    Parameters
+    ----------
+    scale : float
+        Positive (default 1.0).
+    mode : str
+        Default ``"fan_in"``.
+    distribution : str
+        Default ``"truncated_normal"``.
+    layout, in_axis, out_axis, batch_axis
+        As in :func:`weightinit.fans`; default Lasagne's layout.
+
+    Examples
+    --------
+    >>> import weightinit as wi
+    >>> he_keras = wi.VarianceScaling(2.0, "fan_in", "truncated_normal", layout="keras")
+    >>> w = he_keras((3, 3, 64, 128), rng=0)
+    >>> abs(w.std() - (2 / 576) ** 0.5) < 0.002
+    True
+    """
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", *,
+                 layout=None, in_axis=None, out_axis=None, batch_axis=None):
+        self.scale = _real(scale, "scale")
+        if not self.scale > 0:
+            raise ValueError(f"scale must be positive, got {scale!r}")
+        self.mode = _choice(mode, "mode", _VS_MODES)
+        self.distribution = _choice(distribution, "distribution", _VS_DISTRIBUTIONS)
+        self._fans = FanSpec(layout, False, in_axis, out_axis, batch_axis)
+        self._config = {"scale": scale, "mode": mode, "distribution": distribution,
+                        **_layout_config(layout, in_axis, out_axis, batch_axis)}
+
+    def variance(self, shape) -> float:
+        """The target variance scale / n for ``shape``."""
+        fan_in, fan_out = self.fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0,
+             "fan_geo_avg": math.sqrt(fan_in * fan_out)}[self.mode]
+        return self.scale / max(1.0, n)
+
+    def _fill_block(self, shape, out, start, key, stream):
+        variance = self.variance(shape)
+        if self.distribution == "uniform":
+            limit = math.sqrt(3.0 * variance)
+            _uniform_fill(-limit, limit, shape, out, start, key, stream)
+        elif self.distribution == "truncated_normal":
+            std = math.sqrt(variance) / TRUNCATED_STD_2
+            _core_fill(_TRUNCATED, [0.0, std, -2.0, 2.0, 0.0], shape, out, start, key, stream)
+        else:
+            _core_fill(_NORMAL, [0.0, math.sqrt(variance)], shape, out, start, key, stream)
+
+
+class _VarianceScalingPreset(VarianceScaling):
+    _preset = ()
+
+    def __init__(self, *, layout=None, in_axis=None, out_axis=None, batch_axis=None):
+        super().__init__(*self._preset, layout=layout, in_axis=in_axis, out_axis=out_axis,
+                         batch_axis=batch_axis)
+        self._config = _layout_config(layout, in_axis, out_axis, batch_axis)
+
+
+class LeCunNormal(_VarianceScalingPreset):
+    """Truncated normal with variance 1 / fan_in (LeCun et al. 1998; Keras/JAX
+    ``lecun_normal``, Flax's default kernel initializer):
+    ``VarianceScaling(1.0, "fan_in", "truncated_normal")``.
+
+    The right choice for SELU networks (Klambauer et al. 2017).
+
+    >>> import weightinit as wi
+    >>> w = wi.LeCunNormal()((400, 300), rng=0)
+    >>> abs(w.std() - 0.05) < 0.001
+    True
+    """
+
+    _preset = (1.0, "fan_in", "truncated_normal")
+
+
+class LeCunUniform(_VarianceScalingPreset):
+    """U(±sqrt(3 / fan_in)): variance 1 / fan_in (Keras/JAX ``lecun_uniform``):
+    ``VarianceScaling(1.0, "fan_in", "uniform")``.
+
+    >>> import weightinit as wi
+    >>> w = wi.LeCunUniform()((300, 200), rng=0)
+    >>> bool(abs(w).max() <= 0.1)
+    True
+    """
+
+    _preset = (1.0, "fan_in", "uniform")
+
+
+class FanInUniform(_FanBased, Initializer):
+    """U(-1/sqrt(fan_in), 1/sqrt(fan_in)): the classic fan-in heuristic.
+
+    From LeCun, Bottou, Orr & Müller (1998), "Efficient BackProp"; also what
+    torch's ``nn.Linear`` and ``nn.ConvNd`` use by default
+    (``kaiming_uniform_(w, a=sqrt(5))``, with ``layout="torch"``). Its variance
+    is **1 / (3 fan_in)**, a third of LeCun's target 1 / fan_in: activations
+    shrink through deep stacks, so prefer :class:`LeCunUniform` for new models.
+
+    >>> import weightinit as wi
+    >>> w = wi.FanInUniform(layout="torch")((256, 100), rng=0)   # Linear(100, 256)
+    >>> bool(abs(w).max() <= 0.1)
+    True
+    """
+
+    def __init__(self, *, layout=None, in_axis=None, out_axis=None, batch_axis=None):
+        self._fans = FanSpec(layout, False, in_axis, out_axis, batch_axis)
+        self._config = _layout_config(layout, in_axis, out_axis, batch_axis)
+
+    def bound(self, shape) -> float:
+        """1 / sqrt(fan_in) for ``shape``."""
+        return 1.0 / math.sqrt(max(self.fans(shape)[0], 1))
+
+    def _fill_block(self, shape, out, start, key, stream):
+        b = self.bound(shape)
+        _uniform_fill(-b, b, shape, out, start, key, stream)
+
+
+# --- structural ------------------------------------------------------------------
+
+class Identity(Initializer):
+    """gain times the (rectangular) identity: W[i, i] = gain, zero elsewhere.
+
+    torch ``eye_``, Keras ``Identity``; 2-D only.
+
+    >>> import weightinit as wi
+    >>> wi.Identity()((2, 3)).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    """
+
+    def __init__(self, gain=1.0):
+        self.gain = resolve_gain(gain)
+        self._config = {"gain": gain}
+
+    def _check_shape(self, shape):
+        if len(shape) != 2:
+            raise ShapeError(
+                f"Identity only works with shapes of length 2, got shape {shape} of rank "
+                f"{len(shape)}"
+            )
+
+    def _fill_block(self, shape, out, start, key, stream):
+        out[...] = 0
+        r0, c0 = start
+        i = np.arange(max(r0, c0), min(r0 + out.shape[0], c0 + out.shape[1]))
+        out[i - r0, i - c0] = self.gain
+
+
+class Dirac(Initializer):
+    """Dirac delta kernels: a convolution with them is the identity (torch ``dirac_``).
+
+    Layout ``(out, in, *kernel)``. For each group g < groups and
+    d < min(out // groups, in): W[g (out // groups) + d, d, k0 // 2, k1 // 2, ...] = gain
+    (torch's centre ``k // 2``; JAX's ``delta_orthogonal`` uses ``(k - 1) // 2``),
+    zero elsewhere. On 2-D shapes it is the identity, so Lasagne-style code
+    can sample it at any rank from 2 to 5.
+
+    Parameters
+    ----------
+    groups : int
+        Number of groups (``out`` must be divisible by it). Default 1.
+    gain : float or str
+        Value of the delta. Default 1.0.
+
+    Examples
+    --------
+    >>> import weightinit as wi
+    >>> w = wi.Dirac()((4, 4, 3, 3))
+    >>> w[:, :, 1, 1].tolist() == wi.Identity()((4, 4)).tolist()
+    True
+    """
+
+    def __init__(self, groups=1, gain=1.0):
+        if isinstance(groups, bool):
+            raise TypeError(f"groups must be a positive int, got {groups!r}")
+        try:
+            groups = operator.index(groups)
+        except TypeError:
+            raise TypeError(f"groups must be a positive int, got {groups!r}") from None
+        if groups < 1:
+            raise ValueError(f"groups must be a positive int, got {groups}")
+        self.groups = groups
+        self.gain = resolve_gain(gain)
+        self._config = {"groups": groups, "gain": gain}
+
+    def _check_shape(self, shape):
+        if not 2 <= len(shape) <= 5:
+            raise ShapeError(
+                f"Dirac only works with shapes of length 2, 3, 4 or 5, got shape {shape}"
+            )
+        if shape[0] % self.groups:
+            raise ShapeError(
+                f"dim 0 must be divisible by groups: shape {shape}, groups={self.groups}"
+            )
+
+    def _fill_block(self, shape, out, start, key, stream):
+        out[...] = 0
+        per_group = shape[0] // self.groups
+        d = np.arange(min(per_group, shape[1]))
+        rows = (np.arange(self.groups)[:, None] * per_group + d).ravel()
+        cols = np.tile(d, self.groups)
+        index = [rows, cols] + [np.full(rows.size, k // 2) for k in shape[2:]]
+        inside = np.ones(rows.size, dtype=bool)
+        for axis, idx in enumerate(index):
+            inside &= (idx >= start[axis]) & (idx < start[axis] + out.shape[axis])
+        out[tuple(idx[inside] - start[axis] for axis, idx in enumerate(index))] = self.gain
+
+
+_SPARSE_UNIT_AXIS = {"lasagne": 1, "keras": 1, "jax": 1, "torch": 0}
+
+
+class Sparse(Initializer):
+    """Sparse initialisation (Martens 2010): a fixed number of non-zero
+    incoming weights per unit, drawn N(0, std**2); zeros elsewhere.
+
+    Lasagne's semantics: on ``(n_inputs, n_units)`` weights every column gets
+    exactly ``k = int(sparsity * n_inputs)`` non-zeros at uniformly random,
+    distinct rows, so ``sparsity`` is the fraction of **non-zeros** (torch's
+    ``sparse_`` counts zeros instead). Each unit's index set (Floyd's
+    algorithm) and values come from their own sub-streams, so any block of
+    units is generated alone, in C++, bit-identically.
+
+    Parameters
+    ----------
+    sparsity : float in [0, 1]
+        Fraction of non-zero weights per unit (default 0.1).
+    std : float
+        Standard deviation of the non-zeros (default 0.01).
+    nonzeros : int, optional
+        Exact count k per unit instead of ``sparsity`` (Martens used 15).
+    layout : {"lasagne", "keras", "jax", "torch"}, optional
+        Where the units are: columns of ``(in, out)`` (default), or rows of
+        torch's ``(out, in)``.
+
+    Examples
+    --------
+    >>> import weightinit as wi
+    >>> w = wi.Sparse(sparsity=0.1)((10, 20), rng=0)
+    >>> (w != 0).sum(axis=0).tolist() == [1] * 20
+    True
+    """
+
+    def __init__(self, sparsity=0.1, std=0.01, *, nonzeros=None, layout=None):
+        self.sparsity = _real(sparsity, "sparsity")
+        if not 0.0 <= self.sparsity <= 1.0:
+            raise ValueError(f"sparsity must be in [0, 1], got {sparsity!r}")
+        self.std = _non_negative(std, "std")
+        if nonzeros is not None:
+            if isinstance(nonzeros, bool):
+                raise TypeError(f"nonzeros must be a non-negative int, got {nonzeros!r}")
+            try:
+                nonzeros = operator.index(nonzeros)
+            except TypeError:
+                raise TypeError(
+                    f"nonzeros must be a non-negative int, got {nonzeros!r}"
+                ) from None
+            if nonzeros < 0:
+                raise ValueError(f"nonzeros must be a non-negative int, got {nonzeros}")
+        self.nonzeros = nonzeros
+        self.layout = _choice("lasagne" if layout is None else layout, "layout",
+                              tuple(_SPARSE_UNIT_AXIS))
+        self._config = {"sparsity": sparsity, "std": std}
+        if nonzeros is not None:
+            self._config["nonzeros"] = nonzeros
+        if layout is not None:
+            self._config["layout"] = layout
+
+    def _unit_axis(self):
+        return _SPARSE_UNIT_AXIS[self.layout]
+
+    def count(self, shape) -> int:
+        """Non-zeros per unit for ``shape``: int(sparsity * n_inputs) or ``nonzeros``."""
+        n_inputs = shape[1 - self._unit_axis()]
+        return int(self.sparsity * n_inputs) if self.nonzeros is None else self.nonzeros
+
+    def _check_shape(self, shape):
+        if len(shape) != 2:
+            raise ShapeError("sparse initializer only works with shapes of length 2")
+        n_inputs = shape[1 - self._unit_axis()]
+        if self.nonzeros is not None and self.nonzeros > n_inputs:
+            raise ShapeError(
+                f"nonzeros={self.nonzeros} is more than the {n_inputs} inputs of shape {shape}"
+            )
+
+    def _fill_block(self, shape, out, start, key, stream):
+        _core.sparse_fill(key, stream, list(shape), list(start), out, self.count(shape),
+                          self.std, self._unit_axis())
+
+
+try:
+    from .orthogonal import DeltaOrthogonal, Orthogonal
+except ModuleNotFoundError as e:  # only while orthogonal.py has not landed
+    if e.name != f"{__package__}.orthogonal":
+        raise
+    __all__ = [n for n in __all__ if n not in ("Orthogonal", "DeltaOrthogonal")]
