@@ -5,6 +5,8 @@ from __future__ import annotations
 from . import _core, random, simd
 from ._errors import ShapeError
 from ._rng import Generator, get_rng, set_rng, set_seed
+from . import linalg  # orthogonal matrices and QR
+from .orthogonal import DeltaOrthogonal, Orthogonal
 from ._base import Initializer, get_default_dtype, set_default_dtype
 from .fans import fans
 from .gains import calculate_gain
@@ -43,3 +45,4 @@ __all__ = [
 ]
 __all__ += [*_initializer_names, "calculate_gain", "deserialize", "fans", "get",
             "get_default_dtype", "serialize", "set_default_dtype"]
+__all__ += ["DeltaOrthogonal", "Orthogonal", "linalg"]
