@@ -135,7 +135,9 @@ void register_random(py::module_& m) {
       [](int kind, const std::vector<double>& params, std::uint64_t key, std::uint64_t stream,
          const std::vector<std::int64_t>& shape, const std::vector<std::int64_t>& start, py::array out) {
         const DistParams d = make_params(kind, params);
-        const StridedBlock block = describe_block(out, shape, start, "out");
+        // An empty start means the block starts at the origin.
+        const StridedBlock block = describe_block(
+            out, shape, start.empty() ? std::vector<std::int64_t>(shape.size(), 0) : start, "out");
         // Safe without the GIL: `out` is kept alive by the caller's reference
         // and nothing below touches a Python object.
         py::gil_scoped_release release;

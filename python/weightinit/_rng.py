@@ -210,6 +210,8 @@ def set_rng(rng) -> None:
 
 def resolve(rng, stream) -> tuple[int, int]:
     """(key, stream id) for one draw."""
+    if type(rng) is int and rng >= 0:  # the common stateless call, kept cheap
+        return key_from_seed(rng), 0 if stream is None else stream_id(stream)
     if rng is None:
         gen = _global
     elif isinstance(rng, Generator):
