@@ -24,9 +24,10 @@ _DEMO_INITS = {
     "he": ("HeNormal(relu)", "HeNormal", {"gain": "relu"}),
     "orthogonal": ("Orthogonal", "Orthogonal", {}),
 }
-_INIT_ALIASES = {"classic": "fan_in_uniform", "fan_in": "fan_in_uniform", "lecun1998": "fan_in_uniform",
-                 "glorot_uniform": "glorot", "xavier": "glorot", "he_normal": "he", "kaiming": "he",
-                 "normal(0.01)": "normal"}
+# Other spellings; Lasagne/Keras names such as "he_normal" go to weightinit.get instead
+# (whose HeNormal has Lasagne's gain 1).
+_INIT_ALIASES = {"classic": "fan_in_uniform", "fan_in": "fan_in_uniform",
+                 "xavier": "glorot", "kaiming": "he"}
 
 # An initializer "keeps the signal alive" when, over the whole stack, neither the
 # activation variance nor the gradient that reaches the inputs changes by more
@@ -228,10 +229,13 @@ def format_table(demo: DemoResult) -> str:
             rows.append([r.label] + [_short(ratios[c]) for c in cols]
                         + [_short(s.backward), f"{100 * s.saturated:.0f}", f"{s.gain:.2f}"])
         w = [max(len(h), *(len(row[j]) for row in rows)) for j, h in enumerate(head)]
-        fmt = lambda cells: "  ".join(  # noqa: E731
-            c.ljust(w[0]) if j == 0 else c.rjust(w[j]) for j, c in enumerate(cells))
-        out += [fmt(head), *map(fmt, rows), ""]
+        out += [_aligned(cells, w) for cells in [head, *rows]] + [""]
     return "\n".join(out).rstrip("\n")
+
+
+def _aligned(cells, widths) -> str:
+    return "  ".join(c.ljust(widths[0]) if j == 0 else c.rjust(widths[j])
+                     for j, c in enumerate(cells))
 
 
 def conclusions(demo: DemoResult) -> list:

@@ -82,7 +82,9 @@ def plot(results, path, *, dpi=100, title=None):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
-        raise ImportError(f"weightinit.diagnostics.plot needs matplotlib: {_INSTALL_HINT}") from None
+        raise ImportError(
+            f"weightinit.diagnostics.plot needs matplotlib: {_INSTALL_HINT}"
+        ) from None
     acts, labels, table = _grouped(results)
     width_px, height_px = figure_size(len(acts), len(labels), dpi)
     # Figure + Agg canvas, not pyplot: no global state, no GUI backend, safe in threads.
@@ -92,7 +94,7 @@ def plot(results, path, *, dpi=100, title=None):
     colours = [f"C{i % 10}" for i in range(len(labels))]
     for j, act in enumerate(acts):
         fwd, bwd = axes[0, j], axes[1, j]
-        for label, colour in zip(labels, colours):
+        for label, colour in zip(labels, colours, strict=True):
             r = table.get((act, label))
             if r is None:
                 continue

@@ -133,7 +133,7 @@ class Propagation:
                 _fmt(m.weight_grad_var[i]), _fmt(p.weight_grad_var[i]),
             ))
         widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(head)]
-        line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths))  # noqa: E731
+        line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))  # noqa: E731
         title = (f"{self.label} | {self.activation} | widths {_widths_text(self.widths)} | "
                  f"batch {self.batch} {self.dtype}")
         foot = (f"Var(x) {_fmt(self.input_var)}, Var(dC/dx) {_fmt(self.input_grad_var)} "
@@ -168,13 +168,14 @@ def check_widths(widths) -> tuple:
 
 
 def resolve_initializer(initializer):
-    """An object with ``sample`` or a callable ``f(shape)``; a name goes through ``weightinit.get``."""
+    """An object with ``sample`` or a callable ``f(shape)``; a name goes through ``get``."""
     if isinstance(initializer, str):
+        from ..lookup import get
+
         try:
-            from .. import get
-        except ImportError:  # the initializer registry is not built into this checkout
-            raise ValueError(f"unknown initializer {initializer!r}") from None
-        return get(initializer)
+            return get(initializer)
+        except (KeyError, ValueError) as e:
+            raise ValueError(f"unknown initializer {initializer!r}: {e}") from None
     if hasattr(initializer, "sample") or callable(initializer):
         return initializer
     raise TypeError(

@@ -1,0 +1,105 @@
+"""The ``weightinit demo`` command, end to end in subprocesses."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("weightinit.initializers")
+
+from weightinit.diagnostics import conclusions, figure_size, run_demo  # noqa: E402
+
+_PYTHON_DIR = str(Path(__file__).resolve().parents[1] / "python")
+
+
+def _run(args, tmp_path, code=None, timeout=60):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PYTHON_DIR, env.get("PYTHONPATH")]))
+    cmd = [sys.executable, "-m", "weightinit", *args] if code is None else [
+        sys.executable, "-c", code, *args]
+    return subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_demo_end_to_end_writes_png(tmp_path):
+    mpimg = pytest.importorskip("matplotlib.image")
+    out = tmp_path / "fig.png"
+    p = _run(["demo", "--out", str(out)], tmp_path, timeout=30)  # the issue's budget
+    assert p.returncode == 0, p.stderr
+    assert "10 layers of width 512" in p.stdout
+    for act in ("tanh:", "sigmoid:", "relu:"):
+        assert act in p.stdout
+    assert "Normal(0.01)" in p.stdout and "HeNormal(relu)" in p.stdout
+    assert f"Figure written to {out}" in p.stdout
+    image = mpimg.imread(out)
+    n_inits = 5 if "Orthogonal" in p.stdout else 4
+    width, height = figure_size(3, n_inits)
+    assert image.shape[:2] == (height, width)
+
+
+def test_demo_without_matplotlib_still_prints_table(tmp_path):
+    # Simulate a missing matplotlib: a None entry in sys.modules makes import fail.
+    code = ("import sys; sys.modules['matplotlib'] = None; from weightinit.cli import main; "
+            "sys.exit(main(sys.argv[1:]))")
+    p = _run(["demo", "--layers", "3", "--width", "32", "--batch", "64"], tmp_path, code)
+    assert p.returncode == 0, p.stderr
+    assert "relu:" in p.stdout and "gain" in p.stdout
+    assert "matplotlib is not installed" in p.stdout
+    assert "pip install 'weightinit[plot]'" in p.stdout
+    assert not (tmp_path / "weightinit-demo.png").exists()
+
+
+def test_demo_with_user_data_and_options(tmp_path):
+    x = np.random.default_rng(0).normal(3.0, 5.0, size=(50, 12))
+    np.save(tmp_path / "x.npy", x)
+    p = _run(["demo", "--data", "x.npy", "--layers", "4", "--width", "24",
+              "--activations", "linear,leaky_relu", "--inits", "glorot,he", "--no-plot"],
+             tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "x.npy (50 x 12)" in p.stdout
+    assert "linear:" in p.stdout and "leaky_relu:" in p.stdout and "tanh:" not in p.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--width", "-5"], "--width: must be a positive integer, got -5"),
+    (["--layers", "0"], "--layers: must be a positive integer"),
+    (["--activations", "softmax"], "unknown activation 'softmax'"),
+    (["--inits", "glorot,bogus"], "unknown initializer 'bogus'"),
+    (["--data", "rank3.npy"], "data must be 2-D (examples, features), got shape (3, 4, 5)"),
+    (["--data", "missing.npy"], "cannot read --data missing.npy"),
+])
+def test_bad_arguments_one_line_no_traceback(tmp_path, args, message):
+    np.save(tmp_path / "rank3.npy", np.zeros((3, 4, 5)))
+    p = _run(["demo", *args, "--no-plot"], tmp_path)
+    assert p.returncode == 2
+    assert "Traceback" not in p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("weightinit demo: error:"), p.stderr
+    assert message in lines[0]
+    assert p.stdout == ""
+
+
+def test_conclusions_follow_the_measurements():
+    alive = run_demo(layers=10, width=256, activations=["relu"], inits=["normal", "he"],
+                     batch=256)
+    (line,) = conclusions(alive)
+    assert line.startswith("relu: HeNormal(relu) keeps the signal alive")
+    assert "Normal(0.01) is worst" in line
+    # Remove the good initializer: the sentence must change, not repeat a script.
+    dead = run_demo(layers=10, width=256, activations=["relu"],
+                    inits=["normal", "fan_in_uniform"], batch=256)
+    (line,) = conclusions(dead)
+    assert line.startswith("relu: none of these keeps the signal within x10")
+
+
+def test_plot_in_process(tmp_path):
+    mpimg = pytest.importorskip("matplotlib.image")
+    from weightinit.diagnostics import plot
+
+    demo = run_demo(layers=3, width=32, activations=["tanh", "relu"], inits=["glorot", "he"],
+                    batch=64)
+    path = plot(demo, tmp_path / "p.png", dpi=50)
+    assert mpimg.imread(path).shape[:2] == figure_size(2, 2, dpi=50)[::-1]
