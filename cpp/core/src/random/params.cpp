@@ -3,6 +3,9 @@
 // (a libm erfc may differ in the last bit between versions).
 #include <cmath>
 #include <limits>
+#include <map>
+#include <mutex>
+#include <utility>
 
 #include "weightinit/random/distributions.hpp"
 
@@ -95,16 +98,41 @@ double truncated_normal_std(double alpha, double beta) {
   return std::sqrt(var);
 }
 
+namespace {
+struct BoundConstants {
+  double cdf_alpha, sf_beta, mass, sd;
+};
+
+// The bound constants cost a few microseconds (continued fractions); a model
+// uses a handful of distinct bounds, so remember them.
+BoundConstants bound_constants(double lower, double upper) {
+  static std::mutex mutex;
+  static std::map<std::pair<double, double>, BoundConstants> cache;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = cache.find({lower, upper});
+    if (it != cache.end()) return it->second;
+  }
+  const BoundConstants c{normal_cdf(lower), normal_sf(upper), interval_mass(lower, upper),
+                         truncated_normal_std(lower, upper)};
+  std::lock_guard<std::mutex> lock(mutex);
+  if (cache.size() >= 256) cache.clear();
+  cache[{lower, upper}] = c;
+  return c;
+}
+}  // namespace
+
 TruncatedNormalParams make_truncated_normal(double mean, double std, double lower, double upper,
                                             bool preserve_std) {
+  const BoundConstants c = bound_constants(lower, upper);
   TruncatedNormalParams p{};
   p.mean = mean;
   p.alpha = lower;
   p.beta = upper;
-  p.cdf_alpha = normal_cdf(lower);
-  p.sf_beta = normal_sf(upper);
-  p.mass = interval_mass(lower, upper);
-  p.scale = preserve_std ? std / truncated_normal_std(lower, upper) : std;
+  p.cdf_alpha = c.cdf_alpha;
+  p.sf_beta = c.sf_beta;
+  p.mass = c.mass;
+  p.scale = preserve_std ? std / c.sd : std;
   return p;
 }
 
