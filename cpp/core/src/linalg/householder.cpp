@@ -60,7 +60,7 @@ std::int64_t block_size(std::int64_t m, std::int64_t k) {
   // ~70% of GEMM) while the extra work of applying each diagonal block with
   // larfb (about m*n*nb flops in all) stays a few percent; small matrices use 32.
   (void)m;
-  return k >= 256 ? 64 : 32;
+  return k >= 1024 ? 128 : k >= 256 ? 64 : 32;
 }
 
 template <class T>
@@ -91,7 +91,10 @@ void larft(std::int64_t rows, std::int64_t ib, const T* v, std::int64_t ldv, con
     for (std::int64_t p = 0; p < l; ++p) tmp[p] = -tau[l] * s[p + l * ib];
     for (std::int64_t p = 0; p < l; ++p) {
       T acc = 0;
-      for (std::int64_t q = p; q < l; ++q) acc = std::fma(t[p + q * ib], tmp[q], acc);
+      // Plain multiply-add (not an FMA): this code is shared by every ISA, so
+      // it is deterministic either way, and baseline x86-64 has no FMA unit
+      // (std::fma would be a library call per element).
+      for (std::int64_t q = p; q < l; ++q) acc = acc + t[p + q * ib] * tmp[q];
       tl[p] = acc;
     }
     tl[l] = tau[l];

@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""Orthogonal initialization: weightinit against the QR route of numpy, scipy,
+scipy.stats.ortho_group, torch and JAX (issue 4), plus the GFLOP/s of our
+orgqr next to numpy's own matmul on the same machine.
+
+Run (OpenBLAS variables unset so numpy/scipy use their best kernels):
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=python \
+        python3 bench/python/bench_orthogonal.py --out bench/orthogonal.md
+
+Each thread count runs in a fresh subprocess with OMP_NUM_THREADS,
+OPENBLAS_NUM_THREADS, MKL_NUM_THREADS set (BLAS pools are sized at import).
+Times are medians of --repeat runs; every result is checked to be
+(semi-)orthogonal, so the benchmark cannot silently measure nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+SIZES = "256,512,1024,2048,4096,1024x4096"
+QUICK_SIZES = "256,512,1024"
+
+
+def parse_sizes(text):
+    out = []
+    for tok in text.split(","):
+        tok = tok.strip()
+        if not tok:
+            continue
+        r, _, c = tok.partition("x")
+        out.append((int(r), int(c or r)))
+    return out
+
+
+def check(q, rows, cols, dtype):
+    q = np.asarray(q, dtype=np.float64)
+    assert q.shape == (rows, cols), q.shape
+    m = q if rows >= cols else q.T
+    n = m.shape[1]
+    err = np.abs(m.T @ m - np.eye(n)).max()
+    tol = 100 * n * np.finfo(dtype).eps
+    assert err <= tol, f"not orthogonal: error {err:.2e} > {tol:.2e}"
+
+
+def sign_fixed(q, r):
+    d = np.sign(np.diagonal(r))
+    d[d == 0] = 1
+    return q * d
+
+
+def methods(dtype):
+    """name -> callable(rows, cols, seed) returning the matrix (None if unavailable)."""
+    import weightinit as wi
+
+    out = {}
+    init = wi.Orthogonal()
+    out["weightinit"] = lambda r, c, s: init.sample((r, c), dtype=dtype, rng=s)
+
+    def numpy_route(r, c, s):
+        a = np.random.default_rng(s).standard_normal((max(r, c), min(r, c)), dtype=dtype)
+        q = sign_fixed(*np.linalg.qr(a))
+        return q if r >= c else q.T
+
+    out["numpy"] = numpy_route
+    try:
+        import scipy.linalg
+        import scipy.stats
+
+        def scipy_route(r, c, s):
+            a = np.random.default_rng(s).standard_normal((max(r, c), min(r, c)), dtype=dtype)
+            q = sign_fixed(*scipy.linalg.qr(a, mode="economic", overwrite_a=True, check_finite=False))
+            return q if r >= c else q.T
+
+        out["scipy"] = scipy_route
+        out["ortho_group"] = lambda r, c, s: (
+            scipy.stats.ortho_group.rvs(r, random_state=s) if r == c else None
+        )
+    except ImportError:
+        pass
+    try:
+        import torch
+
+        tdt = torch.float32 if dtype == np.float32 else torch.float64
+
+        def torch_route(r, c, s):
+            t = torch.empty((r, c), dtype=tdt)
+            torch.manual_seed(s)
+            torch.nn.init.orthogonal_(t)
+            return t.numpy()
+
+        out["torch"] = torch_route
+    except ImportError:
+        pass
+    try:
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+        jinit = jax.nn.initializers.orthogonal()
+
+        def jax_route(r, c, s):
+            return np.asarray(jinit(jax.random.key(s), (r, c), dtype).block_until_ready())
+
+        out["jax"] = jax_route
+    except ImportError:
+        pass
+    return out
+
+
+def timed(f, repeat):
+    f()  # warm-up (thread pools, JIT, page faults)
+    ts = []
+    res = None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        res = f()
+        ts.append(time.perf_counter() - t)
+    return statistics.median(ts), res
+
+
+def worker(args):
+    import weightinit as wi
+
+    wi.set_num_threads(args.threads)
+    rows_out = []
+    for dtname in args.dtypes.split(","):
+        dtype = np.dtype(dtname).type
+        meths = methods(dtype)
+        for rows, cols in parse_sizes(args.sizes):
+            rec = {"rows": rows, "cols": cols, "dtype": dtname, "threads": args.threads,
+                   "isa": wi.simd.active(), "times": {}}
+            for name, f in meths.items():
+                if name in ("ortho_group",) and max(rows, cols) > args.max_ortho_group:
+                    continue
+                t, q = timed(lambda f=f: f(rows, cols, 1), args.repeat)
+                if q is None:
+                    continue
+                check(q, rows, cols, dtype)
+                rec["times"][name] = t
+            n = min(rows, cols)
+            a = np.random.default_rng(0).standard_normal((n, n)).astype(dtype)
+            tmm, _ = timed(lambda a=a: a @ a, args.repeat)
+            rec["matmul_gflops"] = 2 * n**3 / tmm / 1e9
+            m = max(rows, cols)
+            rec["orgqr_gflops"] = (2 * m * n * n - 2 * n**3 / 3) / rec["times"]["weightinit"] / 1e9
+            rows_out.append(rec)
+            print(json.dumps(rec), file=sys.stderr, flush=True)
+    json.dump(rows_out, sys.stdout)
+
+
+def table(records):
+    peers = ["numpy", "scipy", "ortho_group", "torch", "jax"]
+    present = [p for p in peers if any(p in r["times"] for r in records)]
+    head = (["shape", "dtype", "thr", "weightinit s"] + [f"{p} s" for p in present]
+            + ["x numpy", "x best peer", "orgqr GF/s", "matmul GF/s", "orgqr/matmul"])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in records:
+        t = r["times"]
+        ours = t["weightinit"]
+        best = min((t[p] for p in present if p in t), default=float("nan"))
+        cells = [f"{r['rows']}x{r['cols']}", r["dtype"], str(r["threads"]), f"{ours:.4f}"]
+        cells += [f"{t[p]:.4f}" if p in t else "-" for p in present]
+        cells += [f"{t['numpy'] / ours:.1f}", f"{best / ours:.1f}", f"{r['orgqr_gflops']:.1f}",
+                  f"{r['matmul_gflops']:.1f}", f"{r['orgqr_gflops'] / r['matmul_gflops']:.0%}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", default=None, help=f"comma list of n or RxC (default {SIZES})")
+    p.add_argument("--dtypes", default="float32,float64")
+    p.add_argument("--threads", default="1,2", help="comma list of thread counts")
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--quick", action="store_true", help=f"sizes {QUICK_SIZES}, one repeat")
+    p.add_argument("--max-ortho-group", type=int, default=2048,
+                   help="skip scipy.stats.ortho_group above this n (it is float64-only and slow)")
+    p.add_argument("--out", help="write the markdown table here")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.sizes is None:
+        args.sizes = QUICK_SIZES if args.quick else SIZES
+    if args.quick:
+        args.repeat = 1
+    if args.worker:
+        args.threads = int(args.threads)
+        return worker(args)
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if var in os.environ:
+            print(f"warning: {var}={os.environ[var]} is set and holds OpenBLAS back; "
+                  f"run under `env -u {var}`", file=sys.stderr)
+    records = []
+    for t in [int(x) for x in args.threads.split(",")]:
+        env = dict(os.environ, OMP_NUM_THREADS=str(t), OPENBLAS_NUM_THREADS=str(t),
+                   MKL_NUM_THREADS=str(t), XLA_FLAGS=f"--xla_cpu_multi_thread_eigen={'true' if t > 1 else 'false'} intra_op_parallelism_threads={t}")
+        cmd = [sys.executable, __file__, "--worker", "--threads", str(t), "--sizes", args.sizes,
+               "--dtypes", args.dtypes, "--repeat", str(args.repeat),
+               "--max-ortho-group", str(args.max_ortho_group)]
+        res = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, check=True, text=True)
+        records += json.loads(res.stdout)
+    records.sort(key=lambda r: (r["rows"] * r["cols"], r["rows"], r["dtype"], r["threads"]))
+    import platform
+
+    import weightinit as wi
+
+    md = (f"Orthogonal init, median of {args.repeat} run(s); {platform.processor() or platform.machine()}, "
+          f"numpy {np.__version__}, weightinit ISA {wi.simd.active()}. Times in seconds; "
+          f"'x' columns are speedups of weightinit; orgqr GF/s counts 2mn^2 - 2n^3/3 over "
+          f"weightinit's whole call (reflector draws included); matmul is numpy n x n @ n x n.\n\n"
+          + table(records) + "\n")
+    print(md)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(md)
+
+
+if __name__ == "__main__":
+    main()
