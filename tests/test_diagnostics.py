@@ -23,7 +23,6 @@ import sys
 
 import numpy as np
 import pytest
-
 import weightinit as wi
 from weightinit import diagnostics as dg
 from weightinit.diagnostics._activations import get_activation

@@ -6,6 +6,7 @@ from . import _core, random, simd
 from ._errors import ShapeError
 from ._rng import Generator, get_rng, set_rng, set_seed
 from . import linalg  # orthogonal matrices and QR
+from . import diagnostics  # signal-propagation diagnostics (never imports matplotlib)
 from .orthogonal import DeltaOrthogonal, Orthogonal
 from ._base import Initializer, get_default_dtype, set_default_dtype
 from .fans import fans

@@ -263,6 +263,6 @@ def conclusions(demo: DemoResult) -> list:
                     f"{best.label} comes closest: {detail}, because {why}")
         if worst is not best:
             head += (f"; {worst.label} is worst (activations x{_short(worst.forward)}, "
-                     f"gradients x{_short(worst.backward)}, per-layer factor {worst.gain:.2f})")
+                     f"gradients x{_short(worst.backward)}, per-layer factor {_short(worst.gain)})")
         lines.append(head + ".")
     return lines
