@@ -53,6 +53,15 @@ struct Gemm {
           else
             for (int i = 0; i < MR; ++i) dst[i] = s[i];
         }
+      } else if (cs == 1) {
+        // Rows of A contiguous in k (A = V^T): read each row once, write strided.
+        for (std::int64_t i = 0; i < rows; ++i) {
+          const T* s = src + i * rs;
+          for (std::int64_t k = 0; k < kc; ++k) dst[k * MR + i] = negate ? -s[k] : s[k];
+        }
+        for (std::int64_t k = 0; k < kc; ++k)
+          for (std::int64_t i = rows; i < MR; ++i) dst[k * MR + i] = T(0);
+        dst += kc * MR;
       } else {
         for (std::int64_t k = 0; k < kc; ++k, dst += MR) {
           for (std::int64_t i = 0; i < rows; ++i) {
@@ -76,6 +85,15 @@ struct Gemm {
           const T* s = src + k * rs;
           for (int j = 0; j < NR; ++j) dst[j] = s[j];
         }
+      } else if (rs == 1) {
+        // Columns of B contiguous in k: read each column once, write strided.
+        for (std::int64_t j = 0; j < cols; ++j) {
+          const T* s = src + j * cs;
+          for (std::int64_t k = 0; k < kc; ++k) dst[k * NR + j] = s[k];
+        }
+        for (std::int64_t k = 0; k < kc; ++k)
+          for (std::int64_t j = cols; j < NR; ++j) dst[k * NR + j] = T(0);
+        dst += kc * NR;
       } else {
         for (std::int64_t k = 0; k < kc; ++k, dst += NR) {
           for (std::int64_t j = 0; j < cols; ++j) dst[j] = src[k * rs + j * cs];

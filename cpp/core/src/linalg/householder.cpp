@@ -17,7 +17,7 @@ namespace weightinit::linalg {
 namespace {
 
 // Work (flops) below which a step stays on the calling thread.
-constexpr std::int64_t kMinParallelFlops = std::int64_t{1} << 21;
+constexpr std::int64_t kMinParallelFlops = std::int64_t{1} << 24;
 
 // Euclidean norm of n elements in a fixed order: plain sum of squares when no
 // square can overflow or lose everything to underflow, otherwise scaled by the
@@ -205,7 +205,7 @@ void orthogonal_columns(std::uint64_t key, std::uint64_t stream, std::int64_t m,
   const random::KernelTable& kernels = random::active_kernels();
   const ReflectorSource<T> source = [&](std::int64_t i0, std::int64_t ib, T* v, std::int64_t ldv,
                                         T* tau) {
-    parallel_for(ib, ib * (m - i0), std::int64_t{1} << 15, [&](std::int64_t l) {
+    parallel_for(ib, ib * (m - i0), std::int64_t{1} << 17, [&](std::int64_t l) {
       const std::int64_t i = i0 + l, len = m - i;
       thread_local std::vector<double> x;
       if (x.size() < static_cast<std::size_t>(len)) x.resize(static_cast<std::size_t>(len));
