@@ -27,7 +27,8 @@ def _run(args, tmp_path, code=None, timeout=60):
 def test_demo_end_to_end_writes_png(tmp_path):
     mpimg = pytest.importorskip("matplotlib.image")
     out = tmp_path / "fig.png"
-    p = _run(["demo", "--out", str(out)], tmp_path, timeout=30)  # the budget
+    # No timing assertion (STYLE: no timings in tests); the timeout only guards a hang.
+    p = _run(["demo", "--out", str(out)], tmp_path, timeout=120)
     assert p.returncode == 0, p.stderr
     assert "10 layers of width 512" in p.stdout
     for act in ("tanh:", "sigmoid:", "relu:"):
