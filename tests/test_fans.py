@@ -1,4 +1,7 @@
-"""Fan rules against plain-numpy re-implementations of each peer's code (peers.md 1.5, 2.1, 3.3, 4.3)."""
+"""Fan rules against plain-numpy re-implementations of each peer's code.
+
+peers.md 1.5 (Lasagne), 2.1 (torch), 3.3 (Keras), 4.3 (JAX).
+"""
 
 import math
 

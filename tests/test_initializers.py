@@ -338,7 +338,8 @@ def test_sparse_positions_are_uniform_and_values_normal():
 @pytest.mark.parametrize("shape", [(3, 3), (2, 5), (5, 2), (0, 3)])
 def test_identity_is_eye(shape):
     assert same_bits(wi.Identity()(shape), np.eye(*shape))
-    assert same_bits(wi.Identity(2.5)(shape, dtype=np.float32), 2.5 * np.eye(*shape, dtype=np.float32))
+    assert same_bits(wi.Identity(2.5)(shape, dtype=np.float32),
+                     2.5 * np.eye(*shape, dtype=np.float32))
     assert same_bits(wi.Identity("relu")(shape), math.sqrt(2) * np.eye(*shape))
 
 

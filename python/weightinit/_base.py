@@ -20,7 +20,15 @@ _default_dtype = np.dtype(np.float64)
 
 
 def set_default_dtype(dtype) -> None:
-    """Set the dtype initializers return when ``dtype=None`` (float64 by default, like Lasagne's floatX)."""
+    """Set the dtype initializers return when ``dtype=None``.
+
+    float64 by default, like numpy and Lasagne's default floatX.
+
+    >>> import numpy as np, weightinit as wi
+    >>> wi.set_default_dtype(np.float32); wi.Normal()((2,)).dtype
+    dtype('float32')
+    >>> wi.set_default_dtype(np.float64)
+    """
     global _default_dtype
     _default_dtype = normalize_dtype(dtype, None)
 
@@ -65,7 +73,7 @@ class Initializer:
         shape = _normalize_shape(shape)
         dt = normalize_dtype(dtype, _default_dtype)
         start, extent, kept = _block(shape, region)
-        out = np.empty(tuple(e for e, k in zip(extent, kept) if k), dtype=dt)
+        out = np.empty(tuple(e for e, k in zip(extent, kept, strict=True) if k), dtype=dt)
         self._fill_checked(shape, out, start, kept, rng, stream)
         return out
 
@@ -93,7 +101,7 @@ class Initializer:
             raise ValueError(
                 f"out (ndim {out.ndim}), shape {shape} and offset {offset} must have the same rank"
             )
-        for axis, (o, e, n) in enumerate(zip(offset, out.shape, shape)):
+        for axis, (o, e, n) in enumerate(zip(offset, out.shape, shape, strict=True)):
             if o + e > n:
                 raise ValueError(
                     f"block of size {e} at offset {o} runs past axis {axis} of size {n}"
@@ -107,7 +115,7 @@ class Initializer:
         _check_out(out)
         shape = _normalize_shape(shape)
         start, extent, kept = parse_region(region, shape)
-        block_shape = tuple(e for e, k in zip(extent, kept) if k)
+        block_shape = tuple(e for e, k in zip(extent, kept, strict=True) if k)
         if out.shape != block_shape:
             raise ValueError(f"out has shape {out.shape} but the region needs {block_shape}")
         self._fill_checked(shape, out, start, kept, rng, stream)

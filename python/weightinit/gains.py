@@ -50,7 +50,7 @@ def calculate_gain(nonlinearity, param=None):
     >>> wi.calculate_gain("relu")
     1.4142135623730951
     >>> round(wi.calculate_gain("leaky_relu", 0.2), 6)
-    1.386750
+    1.38675
     """
     if nonlinearity in _UNIT_GAIN:
         return 1
