@@ -39,8 +39,7 @@ CASES = [
     (wi.Sparse(nonzeros=2, std=1.0, layout="torch"),
      st.tuples(st.integers(1, 40), st.integers(2, 40))),
 ]
-if hasattr(wi, "Orthogonal"):
-    CASES += [(wi.Orthogonal(), st.tuples(st.integers(1, 12), st.integers(1, 12)))]
+CASES += [(wi.Orthogonal(), st.tuples(st.integers(1, 12), st.integers(1, 12)))]
 
 
 @st.composite

@@ -375,10 +375,8 @@ ALL = [
     wi.HeUniform(c01b=False), wi.Glorot(wi.Normal, 2.0), wi.He(wi.Uniform, "tanh"),
     wi.VarianceScaling(2.0, "fan_geo_avg", "uniform", in_axis=0, out_axis=1),
     wi.LeCunNormal(), wi.LeCunUniform(layout="keras"), wi.FanInUniform(), wi.Identity(),
-    wi.Dirac(), wi.Sparse(0.3, 0.1),
+    wi.Dirac(), wi.Sparse(0.3, 0.1), wi.Orthogonal(), wi.DeltaOrthogonal(),
 ]
-if hasattr(wi, "Orthogonal"):
-    ALL += [wi.Orthogonal(), wi.DeltaOrthogonal()]
 
 
 @pytest.mark.parametrize("init", ALL, ids=repr)

@@ -36,16 +36,15 @@ def test_shape():
             checked.append(klass.__name__)
     expected = {"Zeros", "Ones", "Normal", "Uniform", "GlorotNormal", "GlorotUniform",
                 "HeNormal", "HeUniform", "Sparse", "TruncatedNormal", "LeCunNormal",
-                "LeCunUniform", "FanInUniform", "Identity", "Dirac"}
-    if hasattr(init, "Orthogonal"):
-        expected |= {"Orthogonal", "DeltaOrthogonal"}
+                "LeCunUniform", "FanInUniform", "Identity", "Dirac", "Orthogonal",
+                "DeltaOrthogonal"}
     assert expected <= set(checked)
 
 
 @pytest.mark.parametrize(
     "make",
-    [init.Normal, init.Uniform, init.GlorotNormal, init.GlorotUniform, init.Sparse]
-    + ([init.Orthogonal] if hasattr(init, "Orthogonal") else []),
+    [init.Normal, init.Uniform, init.GlorotNormal, init.GlorotUniform, init.Sparse,
+     init.Orthogonal],
 )
 def test_specified_rng(make):
     seed = 123456789
@@ -224,11 +223,6 @@ def test_sparse_1d_not_supported():
         init.Sparse().sample((100,))
 
 
-needs_orthogonal = pytest.mark.skipif(not hasattr(init, "Orthogonal"),
-                                      reason="orthogonal.py not present")
-
-
-@needs_orthogonal
 def test_orthogonal():
     sample = init.Orthogonal().sample((100, 200))
     assert np.allclose(np.dot(sample, sample.T), np.eye(100), atol=1e-6)
@@ -236,7 +230,6 @@ def test_orthogonal():
     assert np.allclose(np.dot(sample.T, sample), np.eye(100), atol=1e-6)
 
 
-@needs_orthogonal
 def test_orthogonal_gain():
     gain = 2
     sample = init.Orthogonal(gain).sample((100, 100))
@@ -246,14 +239,12 @@ def test_orthogonal_gain():
     assert np.allclose(np.dot(sample, sample.T), gain * gain * np.eye(100), atol=1e-6)
 
 
-@needs_orthogonal
 def test_orthogonal_multi():
     sample = init.Orthogonal().sample((100, 50, 80))
     sample = sample.reshape(100, 50 * 80)
     assert np.allclose(np.dot(sample, sample.T), np.eye(100), atol=1e-6)
 
 
-@needs_orthogonal
 def test_orthogonal_1d_not_supported():
     with pytest.raises(RuntimeError):
         init.Orthogonal().sample((100,))

@@ -17,10 +17,9 @@ KERAS_NAMES = {
     "random_uniform": wi.Uniform, "normal": wi.Normal, "uniform": wi.Uniform,
     "xavier_uniform": wi.GlorotUniform, "kaiming_normal": wi.HeNormal, "eye": wi.Identity,
     "dirac": wi.Dirac, "sparse": wi.Sparse, "fan_in_uniform": wi.FanInUniform,
+    "orthogonal": wi.Orthogonal, "delta_orthogonal": wi.DeltaOrthogonal,
+    "OrthogonalInitializer": wi.Orthogonal,
 }
-if hasattr(wi, "Orthogonal"):
-    KERAS_NAMES.update(orthogonal=wi.Orthogonal, delta_orthogonal=wi.DeltaOrthogonal,
-                       OrthogonalInitializer=wi.Orthogonal)
 
 
 @pytest.mark.parametrize(("name", "cls"), KERAS_NAMES.items())

@@ -204,7 +204,6 @@ def test_sparse_torch_semantics(sparsity):
 
 # --- orthogonal (the other engineer's class; torch's checks) -------------------------
 
-@pytest.mark.skipif(not hasattr(wi, "Orthogonal"), reason="orthogonal.py not present")
 @pytest.mark.parametrize("shape", [(3, 4), (4, 3), (20, 2, 3, 4), (2, 3, 4, 5)])
 @pytest.mark.parametrize("gain", [1.0, 2.0, "relu"])
 def test_orthogonal(shape, gain):
@@ -262,8 +261,7 @@ def test_zero_element_tensors_are_no_ops(shape):
         inits += [wi.Identity(), wi.Sparse(0.1)]
     if len(shape) in (3, 4, 5):
         inits += [wi.Dirac()]
-    if hasattr(wi, "Orthogonal"):
-        inits += [wi.Orthogonal()]
+    inits += [wi.Orthogonal()]
     for init in inits:
         out = np.empty(shape)
         assert init.fill(out, rng=1) is out
