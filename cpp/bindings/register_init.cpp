@@ -1,5 +1,6 @@
 // Kernels of initializers that are not element-wise distributions (Sparse).
 #include <cmath>
+#include <new>
 #include <string>
 
 #include "register.hpp"
@@ -25,8 +26,12 @@ void register_init(py::module_& m) {
         const random::SparseParams p{n_inputs, nonzeros, std, unit_axis};
         // Safe without the GIL: `out` is kept alive by the caller's reference
         // and nothing below touches a Python object.
-        py::gil_scoped_release release;
-        random::sparse_fill(p, key, stream, block);
+        bool ok;
+        {
+          py::gil_scoped_release release;
+          ok = random::sparse_fill(p, key, stream, block);
+        }
+        if (!ok) throw std::bad_alloc();  // pybind11 raises MemoryError
       },
       py::arg("key"), py::arg("stream"), py::arg("shape"), py::arg("start"), py::arg("out"),
       py::arg("nonzeros"), py::arg("std"), py::arg("unit_axis"));

@@ -1,7 +1,9 @@
 #include "weightinit/random/sparse.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <new>
 
 #include "weightinit/common/parallel.hpp"
 #include "weightinit/random/fill.hpp"
@@ -60,12 +62,12 @@ void sparse_indices(std::uint64_t key, std::uint64_t stream, std::uint64_t unit,
   for (std::int64_t t = 0; t < k; ++t) seen[static_cast<std::size_t>(indices[t])] = 0;
 }
 
-void sparse_fill(const SparseParams& p, std::uint64_t key, std::uint64_t stream,
+bool sparse_fill(const SparseParams& p, std::uint64_t key, std::uint64_t stream,
                  const StridedBlock& block) {
   const int u = p.unit_axis, a = 1 - p.unit_axis;
   const std::int64_t unit0 = block.start[u], units = block.extent[u];
   const std::int64_t row0 = block.start[a], rows = block.extent[a];
-  if (units == 0 || rows == 0) return;
+  if (units == 0 || rows == 0) return true;
   const std::int64_t ustride = block.strides[u], rstride = block.strides[a];
   const std::size_t k = static_cast<std::size_t>(p.nonzeros);
   DistParams normal{};
@@ -75,10 +77,21 @@ void sparse_fill(const SparseParams& p, std::uint64_t key, std::uint64_t stream,
   char* const base = static_cast<char*>(block.data);
   const DType dtype = block.dtype;
   const std::int64_t tiles = (units + kUnitsPerTile - 1) / kUnitsPerTile;
+  std::atomic<bool> allocated{true};
   parallel_for(tiles, units * (rows + p.nonzeros), kMinParallel, [&](std::int64_t tile) {
-    std::vector<unsigned char> seen(static_cast<std::size_t>(p.n_inputs), 0);
-    std::vector<std::int64_t> indices(k);
-    std::vector<double> values(k);
+    // Scratch per tile; a huge logical shape behind a small region can make it
+    // unallocatable, which must not escape into the thread pool.
+    std::vector<unsigned char> seen;
+    std::vector<std::int64_t> indices;
+    std::vector<double> values;
+    try {
+      seen.assign(static_cast<std::size_t>(p.n_inputs), 0);
+      indices.resize(k);
+      values.resize(k);
+    } catch (const std::bad_alloc&) {
+      allocated.store(false);
+      return;
+    }
     const std::int64_t first = tile * kUnitsPerTile;
     const std::int64_t last = std::min(units, first + kUnitsPerTile);
     for (std::int64_t j = first; j < last; ++j) {
@@ -94,6 +107,7 @@ void sparse_fill(const SparseParams& p, std::uint64_t key, std::uint64_t stream,
       }
     }
   });
+  return allocated.load();
 }
 
 }  // namespace weightinit::random

@@ -37,8 +37,10 @@ void sparse_indices(std::uint64_t key, std::uint64_t stream, std::uint64_t unit,
 // Fills a block of the 2-D tensor `block.shape` (any strides, any dtype):
 // slot t of unit j holds value t of N(0, std^2) drawn in float64 from the
 // unit's value sub-stream and rounded to the output dtype. Preconditions are
-// checked by the bindings; this never throws.
-void sparse_fill(const SparseParams& params, std::uint64_t key, std::uint64_t stream,
+// checked by the bindings; this never throws. Returns false if a worker could
+// not allocate its scratch (n_inputs bytes + 16 k bytes); the block is then
+// incomplete.
+bool sparse_fill(const SparseParams& params, std::uint64_t key, std::uint64_t stream,
                  const StridedBlock& block);
 
 }  // namespace weightinit::random
