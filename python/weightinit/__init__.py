@@ -14,6 +14,7 @@ from .gains import calculate_gain
 from .initializers import *  # noqa: F403 - the initializer classes
 from .initializers import __all__ as _initializer_names
 from .lookup import deserialize, get, serialize
+from .npy import save_npy  # out-of-core .npy writer (weightinit.dask is imported separately)
 
 __version__ = "0.1.0"
 
@@ -47,3 +48,4 @@ __all__ = [
 __all__ += [*_initializer_names, "calculate_gain", "deserialize", "fans", "get",
             "get_default_dtype", "serialize", "set_default_dtype"]
 __all__ += ["DeltaOrthogonal", "Orthogonal", "linalg"]
+__all__ += ["save_npy"]

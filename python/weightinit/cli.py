@@ -11,6 +11,8 @@ import argparse
 import sys
 import time
 
+from . import _cli_sample
+
 
 class _Parser(argparse.ArgumentParser):
     # argparse prints the whole usage block before the message; one line is
@@ -152,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="command", parser_class=_Parser)
     subparsers.required = True
     _add_demo(subparsers)
+    _cli_sample.add_parser(subparsers)  # weightinit sample (python/weightinit/_cli_sample.py)
     return parser
 
 

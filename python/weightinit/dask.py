@@ -1,0 +1,105 @@
+"""Lazy, chunked initialization as Dask arrays (``pip install 'weightinit[dask]'``).
+
+``import weightinit`` never imports this module or Dask; ``import
+weightinit.dask`` does. Every block of the array is generated on its own by
+the C++ core from (key, stream, element index), so ``.compute()`` equals the
+in-memory ``init.sample(shape, ...)`` bit for bit for any chunking, any
+scheduler and any number of worker processes or machines. (Dask's own
+``dask.array.random`` draws one seed per chunk, so its values change with
+the chunking.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import dask.array as _da
+from dask.base import tokenize as _tokenize
+
+from . import _rng
+from ._base import _normalize_shape, get_default_dtype
+from ._chunking import whole_axes
+from ._shapes import normalize_dtype
+from .npy import as_initializer
+
+__all__ = ["sample"]
+
+
+def sample(init, shape, chunks="auto", dtype=None, rng=None, stream=None, *, name=None):
+    """A lazy ``dask.array.Array`` equal to ``init.sample(shape, dtype, rng, stream)``.
+
+    Parameters
+    ----------
+    init : Initializer or str or dict
+        An initializer, or anything :func:`weightinit.get` accepts
+        (``"glorot_uniform"``, ``{"class_name": ..., "config": ...}``).
+    shape : int or tuple of ints
+    chunks : int, tuple, dict or "auto"
+        Any chunk specification ``dask.array`` accepts. With ``"auto"``,
+        orthogonal weights keep the axes whole whose cut would make every
+        block recompute the same orthonormal columns (any chunking is still
+        exact; that one is just cheaper).
+    dtype : float16, float32 or float64, optional
+        Default :func:`weightinit.get_default_dtype`.
+    rng, stream
+        As for :meth:`Initializer.sample`. The stream is resolved once here,
+        so all blocks share it and the array equals one ``sample`` call (with
+        a Generator and no ``stream``, this call takes the generator's next
+        stream, as ``sample`` would).
+    name : str, optional
+        Dask key name; default a token of the initializer, shape, dtype, key,
+        stream and chunks (so equal arguments give the same keys).
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy; the graph holds only the initializer and a few integers, and
+        pickles, so it runs on ``dask.distributed`` workers.
+
+    Examples
+    --------
+    >>> import numpy as np, weightinit as wi, weightinit.dask
+    >>> W = weightinit.dask.sample("glorot_uniform", (20_000, 4096), chunks=(2048, 4096),
+    ...                            dtype="float32", rng=0)
+    >>> W.chunksize
+    (2048, 4096)
+    >>> part = W[:100].compute()
+    >>> np.array_equal(part, wi.GlorotUniform().sample((20_000, 4096), "float32", rng=0,
+    ...                                                   region=np.s_[:100]))
+    True
+    """
+    init = as_initializer(init)
+    shape = _normalize_shape(shape)
+    dt = normalize_dtype(dtype, get_default_dtype())
+    init._check_shape(shape)
+    if isinstance(chunks, str) and chunks == "auto" and shape:
+        chunks = {a: -1 for a in whole_axes(init, shape)} or "auto"
+        if isinstance(chunks, dict):
+            chunks = tuple(chunks.get(a, "auto") for a in range(len(shape)))
+    chunks = _da.core.normalize_chunks(chunks, shape, dtype=dt)
+    key, sid = _rng.resolve(rng, stream)
+    if name is None:
+        name = "weightinit-" + _tokenize(type(init).__module__, type(init).__qualname__,
+                                         repr(init), shape, dt.str, key, sid, chunks)
+    block = _BlockSampler(init, shape, dt, key, sid)
+    return _da.map_blocks(block, chunks=chunks, dtype=dt, name=name,
+                          meta=np.empty((0,) * len(shape), dtype=dt))
+
+
+class _BlockSampler:
+    """Picklable task: one block of the logical tensor from (key, stream)."""
+
+    def __init__(self, init, shape, dtype, key, stream):
+        self.init, self.shape, self.dtype = init, shape, dtype
+        self.key, self.stream = key, stream
+
+    def __call__(self, block_info=None):
+        location = block_info[None]["array-location"]
+        start = [lo for lo, _ in location]
+        out = np.empty(tuple(hi - lo for lo, hi in location), dtype=self.dtype)
+        # A key-only generator with an explicit stream never advances: a stateless draw.
+        gen = _rng.Generator._from_key(self.key)
+        return self.init.fill(out, rng=gen, stream=self.stream, shape=self.shape, offset=start)
+
+    def __repr__(self):
+        return f"weightinit.dask block of {self.init!r}"
