@@ -90,7 +90,9 @@ class _BlockSampler:
     """Picklable task: one block of the logical tensor from (key, stream)."""
 
     def __init__(self, init, shape, dtype, key, stream):
-        self.init, self.shape, self.dtype = init, shape, dtype
+        # The dtype travels as its type code: an unpickled np.dtype is a new object
+        # that the core's identity check rejects, np.dtype(code) is the builtin one.
+        self.init, self.shape, self.dtype = init, shape, np.dtype(dtype).char
         self.key, self.stream = key, stream
 
     def __call__(self, block_info=None):

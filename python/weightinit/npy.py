@@ -114,7 +114,7 @@ def save_npy(path, init, shape, dtype=None, rng=None, stream=None, *,
     """
     init = as_initializer(init)
     shape = _normalize_shape(shape)
-    dt = normalize_dtype(dtype, get_default_dtype())
+    dt = np.dtype(normalize_dtype(dtype, get_default_dtype()).char)  # the builtin dtype object
     chunk_bytes = check_chunk_bytes(chunk_bytes)
     init._check_shape(shape)
     bar = _progress_bar(progress, math.prod(shape) * dt.itemsize, os.fspath(path))
