@@ -143,7 +143,7 @@ def test_bit_identical_threads_and_isas(shape, dtype):
 
 
 STABLE = [((5, 3), np.float64, "ebb0380103a95b0e"), ((3, 5), np.float32, "72caacbb33e3859b"),
-          ((300, 300), np.float64, "cb772907c53ab391"), ((70, 1100), np.float32, "7bf2f7d666c8fca6")]
+          ((300, 300), np.float64, "2644d25eca2cc996"), ((70, 1100), np.float32, "7bf2f7d666c8fca6")]
 
 
 @pytest.mark.parametrize("shape, dtype, digest", STABLE)
