@@ -29,6 +29,7 @@ struct Ops {
   template <int n> static U srl(U a) { return _mm256_srli_epi32(a, n); }
   template <int n> static U sll(U a) { return _mm256_slli_epi32(a, n); }
   static U gt_i32(U a, U b) { return _mm256_cmpgt_epi32(a, b); }
+  static bool all(U m) { return _mm256_movemask_ps(_mm256_castsi256_ps(m)) == 0xFF; }
   static U select(U m, U a, U b) { return _mm256_blendv_epi8(b, a, m); }
   static void mulhilo(U a, std::uint32_t m, U& hi, U& lo) {
     const U mv = set1(m);
@@ -71,6 +72,7 @@ struct Ops {
   template <int n> static Q qsrl(Q a) { return _mm256_srli_epi64(a, n); }
   template <int n> static Q qsll(Q a) { return _mm256_slli_epi64(a, n); }
   static Q qgt(Q a, Q b) { return _mm256_cmpgt_epi64(a, b); }
+  static bool qall(Q m) { return _mm256_movemask_pd(_mm256_castsi256_pd(m)) == 0xF; }
   static Q qselect(Q m, Q a, Q b) { return _mm256_blendv_epi8(b, a, m); }
 
   static D dset1(double x) { return _mm256_set1_pd(x); }

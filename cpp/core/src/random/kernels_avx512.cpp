@@ -31,6 +31,7 @@ struct Ops {
   template <int n> static U srl(U a) { return _mm512_srli_epi32(a, n); }
   template <int n> static U sll(U a) { return _mm512_slli_epi32(a, n); }
   static U gt_i32(U a, U b) { return _mm512_movm_epi32(_mm512_cmpgt_epi32_mask(a, b)); }
+  static bool all(U m) { return _mm512_cmpeq_epi32_mask(m, set1(~0u)) == 0xFFFF; }
   static U select(U m, U a, U b) { return _mm512_ternarylogic_epi32(m, a, b, 0xCA); }
   // 32x32 -> 64 products of all lanes: even lanes directly, odd lanes after a
   // 32-bit shift, recombined by blends (algorithms.md 1.5).
@@ -78,6 +79,7 @@ struct Ops {
   template <int n> static Q qsrl(Q a) { return _mm512_srli_epi64(a, n); }
   template <int n> static Q qsll(Q a) { return _mm512_slli_epi64(a, n); }
   static Q qgt(Q a, Q b) { return _mm512_movm_epi64(_mm512_cmpgt_epi64_mask(a, b)); }
+  static bool qall(Q m) { return _mm512_cmpeq_epi64_mask(m, qset1(~0ull)) == 0xFF; }
   static Q qselect(Q m, Q a, Q b) { return _mm512_ternarylogic_epi64(m, a, b, 0xCA); }
 
   // double lanes

@@ -51,6 +51,11 @@ struct Ops {
       return static_cast<std::int32_t>(x) > static_cast<std::int32_t>(y) ? 0xFFFFFFFFu : 0u;
     });
   }
+  static bool all(U m) {
+    for (auto v : m.v)
+      if (v != 0xFFFFFFFFu) return false;
+    return true;
+  }
   static U select(U m, U a, U b) { return or_(and_(m, a), and_(xor_(m, set1(~0u)), b)); }
   static void mulhilo(U a, std::uint32_t m, U& hi, U& lo) {
     for (int i = 0; i < N; ++i) {
@@ -108,6 +113,11 @@ struct Ops {
     return map2<Q>(a, b, [](std::uint64_t x, std::uint64_t y) {
       return static_cast<std::int64_t>(x) > static_cast<std::int64_t>(y) ? ~0ull : 0ull;
     });
+  }
+  static bool qall(Q m) {
+    for (auto v : m.v)
+      if (v != ~0ull) return false;
+    return true;
   }
   static Q qselect(Q m, Q a, Q b) { return qor(qand(m, a), qand(qxor(m, qset1(~0ull)), b)); }
 
