@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import weightinit as wi
 
 _PYTHON_DIR = str(Path(__file__).resolve().parents[1] / "python")

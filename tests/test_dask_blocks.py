@@ -5,10 +5,9 @@ arrays and ``save_npy`` rest on."""
 
 import numpy as np
 import pytest
+import weightinit as wi
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
-import weightinit as wi
 from weightinit.lookup import _classes
 
 # Classes that need constructor arguments, and extra configurations worth covering.
@@ -85,8 +84,8 @@ def test_region_and_offset_blocks_equal_the_full_tensor(name, factory, sr, dtype
     assert part.tobytes() == np.ascontiguousarray(expected).tobytes()
     # fill(out, shape=, offset=) on the same box (ints widened to length-1 ranges).
     box = tuple(slice(r % n, r % n + 1) if isinstance(r, int) else r
-                for r, n in zip(region, shape))
-    start = [b.indices(n)[0] for b, n in zip(box, shape)]
+                for r, n in zip(region, shape, strict=True))
+    start = [b.indices(n)[0] for b, n in zip(box, shape, strict=True)]
     out = np.full(full[box].shape, np.nan, dtype=dtype)
     init.fill(out, rng=seed, stream=stream, shape=shape, offset=start)
     assert out.tobytes() == np.ascontiguousarray(full[box]).tobytes()

@@ -11,14 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import weightinit as wi
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import weightinit as wi
-
 da = pytest.importorskip("dask.array")
 import dask  # noqa: E402
-
 import weightinit.dask as wd  # noqa: E402
 
 _PYTHON_DIR = str(Path(__file__).resolve().parents[1] / "python")
@@ -106,7 +104,8 @@ def test_graph_pickles():
     graph = dict(arr.__dask_graph__())
     restored = pickle.loads(pickle.dumps(graph))
     out = dask.get(restored, arr.__dask_keys__())
-    assert _same(np.block([list(row) for row in out]), wi.HeUniform(gain="relu").sample((30, 20), "float32", rng=4))
+    expected = wi.HeUniform(gain="relu").sample((30, 20), "float32", rng=4)
+    assert _same(np.block([list(row) for row in out]), expected)
 
 
 def test_bad_arguments_raise_eagerly():

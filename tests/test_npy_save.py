@@ -10,10 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import weightinit as wi
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
-import weightinit as wi
 from weightinit import npy
 
 _PYTHON_DIR = str(Path(__file__).resolve().parents[1] / "python")
@@ -55,7 +54,7 @@ def test_blocks_cover_the_tensor_once_and_respect_the_limit():
     for limit in (1, 4, 1200, 6000, 10**9):
         seen = np.zeros(shape, dtype=int)
         for start, extent in npy.plan_blocks(wi.Normal(), shape, np.float32, limit):
-            seen[tuple(slice(s, s + e) for s, e in zip(start, extent))] += 1
+            seen[tuple(slice(s, s + e) for s, e in zip(start, extent, strict=True))] += 1
             assert np.prod(extent) * itemsize <= max(limit, itemsize)
         assert (seen == 1).all()
     # Tall orthogonal weights are cut along their columns (rows stay whole).
@@ -162,7 +161,8 @@ def test_progress_bar_when_forced(tmp_path, capfd, monkeypatch):
 _PEAK = r"""
 import json, os, resource, sys
 import weightinit as wi
-limit, shape, name, path = int(sys.argv[1]), tuple(json.loads(sys.argv[2])), sys.argv[3], sys.argv[4]
+limit, shape = int(sys.argv[1]), tuple(json.loads(sys.argv[2]))
+name, path = sys.argv[3], sys.argv[4]
 wi.save_npy(path + ".warm", name, (64, 64), dtype="float32", rng=0, progress=False)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 wi.save_npy(path, name, shape, dtype="float32", rng=0, chunk_bytes=limit, progress=False)

@@ -84,7 +84,7 @@ def slabs(shape, itemsize: int, limit_bytes: int, whole=()):
         for lo in range(0, shape[cut], step):
             start = [0] * nd
             extent = list(shape)
-            for a, i in zip(free[:k], index):
+            for a, i in zip(free[:k], index, strict=True):
                 start[a], extent[a] = i, 1
             start[cut], extent[cut] = lo, min(step, shape[cut] - lo)
             yield start, extent

@@ -11,9 +11,8 @@ the chunking.)
 
 from __future__ import annotations
 
-import numpy as np
-
 import dask.array as _da
+import numpy as np
 from dask.base import tokenize as _tokenize
 
 from . import _rng

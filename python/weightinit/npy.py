@@ -109,7 +109,8 @@ def save_npy(path, init, shape, dtype=None, rng=None, stream=None, *,
     >>> p = wi.save_npy("w.npy", "glorot_uniform", (4096, 1024), dtype="float32",
     ...                 rng=0, chunk_bytes=8 << 20)                  # doctest: +SKIP
     >>> W = np.load(p, mmap_mode="r")                                # doctest: +SKIP
-    >>> np.array_equal(W, wi.GlorotUniform().sample((4096, 1024), "float32", rng=0))  # doctest: +SKIP
+    >>> np.array_equal(W, wi.GlorotUniform().sample((4096, 1024), "float32",
+    ...                                             rng=0))                # doctest: +SKIP
     True
     """
     init = as_initializer(init)
@@ -156,8 +157,8 @@ def save_npy(path, init, shape, dtype=None, rng=None, stream=None, *,
 def _fill_block_in_file(f, data_offset, shape, strides, dt, start, extent, init, gen, sid):
     # Map only the bytes from the block's first to its last element; unmapping
     # at the end of the block releases its pages from this process's RSS.
-    first = sum(s * st for s, st in zip(start, strides))
-    last = sum((s + e - 1) * st for s, e, st in zip(start, extent, strides))
+    first = sum(s * st for s, st in zip(start, strides, strict=True))
+    last = sum((s + e - 1) * st for s, e, st in zip(start, extent, strides, strict=True))
     block_is_strided = last - first + dt.itemsize != math.prod(extent) * dt.itemsize
     window = np.memmap(f, dtype=np.uint8, mode="r+", offset=data_offset + first,
                        shape=(last - first + dt.itemsize,))
