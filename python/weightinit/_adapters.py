@@ -138,6 +138,7 @@ def pinned(rng, stream):
 
 # --- bfloat16 ------------------------------------------------------------------
 
+
 def float32_to_bfloat16_bits(src: np.ndarray, dst: np.ndarray, tmp: np.ndarray | None = None):
     """Round float32 ``src`` to bfloat16, round-to-nearest-even, into uint16/int16 ``dst``.
 
@@ -161,8 +162,9 @@ def float32_to_bfloat16_bits(src: np.ndarray, dst: np.ndarray, tmp: np.ndarray |
     return dst
 
 
-def fill_bfloat16_bits(init: Initializer, dst: np.ndarray, rng, stream,
-                       block_bytes: int = BF16_BLOCK_BYTES):
+def fill_bfloat16_bits(
+    init: Initializer, dst: np.ndarray, rng, stream, block_bytes: int = BF16_BLOCK_BYTES
+):
     """Fill the uint16/int16 array ``dst`` (any strides) with bfloat16 bits of ``init``.
 
     Block by block: float32 into a bounded scratch buffer, then rounded
@@ -184,7 +186,7 @@ def fill_bfloat16_bits(init: Initializer, dst: np.ndarray, rng, stream,
         n = math.prod(extent)
         block = scratch[:n].reshape(extent)
         init.fill(block, rng=gen, stream=sid, shape=shape, offset=start)
-        where = tuple(slice(s, s + e) for s, e in zip(start, extent))
+        where = tuple(slice(s, s + e) for s, e in zip(start, extent, strict=True))
         float32_to_bfloat16_bits(block, dst[where], tmp[:n])
     return dst
 
@@ -220,8 +222,9 @@ def check_order(order) -> str:
 
 
 def check_framework_layout(layout):
-    if layout is not None and (not isinstance(layout, str)
-                               or layout.lower() not in ("lasagne", "torch", "keras", "jax")):
+    if layout is not None and (
+        not isinstance(layout, str) or layout.lower() not in ("lasagne", "torch", "keras", "jax")
+    ):
         raise ValueError(
             f"layout must be 'lasagne', 'torch', 'keras', 'jax' or None, got {layout!r}"
         )

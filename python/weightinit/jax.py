@@ -9,8 +9,9 @@ The JAX key's data words ``w_0 .. w_{n-1}`` (``jax.random.key_data(key)``,
 uint32) are read as one big-endian integer, ``seed = w_0 * 2**(32 (n-1)) +
 ... + w_{n-1}``, and the stream is 0 (or ``stream=``). For the default
 Threefry keys ``jax.random.key(s)`` has data ``[s >> 32, s & 0xFFFFFFFF]``,
-so ``seed == s``: ``initializer(init)(jax.random.key(7), shape)`` equals
-weightinit's ``rng=7``. Split and folded keys (Flax gives every parameter
+so ``seed == s`` (for ``s < 2**32``; larger seeds need ``jax_enable_x64``,
+else JAX keeps their low 32 bits): ``initializer(init)(jax.random.key(7),
+shape)`` equals weightinit's ``rng=7``. Split and folded keys (Flax gives every parameter
 its own) are just other seeds.
 
 Examples
@@ -130,8 +131,11 @@ def initializer(init, *, rng=None, stream=None, layout="jax", order="torch", dty
         if perm is not None:
             out = jnp.transpose(out, perm)
         if out_sharding is not None:
-            out = jax.device_put(out, out_sharding) if not isinstance(out, jax.core.Tracer) \
+            out = (
+                jax.device_put(out, out_sharding)
+                if not isinstance(out, jax.core.Tracer)
                 else jax.lax.with_sharding_constraint(out, out_sharding)
+            )
         return out
 
     init_fn.__qualname__ = init_fn.__name__ = f"weightinit_{type(init).__name__}"

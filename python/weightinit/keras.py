@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import random
 
-import numpy as np
-
 from . import _adapters
 from ._adapters import as_initializer, check_framework_layout, check_order
 
-__all__ = ["Initializer"]
+__all__ = ["Initializer"]  # noqa: F822 - built on first access (module __getattr__)
 
 _class = None
 _CLASS_TAG = "__weightinit_class__"
@@ -111,11 +109,16 @@ def _build(keras):
         def __call__(self, shape, dtype=None):
             dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
             if dtype not in ("float16", "bfloat16", "float32", "float64"):
-                raise TypeError(
-                    f"dtype must be float16, bfloat16, float32 or float64, got {dtype}"
-                )
-            arr, perm = _adapters.sample_numpy(self.initializer, tuple(shape), dtype,
-                                               self._rng, self.stream, self.layout, self.order)
+                raise TypeError(f"dtype must be float16, bfloat16, float32 or float64, got {dtype}")
+            arr, perm = _adapters.sample_numpy(
+                self.initializer,
+                tuple(shape),
+                dtype,
+                self._rng,
+                self.stream,
+                self.layout,
+                self.order,
+            )
             # bfloat16 arrives as float32 holding exactly representable values:
             # the backend's cast is exact, so every backend gets the same bits.
             out = keras.ops.convert_to_tensor(arr, dtype=dtype)

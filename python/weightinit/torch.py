@@ -23,6 +23,7 @@ import numpy as np
 
 from . import _adapters
 from ._adapters import as_initializer, check_framework_layout, relayout
+from ._errors import ShapeError
 
 __all__ = ["init_", "initialize"]
 
@@ -36,8 +37,9 @@ def _framework():
         torch = _adapters.import_framework(
             "torch", "torch", "pip install torch (CPU builds: see pytorch.org)"
         )
-        _DIRECT.update({torch.float16: np.float16, torch.float32: np.float32,
-                        torch.float64: np.float64})
+        _DIRECT.update(
+            {torch.float16: np.float16, torch.float32: np.float32, torch.float64: np.float64}
+        )
         _torch = torch
     return _torch
 
@@ -112,8 +114,9 @@ def _fill_through_host(torch, tensor, init, rng, stream):
         _adapters.fill_bfloat16_bits(init, bits, rng, stream)
         host = torch.from_numpy(bits).view(torch.bfloat16)
     else:
-        host = torch.from_numpy(init.sample(shape, dtype=_DIRECT[tensor.dtype], rng=rng,
-                                            stream=stream))
+        host = torch.from_numpy(
+            init.sample(shape, dtype=_DIRECT[tensor.dtype], rng=rng, stream=stream)
+        )
     with torch.no_grad():
         tensor.copy_(host)
     return tensor
@@ -174,10 +177,11 @@ def initialize(module, rules, rng=None, stream=None, *, layout="torch", strict=F
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
     rules = _parse_rules(torch, rules)
+    layout = check_framework_layout(layout)
     gen = None if rng is None else _adapters.pinned(rng, 0)[0]
     prefix = _prefix(stream)
+    plan, unmatched = [], []
     seen = set()
-    unmatched = []
     for mod_name, mod in module.named_modules():
         for local, param in mod.named_parameters(recurse=False):
             if id(param) in seen:  # tied weights: the first name owns the parameter
@@ -187,17 +191,23 @@ def initialize(module, rules, rng=None, stream=None, *, layout="torch", strict=F
             matched, value = _match(rules, name, mod, local)
             if not matched:
                 unmatched.append(name)
-                continue
-            if value is None:
-                continue
-            if isinstance(param, torch.nn.parameter.UninitializedParameter):
-                raise ValueError(
-                    f"parameter {name!r} of a lazy module is not materialized yet: run one "
-                    "forward pass (or materialize it) before initialize()"
-                )
-            init_(param, value, rng=gen, stream=prefix + name, layout=layout)
+            elif value is not None:
+                plan.append((name, param, relayout(value, layout)))
+    # Every check before the first parameter is written.
     if strict and unmatched:
         raise ValueError(f"no rule matched the parameters {unmatched}")
+    for name, param, init in plan:
+        if isinstance(param, torch.nn.parameter.UninitializedParameter):
+            raise ValueError(
+                f"parameter {name!r} of a lazy module is not materialized yet: run one "
+                "forward pass (or materialize it) before initialize()"
+            )
+        try:
+            init._check_shape(tuple(param.shape))
+        except ShapeError as e:
+            raise ShapeError(f"parameter {name!r} with {init!r}: {e}") from None
+    for name, param, init in plan:
+        init_(param, init, rng=gen, stream=prefix + name, layout=None)
     return module
 
 
@@ -216,7 +226,9 @@ def _parse_rules(torch, rules):
         try:
             key, value = item
         except (TypeError, ValueError):
-            raise TypeError(f"rules must be a mapping or (key, value) pairs, got {item!r}") from None
+            raise TypeError(
+                f"rules must be a mapping or (key, value) pairs, got {item!r}"
+            ) from None
         if isinstance(key, str):
             if isinstance(value, Mapping):
                 raise TypeError(f"rule {key!r}: a name pattern maps to one initializer, not a dict")
@@ -233,8 +245,9 @@ def _parse_rules(torch, rules):
 
 def _is_module_type(torch, key) -> bool:
     types = key if isinstance(key, tuple) else (key,)
-    return bool(types) and all(isinstance(t, type) and issubclass(t, torch.nn.Module)
-                               for t in types)
+    return bool(types) and all(
+        isinstance(t, type) and issubclass(t, torch.nn.Module) for t in types
+    )
 
 
 def _value(value):
