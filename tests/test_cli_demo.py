@@ -12,7 +12,8 @@ pytest.importorskip("weightinit.initializers")
 
 from weightinit.diagnostics import conclusions, figure_size, run_demo  # noqa: E402
 
-_PYTHON_DIR = str(Path(__file__).resolve().parents[1] / "python")
+# Subprocesses import the same weightinit as this process (the dev tree or the install).
+_PYTHON_DIR = str(Path(__import__("weightinit").__file__).resolve().parents[1])
 
 
 def _run(args, tmp_path, code=None, timeout=60):

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import weightinit as wi
 
-_PYTHON_DIR = str(Path(__file__).resolve().parents[1] / "python")
+# Subprocesses import the same weightinit as this process (the dev tree or the install).
+_PYTHON_DIR = str(Path(__import__("weightinit").__file__).resolve().parents[1])
 
 
 def _env():

@@ -19,7 +19,8 @@ da = pytest.importorskip("dask.array")
 import dask  # noqa: E402
 import weightinit.dask as wd  # noqa: E402
 
-_PYTHON_DIR = str(Path(__file__).resolve().parents[1] / "python")
+# Subprocesses import the same weightinit as this process (the dev tree or the install).
+_PYTHON_DIR = str(Path(__import__("weightinit").__file__).resolve().parents[1])
 
 _INITS = [
     wi.GlorotUniform(), wi.GlorotNormal(layout="keras"), wi.HeNormal(gain="relu"),

@@ -111,3 +111,13 @@ def test_zero_size_is_fine():
     assert wi.random.normal((0, 5)).shape == (0, 5)
     assert wi.random.uniform((3, 0), dtype=np.float32).shape == (3, 0)
     assert wi.random.normal(()).shape == ()
+
+
+def test_unpickled_dtype_is_accepted():
+    # A dtype that went through pickle (Dask workers) is equal but not identical.
+    import pickle
+
+    dt = pickle.loads(pickle.dumps(np.dtype(np.float32)))
+    out = np.empty(8, dtype=dt)
+    wi.random.normal(out=out, rng=1)
+    assert out.tobytes() == wi.random.normal(8, rng=1, dtype=np.float32).tobytes()

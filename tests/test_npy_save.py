@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from weightinit import npy
 
-_PYTHON_DIR = str(Path(__file__).resolve().parents[1] / "python")
+# Subprocesses import the same weightinit as this process (the dev tree or the install).
+_PYTHON_DIR = str(Path(__import__("weightinit").__file__).resolve().parents[1])
 
 _INITS = [
     wi.GlorotUniform(), wi.HeNormal(gain="relu", layout="torch"), wi.Normal(std=0.5),

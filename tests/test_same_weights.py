@@ -18,7 +18,8 @@ os.environ.setdefault("KERAS_BACKEND", "jax")  # before any Keras import (see te
 import weightinit as wi  # noqa: E402
 from weightinit import _adapters  # noqa: E402
 
-PYTHON = str(Path(__file__).resolve().parents[1] / "python")
+# Subprocesses import the same weightinit as this process (the dev tree or the install).
+PYTHON = str(Path(__import__("weightinit").__file__).resolve().parents[1])
 
 INITS = [
     wi.HeNormal(gain="relu"),

@@ -66,10 +66,12 @@ DistParams make_params(int kind, const std::vector<double>& p) {
 StridedBlock describe_block(const py::array& out, const std::vector<std::int64_t>& shape,
                             const std::vector<std::int64_t>& start, const char* what) {
   StridedBlock b;
+  // By kind and size, not dtype identity: a dtype that went through pickle
+  // (as on Dask workers) is an equal but distinct object.
   const auto dt = out.dtype();
-  if (dt.is(py::dtype::of<float>())) {
+  if (dt.kind() == 'f' && dt.itemsize() == 4) {
     b.dtype = DType::float32;
-  } else if (dt.is(py::dtype::of<double>())) {
+  } else if (dt.kind() == 'f' && dt.itemsize() == 8) {
     b.dtype = DType::float64;
   } else if (dt.kind() == 'f' && dt.itemsize() == 2) {
     b.dtype = DType::float16;
