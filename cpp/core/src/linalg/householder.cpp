@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <vector>
 
@@ -52,6 +53,25 @@ T hypot2(T a, T b) {
 }
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+// q(r, j) = f(r, j) for an m x w matrix, visiting memory in the order it is
+// laid out (a column loop on a row-major q touches a new cache line, and often
+// a new page, per element). Threads take tiles of the outer index.
+template <class T, class F>
+void for_each_element(std::int64_t m, std::int64_t w, MatRef<T> q, F f) {
+  const bool by_rows = std::llabs(q.cs) < std::llabs(q.rs);
+  const std::int64_t outer = by_rows ? m : w, inner = by_rows ? w : m;
+  constexpr std::int64_t kTile = 16;
+  parallel_for(ceil_div(outer, kTile), m * w, std::int64_t{1} << 16, [&](std::int64_t t) {
+    const std::int64_t o1 = std::min(outer, (t + 1) * kTile);
+    for (std::int64_t o = t * kTile; o < o1; ++o)
+      for (std::int64_t i = 0; i < inner; ++i) {
+        const std::int64_t r = by_rows ? o : i, j = by_rows ? i : o;
+        T& x = q(r, j);
+        x = f(r, j, x);
+      }
+  });
+}
 
 }  // namespace
 
@@ -131,9 +151,8 @@ template <class T>
 void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t c1, MatRef<T> q,
                    const ReflectorSource<T>& source) {
   if (c1 <= c0 || m <= 0) return;
-  parallel_for(c1 - c0, m * (c1 - c0), std::int64_t{1} << 16, [&](std::int64_t j) {
-    for (std::int64_t r = 0; r < m; ++r) q(r, j) = (r == c0 + j) ? T(1) : T(0);
-  });
+  for_each_element(m, c1 - c0, q,
+                   [c0](std::int64_t r, std::int64_t j, T) { return r == c0 + j ? T(1) : T(0); });
   if (k <= 0) return;
   const std::int64_t nb = block_size(m, k);
   std::vector<T> v(static_cast<std::size_t>(m * nb)), tau(static_cast<std::size_t>(nb)),
@@ -223,9 +242,10 @@ void orthogonal_columns(std::uint64_t key, std::uint64_t stream, std::int64_t m,
     });
   };
   orgqr_columns<T>(m, n, c0, c1, q, source);
-  parallel_for(c1 - c0, m * (c1 - c0), std::int64_t{1} << 16, [&](std::int64_t j) {
-    const T s = static_cast<T>(sign[static_cast<std::size_t>(j)] * gain);
-    for (std::int64_t r = 0; r < m; ++r) q(r, j) = q(r, j) * s;
+  std::vector<T> scale(sign.size());
+  for (std::size_t j = 0; j < sign.size(); ++j) scale[j] = static_cast<T>(sign[j] * gain);
+  for_each_element(m, c1 - c0, q, [&scale](std::int64_t, std::int64_t j, T x) {
+    return x * scale[static_cast<std::size_t>(j)];
   });
 }
 
