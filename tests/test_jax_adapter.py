@@ -55,6 +55,8 @@ def test_key_types_split_keys_and_stream():
     np.testing.assert_array_equal(
         np.asarray(h(jax.random.key(99), (20, 10))), np.asarray(g(jax.random.key(3), (20, 10)))
     )
+    jitted = jax.jit(lambda k: h(k, (20, 10)))(jax.random.key(5))
+    np.testing.assert_array_equal(np.asarray(jitted), np.asarray(g(jax.random.key(3), (20, 10))))
     with pytest.raises(ValueError, match="one PRNG key"):
         f(jax.random.split(jax.random.key(0)), (2, 2))
 

@@ -112,14 +112,13 @@ def initializer(init, *, rng=None, stream=None, layout="jax", order="torch", dty
             arr, perm = _adapters.sample_numpy(init, shape, dt.name, r, stream, layout, order)
             return arr.astype(dt, copy=False), perm
 
-        if rng is not None:
-            key_data = None
-        else:
-            key_data = _key_data(jax, key)
-        if key_data is None or not isinstance(key_data, jax.core.Tracer):
-            arr, perm = host(None if key_data is None else np.asarray(key_data))
+        if not isinstance(key, jax.core.Tracer):
+            arr, perm = host(None if rng is not None else np.asarray(_key_data(jax, key)))
             out = jnp.asarray(arr)
         else:
+            # Traced (jit, vmap): generate when the computation runs, not at trace
+            # time, so no weight becomes a constant baked into the program.
+            key_data = _key_data(jax, key)
             gen_shape = _generated_shape(init, shape, layout, order)
             out = jax.pure_callback(
                 lambda kd: host(np.asarray(kd))[0],
