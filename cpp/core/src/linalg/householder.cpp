@@ -98,10 +98,18 @@ T larfg(std::int64_t n, T& alpha, T* x, std::int64_t incx) {
 
 template <class T>
 void larft(std::int64_t rows, std::int64_t ib, const T* v, std::int64_t ldv, const T* tau, T* t) {
-  // S = V^T V (the strictly upper part is what dlarft's gemv calls compute).
+  // S = V^T V, strictly upper part only (what dlarft's gemv calls compute), by
+  // column groups [g0, g1): rows [0, g1) of S, summing over V's rows from g0 on.
+  // V is zero above its diagonal, so the skipped products are all +-0 at the
+  // head of each chain that starts from +0: the FMA chains and bits are those
+  // of the full product.
   std::vector<T> s(static_cast<std::size_t>(ib * ib), T(0));
-  gemm_update(ib, ib, rows, MatRef<const T>{v, ldv, 1}, MatRef<const T>{v, 1, ldv},
-              MatRef<T>{s.data(), 1, ib}, false);
+  constexpr std::int64_t kGroup = 32;
+  for (std::int64_t g0 = 0; g0 < ib; g0 += kGroup) {
+    const std::int64_t g1 = std::min(ib, g0 + kGroup);
+    gemm_update(g1, g1 - g0, rows - g0, MatRef<const T>{v + g0, ldv, 1},
+                MatRef<const T>{v + g0 + g0 * ldv, 1, ldv}, MatRef<T>{s.data() + g0 * ib, 1, ib}, false);
+  }
   std::vector<T> tmp(static_cast<std::size_t>(ib));
   for (std::int64_t l = 0; l < ib; ++l) {
     T* tl = t + l * ib;
@@ -109,21 +117,38 @@ void larft(std::int64_t rows, std::int64_t ib, const T* v, std::int64_t ldv, con
     if (tau[l] == 0) continue;
     // T(0:l, l) = T(0:l, 0:l) * (-tau_l * V(:, 0:l)^T v_l), T(l, l) = tau_l.
     for (std::int64_t p = 0; p < l; ++p) tmp[p] = -tau[l] * s[p + l * ib];
-    for (std::int64_t p = 0; p < l; ++p) {
-      T acc = 0;
-      // Plain multiply-add (not an FMA): this code is shared by every ISA, so
-      // it is deterministic either way, and baseline x86-64 has no FMA unit
-      // (std::fma would be a library call per element).
-      for (std::int64_t q = p; q < l; ++q) acc = acc + t[p + q * ib] * tmp[q];
-      tl[p] = acc;
+    // Plain multiply-add (not an FMA): this code is shared by every ISA, so
+    // it is deterministic either way, and baseline x86-64 has no FMA unit
+    // (std::fma would be a library call per element). Each tl[p] sums over
+    // q = p..l-1 in ascending order; looping q outside makes the inner loop
+    // contiguous (vectorisable) without changing any element's order.
+    for (std::int64_t q = 0; q < l; ++q) {
+      const T* tq = t + q * ib;
+      const T x = tmp[q];
+      for (std::int64_t p = 0; p <= q; ++p) tl[p] = tl[p] + tq[p] * x;
     }
     tl[l] = tau[l];
   }
 }
 
+namespace {
+
+// What orgqr knows about C before a block is applied (algorithms.md 5.7):
+// its first `unit_cols` columns are still the unit vectors e_{unit_row0 + jj}
+// (jj = 0, 1, ...; unit_row0 + unit_cols <= ib), and every other column is
+// zero in rows [0, ib). Skipping those zeros never changes a bit: W and W2
+// start from +0, so a product that is exactly +-0 at the head of a chain
+// leaves it at +0, and one at the tail (after a value that is never -0)
+// leaves it unchanged. It removes the V^T C work of the identity part, half
+// of T W, and the zero tail of V W on the diagonal block.
+struct KnownStructure {
+  std::int64_t unit_cols = 0, unit_row0 = 0;
+  bool zero_top = false;
+};
+
 template <class T>
-void larfb(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T* v, std::int64_t ldv,
-           const T* t, bool transpose, MatRef<T> c) {
+void larfb_impl(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T* v, std::int64_t ldv,
+                const T* t, bool transpose, MatRef<T> c, KnownStructure known) {
   if (rows <= 0 || ncols <= 0 || ib <= 0) return;
   // Panel width only balances the threads: columns are independent, so it
   // never changes values.
@@ -131,8 +156,8 @@ void larfb(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T* v, s
   std::int64_t pw = std::min<std::int64_t>(ceil_div(ncols, threads), 512);
   pw = std::max<std::int64_t>(48, ceil_div(pw, 48) * 48);
   const std::int64_t panels = ceil_div(ncols, pw);
-  const MatRef<const T> vt{v, ldv, 1}, vn{v, 1, ldv};
-  const MatRef<const T> tm = transpose ? MatRef<const T>{t, ib, 1} : MatRef<const T>{t, 1, ib};
+  const MatRef<const T> vn{v, 1, ldv};
+  const bool zero_top = known.zero_top && rows > ib;
   parallel_for(panels, 4 * rows * ib * ncols, kMinParallelFlops, [&](std::int64_t p) {
     const std::int64_t j0 = p * pw, w = std::min(pw, ncols - j0);
     thread_local std::vector<T> wbuf;
@@ -141,10 +166,49 @@ void larfb(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T* v, s
     T* w2 = w1 + ib * w;
     std::fill(w1, w1 + 2 * ib * w, T(0));
     const MatRef<T> cp{c.data + j0 * c.cs, c.rs, c.cs};
-    gemm_update(ib, w, rows, vt, MatRef<const T>{cp.data, cp.rs, cp.cs}, MatRef<T>{w1, 1, ib}, false);
-    gemm_update(ib, w, ib, tm, MatRef<const T>{w1, 1, ib}, MatRef<T>{w2, 1, ib}, false);
-    gemm_update(rows, w, ib, vn, MatRef<const T>{w2, 1, ib}, cp, true);
+    const std::int64_t nu = std::clamp<std::int64_t>(known.unit_cols - j0, 0, w);
+    // W = V^T C_p: unit columns e_e give row e of V; the rest skip zero rows.
+    for (std::int64_t jj = 0; jj < nu; ++jj) {
+      const std::int64_t e = known.unit_row0 + j0 + jj;
+      for (std::int64_t q = 0; q < ib; ++q) w1[q + jj * ib] = v[e + q * ldv];
+    }
+    const std::int64_t r0 = zero_top ? ib : 0;
+    gemm_update(ib, w - nu, rows - r0, MatRef<const T>{v + r0, ldv, 1},
+                MatRef<const T>{cp.data + r0 * cp.rs + nu * cp.cs, cp.rs, cp.cs},
+                MatRef<T>{w1 + nu * ib, 1, ib}, false);
+    // W2 = op(T) W. T is upper triangular: row block [q0, q1) of T W needs
+    // only T's columns q >= q0 (the rest are leading zeros of each chain).
+    if (transpose) {
+      gemm_update(ib, w, ib, MatRef<const T>{t, ib, 1}, MatRef<const T>{w1, 1, ib},
+                  MatRef<T>{w2, 1, ib}, false);
+    } else {
+      constexpr std::int64_t kRowBlock = 32;
+      for (std::int64_t q0 = 0; q0 < ib; q0 += kRowBlock) {
+        const std::int64_t q1 = std::min(ib, q0 + kRowBlock);
+        gemm_update(q1 - q0, w, ib - q0, MatRef<const T>{t + q0 + q0 * ib, 1, ib},
+                    MatRef<const T>{w1 + q0, 1, ib}, MatRef<T>{w2 + q0, 1, ib}, false);
+      }
+    }
+    // C_p -= V W2. On a unit column e, W2 is zero below row e (V and T are
+    // triangular), so groups of unit columns stop their chains early.
+    constexpr std::int64_t kUnitGroup = 32;
+    for (std::int64_t g0 = 0; g0 < nu; g0 += kUnitGroup) {
+      const std::int64_t g1 = std::min(nu, g0 + kUnitGroup);
+      const std::int64_t kk = std::min(ib, known.unit_row0 + j0 + g1);
+      gemm_update(rows, g1 - g0, kk, vn, MatRef<const T>{w2 + g0 * ib, 1, ib},
+                  MatRef<T>{cp.data + g0 * cp.cs, cp.rs, cp.cs}, true);
+    }
+    gemm_update(rows, w - nu, ib, vn, MatRef<const T>{w2 + nu * ib, 1, ib},
+                MatRef<T>{cp.data + nu * cp.cs, cp.rs, cp.cs}, true);
   });
+}
+
+}  // namespace
+
+template <class T>
+void larfb(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T* v, std::int64_t ldv,
+           const T* t, bool transpose, MatRef<T> c) {
+  larfb_impl(rows, ncols, ib, v, ldv, t, transpose, c, KnownStructure{});
 }
 
 template <class T>
@@ -163,8 +227,14 @@ void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t
     const std::int64_t ib = std::min(nb, k - i0), rows = m - i0, j0 = std::max(c0, i0);
     source(i0, ib, v.data(), rows, tau.data());
     larft(rows, ib, v.data(), rows, tau.data(), t.data());
-    larfb(rows, c1 - j0, ib, v.data(), rows, t.data(), false,
-          MatRef<T>{&q(i0, j0 - c0), q.rs, q.cs});
+    // Columns [j0, i0 + ib) are still e_j; later columns are zero in rows
+    // [i0, i0 + ib) (only later blocks, which start below, have touched them).
+    KnownStructure known;
+    known.unit_cols = std::max<std::int64_t>(0, std::min(i0 + ib, c1) - j0);
+    known.unit_row0 = j0 - i0;
+    known.zero_top = true;
+    larfb_impl(rows, c1 - j0, ib, v.data(), rows, t.data(), false,
+               MatRef<T>{&q(i0, j0 - c0), q.rs, q.cs}, known);
   }
 }
 
