@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 import weightinit as wi
 from weightinit import _adapters
 

@@ -32,6 +32,7 @@ import time
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import numpy as np  # noqa: E402
+
 import weightinit as wi  # noqa: E402
 
 
@@ -92,6 +93,7 @@ def resnet_stds(convs, fcs):
 
 def bench_torch_resnet(repeat):
     import torch
+
     import weightinit.torch as wit
 
     convs, fcs = resnet50_shapes()
@@ -131,6 +133,7 @@ def bench_torch_resnet(repeat):
 
 def bench_jax_resnet(repeat):
     import jax
+
     import weightinit.jax as wij
 
     convs, fcs = resnet50_shapes()
@@ -182,6 +185,7 @@ def bench_jax_resnet(repeat):
 
 def bench_keras_resnet(repeat):
     import keras
+
     import weightinit.keras as wik
 
     convs, fcs = resnet50_shapes()
@@ -207,6 +211,7 @@ def bench_keras_resnet(repeat):
 
 def bench_torch_transformer(repeat):
     import torch
+
     import weightinit.torch as wit
 
     shapes = transformer_shapes()
