@@ -7,6 +7,8 @@ are generated on the host by the C++ core and handed to the backend once.
 
 Examples
 --------
+>>> import os
+>>> _ = os.environ.setdefault("KERAS_BACKEND", "jax")  # Keras 3's default is TensorFlow
 >>> import keras, weightinit as wi, weightinit.keras as wik
 >>> layer = keras.layers.Dense(256, kernel_initializer=wik.Initializer(wi.HeNormal(gain="relu"),
 ...                                                                    seed=0))
