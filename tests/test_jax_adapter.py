@@ -135,3 +135,14 @@ def test_flax_linen_dense_and_conv():
     kernel = np.asarray(params["params"]["layers_0"]["kernel"])
     assert kernel.shape == (3, 3, 3, 8)
     assert abs(kernel.std() - np.sqrt(2 / 27)) < 0.1
+
+
+def test_flax_nnx_linear():
+    nnx = pytest.importorskip("flax.nnx")
+    init = wi.GlorotUniform()
+    lin = nnx.Linear(
+        20, 16, kernel_init=wij.initializer(init, rng=5, stream="0.weight"), rngs=nnx.Rngs(0)
+    )
+    np.testing.assert_array_equal(
+        np.asarray(lin.kernel[...]), torch_ordered(init, (20, 16), rng=5, stream="0.weight")
+    )

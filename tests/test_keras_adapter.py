@@ -2,6 +2,9 @@
 
 import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -118,3 +121,37 @@ def test_model_json_round_trip():
     again = keras.models.model_from_json(model.to_json())
     for a, b in zip(model.weights, again.weights, strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_torch_backend_in_a_subprocess():
+    """Keras picks its backend once per process: the torch backend gets its own."""
+    pytest.importorskip("torch")
+    code = """
+import os
+os.environ["KERAS_BACKEND"] = "torch"
+import numpy as np, keras, weightinit as wi, weightinit.keras as wik
+from weightinit import _adapters
+assert keras.backend.backend() == "torch"
+init = wi.HeNormal(gain="relu")
+want = _adapters.with_layout(init, "torch").sample((16, 40), dtype=np.float32, rng=3, stream="d")
+layer = keras.layers.Dense(16, kernel_initializer=wik.Initializer(init, seed=3, stream="d"))
+layer.build((None, 40))
+# torch tensors straight to numpy: keras.ops.convert_to_numpy warns under numpy 2 here
+# (its np.array(tensor) hits torch's __array__ without copy=), a Keras/torch matter.
+np.testing.assert_array_equal(layer.kernel.value.detach().numpy(), want.T)
+b = wik.Initializer(init, seed=3, stream="d")((40, 16), dtype="bfloat16")
+bits = np.empty((16, 40), np.uint16)
+_adapters.float32_to_bfloat16_bits(want, bits)
+got = keras.ops.cast(b, "float32").detach().numpy().view(np.uint32) >> 16
+np.testing.assert_array_equal(got, bits.T)
+print("ok")
+"""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "python")}
+    r = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr

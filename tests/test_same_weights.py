@@ -102,6 +102,25 @@ def test_same_bfloat16_bits_in_every_framework(frameworks):
     np.testing.assert_array_equal(np.asarray(j).view(np.uint16), reference.transpose(perm))
 
 
+def test_embeddings_share_a_layout_so_native_order(frameworks):
+    """Embedding tables are (num, dim) in torch, Keras and Flax alike: no transpose, so the
+    JAX/Keras adapters take order="native" for them."""
+    torch, jax, keras, wit, wij, wik = frameworks
+    init = wi.Normal(std=0.02)
+    emb = torch.nn.Embedding(50, 12)
+    wit.init_(emb.weight, init, rng=SEED, stream="emb")
+    kemb = keras.layers.Embedding(
+        50,
+        12,
+        embeddings_initializer=wik.Initializer(init, seed=SEED, stream="emb", order="native"),
+    )
+    kemb.build((None,))
+    jemb = wij.initializer(init, rng=SEED, stream="emb", order="native")(None, (50, 12))
+    want = emb.weight.detach().numpy()
+    np.testing.assert_array_equal(np.asarray(kemb.embeddings), want)
+    np.testing.assert_array_equal(np.asarray(jemb), want)
+
+
 def test_same_model_weights_torch_flax_keras(frameworks):
     """A whole MLP: torch's initialize() by parameter name, Flax and Keras with those names."""
     torch, jax, keras, wit, wij, wik = frameworks
