@@ -34,8 +34,12 @@ struct OpsF {
 
 #include "gemm_kernels.inl"
 
-using GemmD = Gemm<OpsD, 2, 14, 256, 240, 3752>;
-using GemmF = Gemm<OpsF, 2, 12, 384, 480, 3072>;
+// kc = 128 (BLIS SKX uses 256/384): with a 32 KiB L1 (Zen 4, Skylake) a
+// 256 x 14 B micro-panel (28 KiB) is evicted by the streaming A micro-panel;
+// at 128 both fit, which lifts the long-k W = V^T C of larfb (float32 +10%)
+// and matches k = nb = 128 of its C -= V W.
+using GemmD = Gemm<OpsD, 2, 14, 128, 240, 3752>;
+using GemmF = Gemm<OpsF, 2, 12, 128, 480, 3072>;
 
 }  // namespace
 

@@ -14,6 +14,8 @@ struct Gemm {
   using V = typename O::V;
   static constexpr int L = O::L;
   static constexpr int MR = MV * L;
+  // Packed buffers are padded to whole micro-panels (see pack_a / pack_b).
+  static_assert(MC % MR == 0 && NC % NR == 0, "cache blocks must hold whole micro-panels");
 
   // C (MR x NR, column stride ldc, unit row stride) += A~ (MR x kc) B~ (kc x NR).
   static void ukernel(std::int64_t kc, const T* a, const T* b, T* c, std::int64_t ldc) {
@@ -103,6 +105,27 @@ struct Gemm {
     }
   }
 
+  // C (mc x cols, at cp with c's strides) += A~ (mc x kc) B~ micro-panel
+  // (kc x cols): the micro-kernels down one column panel.
+  static void block(std::int64_t mc, std::int64_t cols, std::int64_t kc, const T* ap, const T* bpanel,
+                    T* cp0, MatRef<T> c, T* tile) {
+    for (std::int64_t ir = 0; ir < mc; ir += MR) {
+      const std::int64_t rows = std::min<std::int64_t>(MR, mc - ir);
+      const T* apanel = ap + ir * kc;
+      T* cp = cp0 + ir * c.rs;
+      if (c.rs == 1 && rows == MR && cols == NR) {
+        ukernel(kc, apanel, bpanel, cp, c.cs);
+      } else {
+        for (std::int64_t j = 0; j < NR; ++j)
+          for (std::int64_t i = 0; i < MR; ++i)
+            tile[j * MR + i] = (i < rows && j < cols) ? cp[i * c.rs + j * c.cs] : T(0);
+        ukernel(kc, apanel, bpanel, tile, MR);
+        for (std::int64_t j = 0; j < cols; ++j)
+          for (std::int64_t i = 0; i < rows; ++i) cp[i * c.rs + j * c.cs] = tile[j * MR + i];
+      }
+    }
+  }
+
   static T* buffer(std::vector<T>& v, std::size_t n) {
     if (v.size() < n) v.resize(n);
     return v.data();
@@ -122,6 +145,22 @@ struct Gemm {
     T* ap = buffer(abuf, static_cast<std::size_t>(MC) * KC);
     T* bp = buffer(bbuf, static_cast<std::size_t>(NC) * KC);
     alignas(64) T tile[MR * NR];
+    if (m <= MC) {
+      // Few rows (W = V^T C in larfb, m = nb): all of A~ stays in L2 and each
+      // B micro-panel is packed just before the m / MR micro-kernels that use
+      // it, so it is still in L1 and the packed B never round-trips through
+      // L2/L3. Same chains, same order: only the packing schedule differs.
+      for (std::int64_t pc = 0; pc < k; pc += KC) {
+        const std::int64_t kc = std::min<std::int64_t>(KC, k - pc);
+        pack_a(m, kc, a.data + pc * a.cs, a.rs, a.cs, subtract, ap);
+        for (std::int64_t jr = 0; jr < n; jr += NR) {
+          const std::int64_t cols = std::min<std::int64_t>(NR, n - jr);
+          pack_b(kc, cols, b.data + pc * b.rs + jr * b.cs, b.rs, b.cs, bp);
+          block(m, cols, kc, ap, bp, c.data + jr * c.cs, c, tile);
+        }
+      }
+      return;
+    }
     for (std::int64_t jc = 0; jc < n; jc += NC) {
       const std::int64_t nc = std::min<std::int64_t>(NC, n - jc);
       for (std::int64_t pc = 0; pc < k; pc += KC) {
@@ -132,22 +171,7 @@ struct Gemm {
           pack_a(mc, kc, a.data + ic * a.rs + pc * a.cs, a.rs, a.cs, subtract, ap);
           for (std::int64_t jr = 0; jr < nc; jr += NR) {
             const std::int64_t cols = std::min<std::int64_t>(NR, nc - jr);
-            const T* bpanel = bp + jr * kc;
-            for (std::int64_t ir = 0; ir < mc; ir += MR) {
-              const std::int64_t rows = std::min<std::int64_t>(MR, mc - ir);
-              const T* apanel = ap + ir * kc;
-              T* cp = c.data + (ic + ir) * c.rs + (jc + jr) * c.cs;
-              if (c.rs == 1 && rows == MR && cols == NR) {
-                ukernel(kc, apanel, bpanel, cp, c.cs);
-              } else {
-                for (std::int64_t j = 0; j < NR; ++j)
-                  for (std::int64_t i = 0; i < MR; ++i)
-                    tile[j * MR + i] = (i < rows && j < cols) ? cp[i * c.rs + j * c.cs] : T(0);
-                ukernel(kc, apanel, bpanel, tile, MR);
-                for (std::int64_t j = 0; j < cols; ++j)
-                  for (std::int64_t i = 0; i < rows; ++i) cp[i * c.rs + j * c.cs] = tile[j * MR + i];
-              }
-            }
+            block(mc, cols, kc, ap, bp + jr * kc, c.data + ic * c.rs + (jc + jr) * c.cs, c, tile);
           }
         }
       }
