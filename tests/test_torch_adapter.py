@@ -285,3 +285,12 @@ def test_initialize_bfloat16_model():
     ref = wit.initialize(small_net(), RULES, rng=9)
     for (n, p), q in zip(net.named_parameters(), ref.parameters(), strict=True):
         assert torch.equal(p, q.detach().to(torch.bfloat16)), n
+
+
+def test_initialize_lazy_modules_need_materializing():
+    lazy = nn.Sequential(nn.LazyLinear(4))
+    with pytest.raises(ValueError, match="'0.weight' of a lazy module"):
+        wit.initialize(lazy, {"*": wi.Zeros()})
+    lazy(torch.ones(2, 6))  # materializes (4, 6) and (4,)
+    wit.initialize(lazy, {"*.weight": wi.HeNormal(), "*.bias": wi.Zeros()}, rng=0)
+    assert lazy[0].weight.shape == (4, 6) and (lazy[0].bias == 0).all()

@@ -180,7 +180,7 @@ def initialize(module, rules, rng=None, stream=None, *, layout="torch", strict=F
     layout = check_framework_layout(layout)
     gen = None if rng is None else _adapters.pinned(rng, 0)[0]
     prefix = _prefix(stream)
-    plan, unmatched = [], []
+    plan, unmatched, relaid = [], [], {}
     seen = set()
     for mod_name, mod in module.named_modules():
         for local, param in mod.named_parameters(recurse=False):
@@ -192,7 +192,9 @@ def initialize(module, rules, rng=None, stream=None, *, layout="torch", strict=F
             if not matched:
                 unmatched.append(name)
             elif value is not None:
-                plan.append((name, param, relayout(value, layout)))
+                if id(value) not in relaid:  # one rebuilt initializer per rule, not per parameter
+                    relaid[id(value)] = relayout(value, layout)
+                plan.append((name, param, relaid[id(value)]))
     # Every check before the first parameter is written.
     if strict and unmatched:
         raise ValueError(f"no rule matched the parameters {unmatched}")
