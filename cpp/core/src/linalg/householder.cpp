@@ -103,13 +103,19 @@ void larft(std::int64_t rows, std::int64_t ib, const T* v, std::int64_t ldv, con
   // V is zero above its diagonal, so the skipped products are all +-0 at the
   // head of each chain that starts from +0: the FMA chains and bits are those
   // of the full product.
+  // Tile t takes groups t and G-1-t, so tiles have equal work.
   std::vector<T> s(static_cast<std::size_t>(ib * ib), T(0));
   constexpr std::int64_t kGroup = 32;
-  for (std::int64_t g0 = 0; g0 < ib; g0 += kGroup) {
-    const std::int64_t g1 = std::min(ib, g0 + kGroup);
-    gemm_update(g1, g1 - g0, rows - g0, MatRef<const T>{v + g0, ldv, 1},
-                MatRef<const T>{v + g0 + g0 * ldv, 1, ldv}, MatRef<T>{s.data() + g0 * ib, 1, ib}, false);
-  }
+  const std::int64_t groups = ceil_div(ib, kGroup);
+  parallel_for(ceil_div(groups, 2), rows * ib * ib, kMinParallelFlops, [&](std::int64_t tile) {
+    const std::int64_t pair[2] = {tile, groups - 1 - tile};
+    for (int i = 0; i < (pair[0] == pair[1] ? 1 : 2); ++i) {
+      const std::int64_t g0 = pair[i] * kGroup, g1 = std::min(ib, g0 + kGroup);
+      gemm_update(g1, g1 - g0, rows - g0, MatRef<const T>{v + g0, ldv, 1},
+                  MatRef<const T>{v + g0 + g0 * ldv, 1, ldv}, MatRef<T>{s.data() + g0 * ib, 1, ib},
+                  false);
+    }
+  });
   std::vector<T> tmp(static_cast<std::size_t>(ib));
   for (std::int64_t l = 0; l < ib; ++l) {
     T* tl = t + l * ib;
@@ -152,9 +158,10 @@ void larfb_impl(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T*
   if (rows <= 0 || ncols <= 0 || ib <= 0) return;
   // Panel width only balances the threads: columns are independent, so it
   // never changes values.
+  // A whole number of panels per thread (static schedule), at most ~512 wide.
   const std::int64_t threads = get_num_threads();
-  std::int64_t pw = std::min<std::int64_t>(ceil_div(ncols, threads), 512);
-  pw = std::max<std::int64_t>(48, ceil_div(pw, 48) * 48);
+  const std::int64_t rounds = ceil_div(ncols, threads * 512);
+  const std::int64_t pw = std::max<std::int64_t>(48, ceil_div(ceil_div(ncols, threads * rounds), 48) * 48);
   const std::int64_t panels = ceil_div(ncols, pw);
   const MatRef<const T> vn{v, 1, ldv};
   const bool zero_top = known.zero_top && rows > ib;
