@@ -25,14 +25,27 @@ constexpr std::int64_t kMinParallelFlops = std::int64_t{1} << 24;
 // largest magnitude first (IEEE operations only, no libm).
 template <class T>
 T norm2(std::int64_t n, const T* x, std::int64_t incx) {
-  T amax = 0;
-  for (std::int64_t i = 0; i < n; ++i) amax = std::max(amax, std::fabs(x[i * incx]));
+  // Four lanes (element i goes to lane i % 4), written out so the compiler
+  // keeps them in vector registers; max is exact and order-free.
+  T m[4] = {0, 0, 0, 0};
+  std::int64_t i = 0;
+  if (incx == 1) {
+    for (; i + 4 <= n; i += 4)
+      for (int l = 0; l < 4; ++l) m[l] = std::max(m[l], std::fabs(x[i + l]));
+  }
+  for (; i < n; ++i) m[i & 3] = std::max(m[i & 3], std::fabs(x[i * incx]));
+  const T amax = std::max(std::max(m[0], m[1]), std::max(m[2], m[3]));
   if (amax == 0 || !std::isfinite(amax)) return amax;
   const T lo = std::sqrt(std::numeric_limits<T>::min()) * T(4);
   const T hi = std::sqrt(std::numeric_limits<T>::max()) / T(4 * (n + 1));
   const bool scale = !(amax > lo && amax < hi);
   T s[4] = {0, 0, 0, 0};
-  for (std::int64_t i = 0; i < n; ++i) {
+  i = 0;
+  if (incx == 1 && !scale) {
+    for (; i + 4 <= n; i += 4)
+      for (int l = 0; l < 4; ++l) s[l] = s[l] + x[i + l] * x[i + l];
+  }
+  for (; i < n; ++i) {
     const T y = scale ? x[i * incx] / amax : x[i * incx];
     const T y2 = y * y;
     s[i & 3] = s[i & 3] + y2;
@@ -62,14 +75,23 @@ void for_each_element(std::int64_t m, std::int64_t w, MatRef<T> q, F f) {
   const bool by_rows = std::llabs(q.cs) < std::llabs(q.rs);
   const std::int64_t outer = by_rows ? m : w, inner = by_rows ? w : m;
   constexpr std::int64_t kTile = 16;
+  const std::int64_t so = by_rows ? q.rs : q.cs, si = by_rows ? q.cs : q.rs;
   parallel_for(ceil_div(outer, kTile), m * w, std::int64_t{1} << 16, [&](std::int64_t t) {
     const std::int64_t o1 = std::min(outer, (t + 1) * kTile);
-    for (std::int64_t o = t * kTile; o < o1; ++o)
-      for (std::int64_t i = 0; i < inner; ++i) {
-        const std::int64_t r = by_rows ? o : i, j = by_rows ? i : o;
-        T& x = q(r, j);
-        x = f(r, j, x);
+    for (std::int64_t o = t * kTile; o < o1; ++o) {
+      T* line = q.data + o * so;
+      if (by_rows) {
+        if (si == 1)
+          for (std::int64_t i = 0; i < inner; ++i) line[i] = f(o, i, line[i]);
+        else
+          for (std::int64_t i = 0; i < inner; ++i) line[i * si] = f(o, i, line[i * si]);
+      } else {
+        if (si == 1)
+          for (std::int64_t i = 0; i < inner; ++i) line[i] = f(i, o, line[i]);
+        else
+          for (std::int64_t i = 0; i < inner; ++i) line[i * si] = f(i, o, line[i * si]);
       }
+    }
   });
 }
 
@@ -91,7 +113,10 @@ T larfg(std::int64_t n, T& alpha, T* x, std::int64_t incx) {
   const T beta = -std::copysign(hypot2(alpha, xnorm), alpha);
   const T tau = (beta - alpha) / beta;
   const T scal = alpha - beta;
-  for (std::int64_t i = 0; i < n - 1; ++i) x[i * incx] = x[i * incx] / scal;
+  if (incx == 1)
+    for (std::int64_t i = 0; i < n - 1; ++i) x[i] = x[i] / scal;
+  else
+    for (std::int64_t i = 0; i < n - 1; ++i) x[i * incx] = x[i * incx] / scal;
   alpha = beta;
   return tau;
 }
