@@ -9,7 +9,8 @@ Models (shapes only; no forward pass):
 * A 1.3 B-parameter decoder-only transformer (d_model 2048, 24 layers, FFN 8192,
   vocabulary 50304: GPT-style N(0, 0.02) for every matrix), in bfloat16, in memory
   through torch; and optionally (``--npy DIR``) written to .npy files with
-  ``weightinit.save_npy`` (float16, never in memory at once).
+  ``weightinit.save_npy`` (float16, never in memory at once), and (``--dask``) as
+  Dask arrays reduced chunk by chunk, against ``dask.array.random``.
 
 Every timing is the median of ``--repeat`` runs on preallocated tensors, after one
 warm-up run. Each run checks its result (standard deviations within 6 standard
@@ -253,11 +254,45 @@ def bench_npy(directory):
     )
 
 
+def bench_dask(repeat):
+    import dask
+    import dask.array as da
+
+    import weightinit.dask as wd
+
+    shapes = transformer_shapes()
+    n = sum(math.prod(s) for s in shapes)
+    header(
+        f"{n / 1e9:.2f} B transformer as Dask arrays, float32, mean of squares of every "
+        f"matrix computed chunk by chunk (dask {dask.__version__}, threaded scheduler)"
+    )
+    normal = wi.Normal(std=0.02)
+
+    def run(make):
+        return dask.compute(*[(make(i, s) ** 2).mean() for i, s in enumerate(shapes)])
+
+    def theirs(i, s):
+        g = da.random.default_rng(i)
+        return g.standard_normal(s, dtype=np.float32, chunks="auto") * np.float32(0.02)
+
+    def ours(i, s):
+        return wd.sample(normal, s, dtype=np.float32, rng=0, stream=i)
+
+    t_theirs = median_time(lambda: run(theirs), repeat)
+    for v in run(theirs)[:2]:
+        assert abs(float(v) - 0.02**2) < 0.02**2 * 0.01
+    t_ours = median_time(lambda: run(ours), repeat)
+    for v in run(ours)[:2]:
+        assert abs(float(v) - 0.02**2) < 0.02**2 * 0.01
+    row("dask.array.random vs weightinit.dask", t_theirs, t_ours, n)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="ResNet-50 only, 3 repeats")
     p.add_argument("--npy", metavar="DIR", help="also write the 1.3 B model with save_npy")
+    p.add_argument("--dask", action="store_true", help="also the 1.3 B model through Dask")
     p.add_argument("--threads", type=int, help="threads for torch and weightinit alike")
     args = p.parse_args()
     if args.threads:
@@ -295,6 +330,8 @@ def main():
             bench_torch_transformer(max(1, min(repeat, 3)))
     if args.npy:
         bench_npy(args.npy)
+    if args.dask:
+        bench_dask(max(1, min(repeat, 2)))
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 
