@@ -77,8 +77,9 @@ def test_out_errors():
     swapped = np.zeros(3, dtype=">f8")
     with pytest.raises((TypeError, ValueError), match="byte order|dtype"):
         wi.random.normal(out=swapped)
-    overlapping = np.lib.stride_tricks.as_strided(np.zeros(4), shape=(3, 4), strides=(0, 8),
-                                                  writeable=True)
+    overlapping = np.lib.stride_tricks.as_strided(
+        np.zeros(4), shape=(3, 4), strides=(0, 8), writeable=True
+    )
     with pytest.raises(ValueError, match="zero stride"):
         wi.random.normal(out=overlapping)
 
@@ -101,8 +102,12 @@ def test_bad_isa_environment_variable_fails_import_clearly():
     import subprocess
     import sys
 
-    r = subprocess.run([sys.executable, "-c", "import weightinit"], capture_output=True, text=True,
-                       env={**__import__("os").environ, "WEIGHTINIT_ISA": "mmx"})
+    r = subprocess.run(
+        [sys.executable, "-c", "import weightinit"],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "WEIGHTINIT_ISA": "mmx"},
+    )
     assert r.returncode != 0
     assert "WEIGHTINIT_ISA" in r.stderr and "unknown instruction set" in r.stderr
 

@@ -40,7 +40,8 @@ def test_multiprocessing_fork_after_threads(tmp_path):
 def test_omp_num_threads_is_the_default():
     code = "import weightinit as wi; print(wi.get_num_threads())"
     env = {**__import__("os").environ, "OMP_NUM_THREADS": "3"}
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                       timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "3"

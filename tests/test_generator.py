@@ -58,8 +58,9 @@ def test_set_seed_repeats_sequence():
     assert wi.get_rng().seed == 123
 
 
-@pytest.mark.parametrize("make", [lambda: np.random.RandomState(123456789),
-                                  lambda: np.random.default_rng(123456789)])
+@pytest.mark.parametrize(
+    "make", [lambda: np.random.RandomState(123456789), lambda: np.random.default_rng(123456789)]
+)
 def test_set_rng_from_numpy_like_lasagne(make):
     # lasagne's test_specified_rng: set_rng(RandomState(s)), sample, reset, sample again.
     wi.set_rng(make())

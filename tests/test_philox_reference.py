@@ -78,7 +78,7 @@ def words32(seed, stream, first, n):
 
 
 def words64(seed, stream, first, n):
-    """64-bit word for elements [first, first + n): words 2(e%2) (low) and 2(e%2)+1 of block e // 2."""
+    """64-bit words of elements [first, first + n): words 2(e%2) (low), 2(e%2)+1 of block e // 2."""
     b0 = first // 2
     w = raw_words(seed, stream, b0, (first + n + 1) // 2 - b0).reshape(-1, 2).astype(np.uint64)
     x = w[:, 0] | (w[:, 1] << np.uint64(32))
@@ -91,8 +91,9 @@ SEED, STREAM = 20261125, (7 << 40) + 3
 @pytest.mark.parametrize("first", [0, 1, 5, 64, 1001])
 def test_uniform_float32_is_top_23_bits(first):
     n = 777
-    ours = wi.random.uniform(first + n, rng=SEED, stream=STREAM, dtype=np.float32,
-                             region=(slice(first, None),))
+    ours = wi.random.uniform(
+        first + n, rng=SEED, stream=STREAM, dtype=np.float32, region=(slice(first, None),)
+    )
     ref = (words32(SEED, STREAM, first, n) >> np.uint32(9)).astype(np.float64) * 2.0**-23
     np.testing.assert_array_equal(ours, ref.astype(np.float32))
 
@@ -155,8 +156,9 @@ def test_truncated_normal_is_inverse_cdf(lower, upper):
     # Near the upper end, pa + u (pb - pa) in float64 itself loses digits; ours
     # works from both tails, so compare with a tolerance that covers the reference.
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-9)
-    ours32 = wi.random.truncated_normal(n, 0.0, 1.0, lower, upper, rng=SEED, stream=STREAM,
-                                        dtype=np.float32)
+    ours32 = wi.random.truncated_normal(
+        n, 0.0, 1.0, lower, upper, rng=SEED, stream=STREAM, dtype=np.float32
+    )
     w = words32(SEED, STREAM, 0, n)
     u32 = ((w >> np.uint32(9)).astype(np.float64) * 2 + 1) * 2.0**-24
     ref32 = np.clip(scipy.special.ndtri(pa + u32 * (pb - pa)), lower, upper)
@@ -171,7 +173,9 @@ def test_normal_cdf_matches_scipy():
     np.testing.assert_allclose(ours, scipy.special.ndtr(x), rtol=3e-13, atol=0)
 
 
-@pytest.mark.parametrize("a,b", [(-2, 2), (-1, 1), (-3, 0.5), (0, np.inf), (1, 5), (-np.inf, np.inf)])
+@pytest.mark.parametrize(
+    "a,b", [(-2, 2), (-1, 1), (-3, 0.5), (0, np.inf), (1, 5), (-np.inf, np.inf)]
+)
 def test_truncated_std_matches_scipy(a, b):
     import scipy.stats
 

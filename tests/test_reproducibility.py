@@ -29,8 +29,13 @@ def same_bits(a, b):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(shape=shapes, seed=seeds, stream=streams, dist=st.sampled_from(sorted(DISTS)),
-       dtype=st.sampled_from(DTYPES))
+@given(
+    shape=shapes,
+    seed=seeds,
+    stream=streams,
+    dist=st.sampled_from(sorted(DISTS)),
+    dtype=st.sampled_from(DTYPES),
+)
 def test_every_isa_equals_scalar(shape, seed, stream, dist, dtype):
     with wi.simd.force("scalar"):
         ref = DISTS[dist](shape=shape, rng=seed, stream=stream, dtype=dtype)
@@ -54,8 +59,12 @@ def shape_and_region(draw):
 
 
 @settings(max_examples=80, deadline=None)
-@given(sr=shape_and_region(), seed=seeds, dist=st.sampled_from(sorted(DISTS)),
-       dtype=st.sampled_from(DTYPES))
+@given(
+    sr=shape_and_region(),
+    seed=seeds,
+    dist=st.sampled_from(sorted(DISTS)),
+    dtype=st.sampled_from(DTYPES),
+)
 def test_region_equals_slice_of_full(sr, seed, dist, dtype):
     shape, region = sr
     full = DISTS[dist](shape=shape, rng=seed, stream=5, dtype=dtype)
@@ -72,8 +81,12 @@ def strided_view(draw):
 
 
 @settings(max_examples=60, deadline=None)
-@given(sv=strided_view(), seed=seeds, dist=st.sampled_from(sorted(DISTS)),
-       dtype=st.sampled_from(DTYPES))
+@given(
+    sv=strided_view(),
+    seed=seeds,
+    dist=st.sampled_from(sorted(DISTS)),
+    dtype=st.sampled_from(DTYPES),
+)
 def test_strided_out_equals_contiguous(sv, seed, dist, dtype):
     shape, steps, order = sv
     # A base array whose transposed, stepped view has the logical shape `shape`.
@@ -111,8 +124,10 @@ def test_thread_counts_give_identical_bits(dist, dtype):
 def test_chunked_generation_equals_whole(dist):
     n = 300_001
     whole = DISTS[dist](shape=(n,), rng=9, dtype=np.float32)
-    pieces = [DISTS[dist](shape=(n,), rng=9, dtype=np.float32, region=(slice(a, min(a + 77_777, n)),))
-              for a in range(0, n, 77_777)]
+    pieces = [
+        DISTS[dist](shape=(n,), rng=9, dtype=np.float32, region=(slice(a, min(a + 77_777, n)),))
+        for a in range(0, n, 77_777)
+    ]
     assert same_bits(np.concatenate(pieces), whole)
 
 
@@ -130,16 +145,16 @@ def test_stream_stability():
 
 
 EXPECTED_DIGESTS = {
-    ('normal', 'float16'): '71d431305202fe2f',
-    ('normal', 'float32'): 'b3ffe746d649c0ea',
-    ('normal', 'float64'): '9bb7497fefd3046d',
-    ('truncated_normal', 'float16'): '297c1e086f3afa66',
-    ('truncated_normal', 'float32'): '67e8ff28d59d3db5',
-    ('truncated_normal', 'float64'): '1b8fef265f6a2052',
-    ('truncated_normal_asym', 'float16'): '16c3f7812fbb0dbb',
-    ('truncated_normal_asym', 'float32'): '40c65731eb7acd3f',
-    ('truncated_normal_asym', 'float64'): 'a071092ccd39c658',
-    ('uniform', 'float16'): '290114a01f2a1c01',
-    ('uniform', 'float32'): '9f73813d87112396',
-    ('uniform', 'float64'): 'fdcb8203097c6c44',
+    ("normal", "float16"): "71d431305202fe2f",
+    ("normal", "float32"): "b3ffe746d649c0ea",
+    ("normal", "float64"): "9bb7497fefd3046d",
+    ("truncated_normal", "float16"): "297c1e086f3afa66",
+    ("truncated_normal", "float32"): "67e8ff28d59d3db5",
+    ("truncated_normal", "float64"): "1b8fef265f6a2052",
+    ("truncated_normal_asym", "float16"): "16c3f7812fbb0dbb",
+    ("truncated_normal_asym", "float32"): "40c65731eb7acd3f",
+    ("truncated_normal_asym", "float64"): "a071092ccd39c658",
+    ("uniform", "float16"): "290114a01f2a1c01",
+    ("uniform", "float32"): "9f73813d87112396",
+    ("uniform", "float64"): "fdcb8203097c6c44",
 }

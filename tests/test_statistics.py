@@ -38,8 +38,9 @@ def test_normal_ks(dtype, mean, std):
 @pytest.mark.parametrize("preserve_std", [False, True])
 def test_truncated_normal_ks(dtype, lower, upper, preserve_std):
     mean, std = 0.3, 1.7
-    x = wi.random.truncated_normal(N, mean, std, lower, upper, preserve_std, rng=3,
-                                   dtype=dtype).astype(np.float64)
+    x = wi.random.truncated_normal(
+        N, mean, std, lower, upper, preserve_std, rng=3, dtype=dtype
+    ).astype(np.float64)
     scale = std / wi._core.truncated_normal_std(lower, upper) if preserve_std else std
     ref = scipy.stats.truncnorm(lower, upper, loc=mean, scale=scale)
     assert x.min() >= mean + scale * lower - 1e-5 * scale

@@ -1,6 +1,7 @@
 """Random fills: weightinit vs numpy's Generator (PCG64) vs ndarray.fill, same arrays, one run.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/python/bench_random.py --out bench/results/random.md
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+        python bench/python/bench_random.py --out bench/results/random.md
 
 For each size (2**12, 2**20, 2**24 elements), dtype and thread count it times, on the
 same preallocated array: our uniform / normal / truncated normal, numpy's
@@ -95,7 +96,8 @@ def main():
                     "uniform": lambda: wi.random.uniform(out=buf, rng=1),
                     "normal": lambda: wi.random.normal(out=buf, rng=1),
                     "truncated_normal": lambda: wi.random.truncated_normal(
-                        out=buf, rng=1, preserve_std=True),
+                        out=buf, rng=1, preserve_std=True
+                    ),
                 }
                 for kind, call in ours.items():
                     t = median_seconds(call)

@@ -18,9 +18,7 @@ def normalize_shape(shape, name: str = "shape") -> tuple[int, ...]:
         try:
             dims = tuple(shape)
         except TypeError:
-            raise TypeError(
-                f"{name} must be an int or a sequence of ints, got {shape!r}"
-            ) from None
+            raise TypeError(f"{name} must be an int or a sequence of ints, got {shape!r}") from None
     out = []
     total = 1
     for d in dims:
@@ -59,7 +57,9 @@ def parse_region(region, shape: tuple[int, ...]):
         fill = len(shape) - (len(region) - 1)
         region = region[:i] + (slice(None),) * max(fill, 0) + region[i + 1 :]
     if len(region) > len(shape):
-        raise ValueError(f"region has {len(region)} entries but shape {shape} has {len(shape)} dimensions")
+        raise ValueError(
+            f"region has {len(region)} entries but shape {shape} has {len(shape)} dimensions"
+        )
     region = region + (slice(None),) * (len(shape) - len(region))
     start, extent, kept = [], [], []
     for axis, (r, n) in enumerate(zip(region, shape)):

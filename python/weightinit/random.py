@@ -67,7 +67,9 @@ def fill(kind: int, params, shape, dtype, rng, stream, out, region, default_dtyp
         if dtype is not None and np.dtype(dtype) != out.dtype:
             raise ValueError(f"out has dtype {out.dtype} but dtype={np.dtype(dtype)} was requested")
         if out.dtype.char not in "efd":
-            raise TypeError(f"out must be a float16, float32 or float64 array, got dtype {out.dtype}")
+            raise TypeError(
+                f"out must be a float16, float32 or float64 array, got dtype {out.dtype}"
+            )
         if not out.flags.writeable:
             raise ValueError("out is read-only")
         if shape is None:
@@ -98,8 +100,9 @@ def fill(kind: int, params, shape, dtype, rng, stream, out, region, default_dtyp
     return out
 
 
-def uniform(shape=None, low=0.0, high=1.0, *, dtype=None, rng=None, stream=None, out=None,
-            region=None):
+def uniform(
+    shape=None, low=0.0, high=1.0, *, dtype=None, rng=None, stream=None, out=None, region=None
+):
     """Uniform values on the half-open interval ``[low, high)``.
 
     Value = low + (high - low) * u with u = k * 2**-23 (float32) or k * 2**-52
@@ -121,8 +124,9 @@ def uniform(shape=None, low=0.0, high=1.0, *, dtype=None, rng=None, stream=None,
     return fill(_UNIFORM, [low, high], shape, dtype, rng, stream, out, region)
 
 
-def normal(shape=None, mean=0.0, std=1.0, *, dtype=None, rng=None, stream=None, out=None,
-           region=None):
+def normal(
+    shape=None, mean=0.0, std=1.0, *, dtype=None, rng=None, stream=None, out=None, region=None
+):
     """Normal values N(mean, std**2) by the Box-Muller transform.
 
     Elements (2t, 2t+1) share one pair of uniforms: z = sqrt(-2 ln u1) * (cos, sin)(2 pi u2),
@@ -138,8 +142,20 @@ def normal(shape=None, mean=0.0, std=1.0, *, dtype=None, rng=None, stream=None, 
     return fill(_NORMAL, [_finite(mean, "mean"), _std(std)], shape, dtype, rng, stream, out, region)
 
 
-def truncated_normal(shape=None, mean=0.0, std=1.0, lower=-2.0, upper=2.0, preserve_std=False, *,
-                     dtype=None, rng=None, stream=None, out=None, region=None):
+def truncated_normal(
+    shape=None,
+    mean=0.0,
+    std=1.0,
+    lower=-2.0,
+    upper=2.0,
+    preserve_std=False,
+    *,
+    dtype=None,
+    rng=None,
+    stream=None,
+    out=None,
+    region=None,
+):
     """Normal values truncated to ``[mean + lower*std, mean + upper*std]``.
 
     Bounds are in units of ``std`` (Keras/JAX semantics). Exact inverse-CDF
