@@ -86,6 +86,29 @@ def test_same_weights_in_every_framework(frameworks, init, kind):
     np.testing.assert_array_equal(jax_w, reference.transpose(perm))
 
 
+@pytest.mark.parametrize(
+    "init, tshape",
+    [
+        (wi.Identity(), (32, 48)),
+        (wi.Sparse(0.25, std=1.0), (32, 48)),
+        (wi.Dirac(), (16, 6, 3, 3)),
+        (wi.DeltaOrthogonal(), (16, 6, 3, 3)),
+        (wi.Zeros(), (16, 6, 3, 3)),
+    ],
+    ids=repr,
+)
+def test_structural_initializers_agree_too(frameworks, init, tshape):
+    torch, jax, keras, wit, wij, wik = frameworks
+    perm = _adapters.keras_from_torch(len(tshape))
+    kshape = tuple(tshape[i] for i in perm)
+    t = wit.init_(torch.empty(tshape), init, rng=SEED, stream=STREAM).numpy()
+    k = np.asarray(wik.Initializer(init, seed=SEED, stream=STREAM)(kshape))
+    j = np.asarray(wij.initializer(init, rng=SEED, stream=STREAM)(None, kshape))
+    np.testing.assert_array_equal(t, numpy_torch_shaped(init, tshape))
+    np.testing.assert_array_equal(k, t.transpose(perm))
+    np.testing.assert_array_equal(j, t.transpose(perm))
+
+
 def test_same_bfloat16_bits_in_every_framework(frameworks):
     torch, jax, keras, wit, wij, wik = frameworks
     init = wi.HeUniform(gain="relu")

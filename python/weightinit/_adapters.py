@@ -25,13 +25,21 @@ import math
 import numpy as np
 
 from . import _rng
+from . import initializers as _init
 from ._base import Initializer
 from .lookup import get as _get
 
 # Initializers without a layout whose values still follow the torch order
-# meaningfully: element-wise ones, and the structural ones defined on
-# torch's (out, in, *kernel) (Identity on 2-D, Dirac).
-_TORCH_ORDERED = ("Constant", "Normal", "Uniform", "TruncatedNormal", "Identity", "Dirac")
+# meaningfully: element-wise ones (Zeros and Ones are Constants), and the
+# structural ones defined on torch's (out, in, *kernel) (Identity on 2-D, Dirac).
+_TORCH_ORDERED = (
+    _init.Constant,
+    _init.Normal,
+    _init.Uniform,
+    _init.TruncatedNormal,
+    _init.Identity,
+    _init.Dirac,
+)
 _AXIS_KEYS = ("in_axis", "out_axis", "batch_axis", "column_axis")
 
 # float32 scratch per block for bfloat16: fits in L2, so the rounding passes
@@ -106,7 +114,7 @@ def torch_order_plan(init: Initializer, shape, layout):
         if chosen not in (None, "keras", "jax"):
             return None  # the user said which layout these arrays have: keep it
         init = with_layout(init, "torch", force=True)
-    elif type(init).__name__ not in _TORCH_ORDERED or not _is_ours(init):
+    elif not isinstance(init, _TORCH_ORDERED) or not _is_ours(init):
         return None
     return init, torch_shape(shape)
 
