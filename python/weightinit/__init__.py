@@ -72,3 +72,14 @@ __all__ += [*_initializer_names, "calculate_gain", "deserialize", "fans", "get",
             "get_default_dtype", "serialize", "set_default_dtype"]
 __all__ += ["DeltaOrthogonal", "Orthogonal", "linalg"]
 __all__ += ["save_npy"]
+
+_OPTIONAL_SUBMODULES = ("dask", "jax", "keras", "torch")
+
+
+def __getattr__(name):
+    # weightinit.torch / .jax / .keras / .dask import their framework only on first use.
+    if name in _OPTIONAL_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'weightinit' has no attribute {name!r}")
