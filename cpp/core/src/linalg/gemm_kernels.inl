@@ -146,17 +146,22 @@ struct Gemm {
     T* bp = buffer(bbuf, static_cast<std::size_t>(NC) * KC);
     alignas(64) T tile[MR * NR];
     if (m <= MC) {
-      // Few rows (W = V^T C in larfb, m = nb): all of A~ stays in L2 and each
-      // B micro-panel is packed just before the m / MR micro-kernels that use
-      // it, so it is still in L1 and the packed B never round-trips through
-      // L2/L3. Same chains, same order: only the packing schedule differs.
+      // Few rows (W = V^T C in larfb, m = nb): all of A~ stays in L2 and B
+      // is packed a few micro-panels (>= 48 columns, whole cache lines of a
+      // row-major B) at a time, just before the micro-kernels that use them,
+      // so the packed B never round-trips through L3. Same chains, same
+      // order: only the packing schedule differs.
+      constexpr std::int64_t JB = NR * ((48 + NR - 1) / NR);
+      static_assert(JB <= NC, "B chunk must fit the B buffer");
       for (std::int64_t pc = 0; pc < k; pc += KC) {
         const std::int64_t kc = std::min<std::int64_t>(KC, k - pc);
         pack_a(m, kc, a.data + pc * a.cs, a.rs, a.cs, subtract, ap);
-        for (std::int64_t jr = 0; jr < n; jr += NR) {
-          const std::int64_t cols = std::min<std::int64_t>(NR, n - jr);
-          pack_b(kc, cols, b.data + pc * b.rs + jr * b.cs, b.rs, b.cs, bp);
-          block(m, cols, kc, ap, bp, c.data + jr * c.cs, c, tile);
+        for (std::int64_t jb = 0; jb < n; jb += JB) {
+          const std::int64_t nb = std::min<std::int64_t>(JB, n - jb);
+          pack_b(kc, nb, b.data + pc * b.rs + jb * b.cs, b.rs, b.cs, bp);
+          for (std::int64_t jr = 0; jr < nb; jr += NR)
+            block(m, std::min<std::int64_t>(NR, nb - jr), kc, ap, bp + jr * kc, c.data + (jb + jr) * c.cs,
+                  c, tile);
         }
       }
       return;
