@@ -19,10 +19,14 @@ _PYTHON_DIR = str(Path(__import__("weightinit").__file__).resolve().parents[1])
 def _run(args, tmp_path, code=None, timeout=60):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PYTHON_DIR, env.get("PYTHONPATH")]))
-    cmd = [sys.executable, "-m", "weightinit", *args] if code is None else [
-        sys.executable, "-c", code, *args]
-    return subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    cmd = (
+        [sys.executable, "-m", "weightinit", *args]
+        if code is None
+        else [sys.executable, "-c", code, *args]
+    )
+    return subprocess.run(
+        cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_demo_end_to_end_writes_png(tmp_path):
@@ -44,8 +48,10 @@ def test_demo_end_to_end_writes_png(tmp_path):
 
 def test_demo_without_matplotlib_still_prints_table(tmp_path):
     # Simulate a missing matplotlib: a None entry in sys.modules makes import fail.
-    code = ("import sys; sys.modules['matplotlib'] = None; from weightinit.cli import main; "
-            "sys.exit(main(sys.argv[1:]))")
+    code = (
+        "import sys; sys.modules['matplotlib'] = None; from weightinit.cli import main; "
+        "sys.exit(main(sys.argv[1:]))"
+    )
     p = _run(["demo", "--layers", "3", "--width", "32", "--batch", "64"], tmp_path, code)
     assert p.returncode == 0, p.stderr
     assert "relu:" in p.stdout and "gain" in p.stdout
@@ -57,22 +63,39 @@ def test_demo_without_matplotlib_still_prints_table(tmp_path):
 def test_demo_with_user_data_and_options(tmp_path):
     x = np.random.default_rng(0).normal(3.0, 5.0, size=(50, 12))
     np.save(tmp_path / "x.npy", x)
-    p = _run(["demo", "--data", "x.npy", "--layers", "4", "--width", "24",
-              "--activations", "linear,leaky_relu", "--inits", "glorot,he", "--no-plot"],
-             tmp_path)
+    p = _run(
+        [
+            "demo",
+            "--data",
+            "x.npy",
+            "--layers",
+            "4",
+            "--width",
+            "24",
+            "--activations",
+            "linear,leaky_relu",
+            "--inits",
+            "glorot,he",
+            "--no-plot",
+        ],
+        tmp_path,
+    )
     assert p.returncode == 0, p.stderr
     assert "x.npy (50 x 12)" in p.stdout
     assert "linear:" in p.stdout and "leaky_relu:" in p.stdout and "tanh:" not in p.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--width", "-5"], "--width: must be a positive integer, got -5"),
-    (["--layers", "0"], "--layers: must be a positive integer"),
-    (["--activations", "softmax"], "unknown activation 'softmax'"),
-    (["--inits", "glorot,bogus"], "unknown initializer 'bogus'"),
-    (["--data", "rank3.npy"], "data must be 2-D (examples, features), got shape (3, 4, 5)"),
-    (["--data", "missing.npy"], "cannot read --data missing.npy"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--width", "-5"], "--width: must be a positive integer, got -5"),
+        (["--layers", "0"], "--layers: must be a positive integer"),
+        (["--activations", "softmax"], "unknown activation 'softmax'"),
+        (["--inits", "glorot,bogus"], "unknown initializer 'bogus'"),
+        (["--data", "rank3.npy"], "data must be 2-D (examples, features), got shape (3, 4, 5)"),
+        (["--data", "missing.npy"], "cannot read --data missing.npy"),
+    ],
+)
 def test_bad_arguments_one_line_no_traceback(tmp_path, args, message):
     np.save(tmp_path / "rank3.npy", np.zeros((3, 4, 5)))
     p = _run(["demo", *args, "--no-plot"], tmp_path)
@@ -85,14 +108,14 @@ def test_bad_arguments_one_line_no_traceback(tmp_path, args, message):
 
 
 def test_conclusions_follow_the_measurements():
-    alive = run_demo(layers=10, width=256, activations=["relu"], inits=["normal", "he"],
-                     batch=256)
+    alive = run_demo(layers=10, width=256, activations=["relu"], inits=["normal", "he"], batch=256)
     (line,) = conclusions(alive)
     assert line.startswith("relu: HeNormal(relu) keeps the signal alive")
     assert "Normal(0.01) is worst" in line
     # Remove the good initializer: the sentence must change, not repeat a script.
-    dead = run_demo(layers=10, width=256, activations=["relu"],
-                    inits=["normal", "fan_in_uniform"], batch=256)
+    dead = run_demo(
+        layers=10, width=256, activations=["relu"], inits=["normal", "fan_in_uniform"], batch=256
+    )
     (line,) = conclusions(dead)
     assert line.startswith("relu: none of these keeps the signal within x10")
 
@@ -101,7 +124,8 @@ def test_plot_in_process(tmp_path):
     mpimg = pytest.importorskip("matplotlib.image")
     from weightinit.diagnostics import plot
 
-    demo = run_demo(layers=3, width=32, activations=["tanh", "relu"], inits=["glorot", "he"],
-                    batch=64)
+    demo = run_demo(
+        layers=3, width=32, activations=["tanh", "relu"], inits=["glorot", "he"], batch=64
+    )
     path = plot(demo, tmp_path / "p.png", dpi=50)
     assert mpimg.imread(path).shape[:2] == figure_size(2, 2, dpi=50)[::-1]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 import weightinit as wi
 
 # Subprocesses import the same weightinit as this process (the dev tree or the install).
@@ -16,22 +17,48 @@ _PYTHON_DIR = str(Path(__import__("weightinit").__file__).resolve().parents[1])
 
 
 def _env():
-    return dict(os.environ, PYTHONPATH=os.pathsep.join(
-        filter(None, [_PYTHON_DIR, os.environ.get("PYTHONPATH")])))
+    return dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [_PYTHON_DIR, os.environ.get("PYTHONPATH")])),
+    )
 
 
 def _run(args, cwd, timeout=60):
-    return subprocess.run([sys.executable, "-m", "weightinit", *args], cwd=cwd, env=_env(),
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "weightinit", *args],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_writes_the_same_bits_as_sample_and_reports(tmp_path):
-    p = _run(["sample", "he_normal", "64,3,7,7", "--gain", "relu", "--layout", "torch",
-              "--seed", "5", "--stream", "conv1.weight", "--out", "w.npy", "--chunk-mib", "0.01"],
-             tmp_path)
+    p = _run(
+        [
+            "sample",
+            "he_normal",
+            "64,3,7,7",
+            "--gain",
+            "relu",
+            "--layout",
+            "torch",
+            "--seed",
+            "5",
+            "--stream",
+            "conv1.weight",
+            "--out",
+            "w.npy",
+            "--chunk-mib",
+            "0.01",
+        ],
+        tmp_path,
+    )
     assert p.returncode == 0, p.stderr
     expected = wi.HeNormal(gain="relu", layout="torch").sample(
-        (64, 3, 7, 7), dtype="float32", rng=5, stream="conv1.weight")
+        (64, 3, 7, 7), dtype="float32", rng=5, stream="conv1.weight"
+    )
     got = np.load(tmp_path / "w.npy")
     assert got.dtype == np.float32 and got.tobytes() == expected.tobytes()
     out = p.stdout
@@ -53,28 +80,43 @@ def test_help_is_complete(tmp_path):
     assert top.returncode == 0 and "sample" in top.stdout and "demo" in top.stdout
     sub = _run(["sample", "--help"], tmp_path)
     assert sub.returncode == 0
-    for option in ("NAME", "SHAPE", "--out", "--dtype", "--seed", "--stream", "--gain",
-                   "--layout", "--chunk-mib", "--no-progress", "4096x4096", "64,3,7,7"):
+    for option in (
+        "NAME",
+        "SHAPE",
+        "--out",
+        "--dtype",
+        "--seed",
+        "--stream",
+        "--gain",
+        "--layout",
+        "--chunk-mib",
+        "--no-progress",
+        "4096x4096",
+        "64,3,7,7",
+    ):
         assert option in sub.stdout
 
 
-@pytest.mark.parametrize("args,message", [
-    (["no_such_init", "4x4", "--out", "w.npy"], "unknown initializer 'no_such_init'"),
-    (["normal", "4xa", "--out", "w.npy"], "SHAPE must be positive integers"),
-    (["normal", "4x", "--out", "w.npy"], "SHAPE must be positive integers"),
-    (["normal", "4x0", "--out", "w.npy"], "SHAPE sizes must be positive"),
-    (["normal", "4,-3", "--out", "w.npy"], "SHAPE sizes must be positive"),
-    (["normal", "4x4", "--out", "w.npy", "--chunk-mib", "0"], "--chunk-mib"),
-    (["normal", "4x4", "--out", "w.npy", "--chunk-mib", "-2"], "--chunk-mib"),
-    (["normal", "4x4", "--out", "w.npy", "--seed", "-1"], "--seed"),
-    (["normal", "4x4", "--out", "w.npy", "--gain", "2"], "Normal takes no --gain"),
-    (["normal", "4x4", "--out", "w.npy", "--dtype", "int8"], "--dtype"),
-    (["orthogonal", "7", "--out", "w.npy"], "Only shapes of length 2 or more"),
-    (["he_normal", "4x4", "--out", "w.npy", "--gain", "nonsense"], "nonsense"),
-    (["normal", "4x4", "--out", "missing/w.npy"], "cannot write --out missing/w.npy"),
-    (["normal", "4x4", "--out", "."], "it is a directory"),
-    (["normal", "4x4"], "--out"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["no_such_init", "4x4", "--out", "w.npy"], "unknown initializer 'no_such_init'"),
+        (["normal", "4xa", "--out", "w.npy"], "SHAPE must be positive integers"),
+        (["normal", "4x", "--out", "w.npy"], "SHAPE must be positive integers"),
+        (["normal", "4x0", "--out", "w.npy"], "SHAPE sizes must be positive"),
+        (["normal", "4,-3", "--out", "w.npy"], "SHAPE sizes must be positive"),
+        (["normal", "4x4", "--out", "w.npy", "--chunk-mib", "0"], "--chunk-mib"),
+        (["normal", "4x4", "--out", "w.npy", "--chunk-mib", "-2"], "--chunk-mib"),
+        (["normal", "4x4", "--out", "w.npy", "--seed", "-1"], "--seed"),
+        (["normal", "4x4", "--out", "w.npy", "--gain", "2"], "Normal takes no --gain"),
+        (["normal", "4x4", "--out", "w.npy", "--dtype", "int8"], "--dtype"),
+        (["orthogonal", "7", "--out", "w.npy"], "Only shapes of length 2 or more"),
+        (["he_normal", "4x4", "--out", "w.npy", "--gain", "nonsense"], "nonsense"),
+        (["normal", "4x4", "--out", "missing/w.npy"], "cannot write --out missing/w.npy"),
+        (["normal", "4x4", "--out", "."], "it is a directory"),
+        (["normal", "4x4"], "--out"),
+    ],
+)
 def test_bad_input_is_one_line_and_non_zero(tmp_path, args, message):
     p = _run(["sample", *args], tmp_path)
     assert p.returncode != 0
@@ -97,9 +139,26 @@ def test_unwritable_directory(tmp_path):
 def test_sigint_stops_promptly_and_leaves_no_file(tmp_path):
     # 256 MiB in 4 KiB blocks: tens of thousands of blocks, seconds of work.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "weightinit", "sample", "normal", "8192x8192", "--out", "w.npy",
-         "--chunk-mib", "0.004", "--seed", "1"],
-        cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "weightinit",
+            "sample",
+            "normal",
+            "8192x8192",
+            "--out",
+            "w.npy",
+            "--chunk-mib",
+            "0.004",
+            "--seed",
+            "1",
+        ],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while not any(n.endswith(".part") for n in os.listdir(tmp_path)):

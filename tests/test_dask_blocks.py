@@ -5,9 +5,10 @@ arrays and ``save_npy`` rest on."""
 
 import numpy as np
 import pytest
-import weightinit as wi
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+
+import weightinit as wi
 from weightinit.lookup import _classes
 
 # Classes that need constructor arguments, and extra configurations worth covering.
@@ -71,8 +72,12 @@ def _full_or_none(init, shape, dtype, seed, stream):
 
 @pytest.mark.parametrize("name,factory", INITIALIZERS, ids=[n for n, _ in INITIALIZERS])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-@given(sr=_shape_and_region(), dtype=st.sampled_from(["float16", "float32", "float64"]),
-       seed=st.integers(0, 2**64), stream=st.integers(0, 2**64 - 1))
+@given(
+    sr=_shape_and_region(),
+    dtype=st.sampled_from(["float16", "float32", "float64"]),
+    seed=st.integers(0, 2**64),
+    stream=st.integers(0, 2**64 - 1),
+)
 def test_region_and_offset_blocks_equal_the_full_tensor(name, factory, sr, dtype, seed, stream):
     shape, region = sr
     init = factory()
@@ -83,8 +88,10 @@ def test_region_and_offset_blocks_equal_the_full_tensor(name, factory, sr, dtype
     assert part.shape == expected.shape
     assert part.tobytes() == np.ascontiguousarray(expected).tobytes()
     # fill(out, shape=, offset=) on the same box (ints widened to length-1 ranges).
-    box = tuple(slice(r % n, r % n + 1) if isinstance(r, int) else r
-                for r, n in zip(region, shape, strict=True))
+    box = tuple(
+        slice(r % n, r % n + 1) if isinstance(r, int) else r
+        for r, n in zip(region, shape, strict=True)
+    )
     start = [b.indices(n)[0] for b, n in zip(box, shape, strict=True)]
     out = np.full(full[box].shape, np.nan, dtype=dtype)
     init.fill(out, rng=seed, stream=stream, shape=shape, offset=start)

@@ -11,28 +11,41 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import weightinit as wi
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+import weightinit as wi
+
 da = pytest.importorskip("dask.array")
 import dask  # noqa: E402
+
 import weightinit.dask as wd  # noqa: E402
 
 # Subprocesses import the same weightinit as this process (the dev tree or the install).
 _PYTHON_DIR = str(Path(__import__("weightinit").__file__).resolve().parents[1])
 
 _INITS = [
-    wi.GlorotUniform(), wi.GlorotNormal(layout="keras"), wi.HeNormal(gain="relu"),
-    wi.TruncatedNormal(std=0.5), wi.VarianceScaling(2.0, "fan_avg", "uniform"),
-    wi.Sparse(sparsity=0.2), wi.Orthogonal(), wi.Orthogonal(layout="keras"),
-    wi.DeltaOrthogonal(), wi.Identity(), wi.Dirac(), wi.Ones(),
+    wi.GlorotUniform(),
+    wi.GlorotNormal(layout="keras"),
+    wi.HeNormal(gain="relu"),
+    wi.TruncatedNormal(std=0.5),
+    wi.VarianceScaling(2.0, "fan_avg", "uniform"),
+    wi.Sparse(sparsity=0.2),
+    wi.Orthogonal(),
+    wi.Orthogonal(layout="keras"),
+    wi.DeltaOrthogonal(),
+    wi.Identity(),
+    wi.Dirac(),
+    wi.Ones(),
 ]
 
 
 def _same(a, b):
-    return a.shape == b.shape and a.dtype == b.dtype and \
-        np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes()
+    return (
+        a.shape == b.shape
+        and a.dtype == b.dtype
+        and np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes()
+    )
 
 
 @st.composite
@@ -52,17 +65,24 @@ def _shape_and_chunks(draw):
 
 def test_import_weightinit_does_not_import_dask():
     code = "import sys, weightinit; assert 'dask' not in sys.modules, 'dask imported'"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        filter(None, [_PYTHON_DIR, os.environ.get("PYTHONPATH")])))
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                       timeout=60)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [_PYTHON_DIR, os.environ.get("PYTHONPATH")])),
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
     assert p.returncode == 0, p.stderr
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-@given(init=st.sampled_from(_INITS), sc=_shape_and_chunks(),
-       dtype=st.sampled_from(["float16", "float32", "float64"]),
-       seed=st.integers(0, 2**64), stream=st.one_of(st.integers(0, 2**64 - 1), st.text(max_size=8)))
+@given(
+    init=st.sampled_from(_INITS),
+    sc=_shape_and_chunks(),
+    dtype=st.sampled_from(["float16", "float32", "float64"]),
+    seed=st.integers(0, 2**64),
+    stream=st.one_of(st.integers(0, 2**64 - 1), st.text(max_size=8)),
+)
 def test_any_chunking_equals_in_memory_sample(init, sc, dtype, seed, stream):
     shape, chunks = sc
     try:
@@ -123,18 +143,28 @@ def test_bad_arguments_raise_eagerly():
 def test_distributed_local_cluster_with_worker_processes(monkeypatch):
     distributed = pytest.importorskip("distributed")
     # Workers are new processes: they find weightinit through PYTHONPATH.
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
-        filter(None, [_PYTHON_DIR, os.environ.get("PYTHONPATH")])))
-    with dask.config.set({"distributed.worker.daemon": True,
-                          "distributed.logging.distributed": "error"}):
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      dashboard_address=None, host="127.0.0.1",
-                                      silence_logs=logging.ERROR) as cluster, \
-                distributed.Client(cluster) as client:
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [_PYTHON_DIR, os.environ.get("PYTHONPATH")]))
+    )
+    with dask.config.set(
+        {"distributed.worker.daemon": True, "distributed.logging.distributed": "error"}
+    ):
+        with (
+            distributed.LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                host="127.0.0.1",
+                silence_logs=logging.ERROR,
+            ) as cluster,
+            distributed.Client(cluster) as client,
+        ):
             shape = (300, 200)
             for init in (wi.GlorotUniform(), wi.Orthogonal(), wi.Sparse(sparsity=0.1)):
-                arr = wd.sample(init, shape, chunks=(70, 90), dtype="float32", rng=9,
-                                stream="layer1.weight")
+                arr = wd.sample(
+                    init, shape, chunks=(70, 90), dtype="float32", rng=9, stream="layer1.weight"
+                )
                 result = client.compute(arr).result(timeout=60)
                 expected = init.sample(shape, dtype="float32", rng=9, stream="layer1.weight")
                 assert _same(result, expected)

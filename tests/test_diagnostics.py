@@ -23,6 +23,7 @@ import sys
 
 import numpy as np
 import pytest
+
 import weightinit as wi
 from weightinit import diagnostics as dg
 from weightinit.diagnostics._activations import get_activation
@@ -152,7 +153,7 @@ def test_gaussian_moments_against_monte_carlo():
 def test_predict_closed_forms():
     p = dg.predict(2 / 512, [512] * 11, "relu")
     np.testing.assert_allclose(p.layers.backward_gain, 1)
-    np.testing.assert_allclose(p.layers.pre_var, 2)            # q_1 = 2 E[x^2], then constant
+    np.testing.assert_allclose(p.layers.pre_var, 2)  # q_1 = 2 E[x^2], then constant
     np.testing.assert_allclose(p.layers.forward_gain[1:], 1)
     lin = dg.predict([1 / 100, 4 / 100], [100, 100, 100], "linear", input_second_moment=3.0)
     np.testing.assert_allclose(lin.layers.pre_var, [3.0, 12.0])
@@ -174,7 +175,8 @@ def test_result_prints_as_table_and_converts():
     rec = r.to_records()
     assert isinstance(rec, np.ndarray) and rec.shape == (3,)
     assert {"pre_var", "pred_pre_var", "grad_act_var", "pred_grad_act_var", "dead"} <= set(
-        rec.dtype.names)
+        rec.dtype.names
+    )
     d = r.to_dict()
     json.dumps(d)  # plain Python types only
     assert d["layers"]["fan_in"] == [32, 16, 16]
@@ -188,33 +190,42 @@ def test_reproducible_and_shares_streams_between_initializers():
     c = dg.propagate(init.GlorotNormal(), [64, 64, 64], "tanh", batch=32, rng=12)
     assert c.layers.pre_var[0] != a.layers.pre_var[0]
     # Same streams, gain 2: the same weights times 2, so Var(z_1) is exactly 4x.
-    d = dg.propagate(init.GlorotNormal(gain=2.0), [64, 64, 64], "linear", batch=32, rng=11,
-                     dtype="float64")
-    e = dg.propagate(init.GlorotNormal(), [64, 64, 64], "linear", batch=32, rng=11,
-                     dtype="float64")
+    d = dg.propagate(
+        init.GlorotNormal(gain=2.0), [64, 64, 64], "linear", batch=32, rng=11, dtype="float64"
+    )
+    e = dg.propagate(init.GlorotNormal(), [64, 64, 64], "linear", batch=32, rng=11, dtype="float64")
     assert d.layers.pre_var[0] == pytest.approx(4 * e.layers.pre_var[0], rel=1e-12)
 
 
 def test_plain_callables_and_user_inputs():
     x = wi.random.normal((40, 20), rng=0)
-    r = dg.propagate(lambda shape: np.full(shape, 0.1), [20, 10, 5], "sigmoid", inputs=x,
-                     dtype="float64", label="const")
+    r = dg.propagate(
+        lambda shape: np.full(shape, 0.1),
+        [20, 10, 5],
+        "sigmoid",
+        inputs=x,
+        dtype="float64",
+        label="const",
+    )
     assert r.label == "const" and r.batch == 40
     assert r.layers.saturated[0] >= 0
 
 
-@pytest.mark.parametrize("kwargs, exc, match", [
-    (dict(widths=[16, -4, 8]), ValueError, "widths\\[1\\] must be positive"),
-    (dict(widths=[16]), ValueError, "at least one layer"),
-    (dict(widths=[16, 2.5]), TypeError, "must be an int"),
-    (dict(activation="softplus"), ValueError, "unknown activation 'softplus'"),
-    (dict(inputs=np.zeros((4, 16, 1))), ValueError, "must be 2-D"),
-    (dict(inputs=np.zeros((4, 15))), ValueError, "15 features"),
-    (dict(inputs=np.full((4, 16), np.nan)), ValueError, "NaN"),
-    (dict(dtype="float16"), ValueError, "float32 or float64"),
-    (dict(batch=1), ValueError, "batch"),
-    (dict(saturation_threshold=-1.0), ValueError, "saturation_threshold"),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        (dict(widths=[16, -4, 8]), ValueError, "widths\\[1\\] must be positive"),
+        (dict(widths=[16]), ValueError, "at least one layer"),
+        (dict(widths=[16, 2.5]), TypeError, "must be an int"),
+        (dict(activation="softplus"), ValueError, "unknown activation 'softplus'"),
+        (dict(inputs=np.zeros((4, 16, 1))), ValueError, "must be 2-D"),
+        (dict(inputs=np.zeros((4, 15))), ValueError, "15 features"),
+        (dict(inputs=np.full((4, 16), np.nan)), ValueError, "NaN"),
+        (dict(dtype="float16"), ValueError, "float32 or float64"),
+        (dict(batch=1), ValueError, "batch"),
+        (dict(saturation_threshold=-1.0), ValueError, "saturation_threshold"),
+    ],
+)
 def test_bad_arguments(kwargs, exc, match):
     args = dict(widths=[16, 8, 8], activation="tanh")
     args.update(kwargs)
@@ -228,6 +239,7 @@ def test_unknown_initializer_name():
 
 
 def test_importing_diagnostics_does_not_import_matplotlib():
-    code = ("import sys, weightinit.diagnostics, weightinit.cli; "
-            "sys.exit('matplotlib' in sys.modules)")
+    code = (
+        "import sys, weightinit.diagnostics, weightinit.cli; sys.exit('matplotlib' in sys.modules)"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

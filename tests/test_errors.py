@@ -126,3 +126,12 @@ def test_unpickled_dtype_is_accepted():
     out = np.empty(8, dtype=dt)
     wi.random.normal(out=out, rng=1)
     assert out.tobytes() == wi.random.normal(8, rng=1, dtype=np.float32).tobytes()
+
+
+def test_unpickled_dtype_is_accepted_by_orthogonal():
+    import pickle
+
+    dt = pickle.loads(pickle.dumps(np.dtype(np.float64)))
+    out = np.empty((6, 4), dtype=dt)
+    wi.Orthogonal().fill(out, rng=2)
+    assert out.tobytes() == wi.Orthogonal().sample((6, 4), rng=2).tobytes()

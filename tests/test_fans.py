@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 import weightinit as wi
 
-
 # --- reference implementations, written from the peers' source -----------------
+
 
 def lasagne_fans(shape, c01b=False):
     # lasagne/init.py: Glorot uses (n1 + n2) * rf; He uses fan_in as below.
@@ -84,8 +84,8 @@ def test_explicit_axes_match_jax(shape, data):
     k_out = data.draw(st.integers(1, 2))
     k_batch = data.draw(st.integers(0, n - k_in - k_out)) if n - k_in - k_out > 0 else 0
     in_axis = tuple(perm[:k_in])
-    out_axis = tuple(perm[k_in:k_in + k_out])
-    batch_axis = tuple(perm[k_in + k_out:k_in + k_out + k_batch])
+    out_axis = tuple(perm[k_in : k_in + k_out])
+    batch_axis = tuple(perm[k_in + k_out : k_in + k_out + k_batch])
     got = wi.fans(shape, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis)
     ref = jax_fans(shape, in_axis, out_axis, batch_axis)
     assert got == tuple(int(round(r)) for r in ref)

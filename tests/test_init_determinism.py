@@ -36,8 +36,10 @@ CASES = [
     (wi.Identity(2.0), any_2d),
     (wi.Dirac(), conv),
     (wi.Sparse(0.3, 1.0), any_2d),
-    (wi.Sparse(nonzeros=2, std=1.0, layout="torch"),
-     st.tuples(st.integers(1, 40), st.integers(2, 40))),
+    (
+        wi.Sparse(nonzeros=2, std=1.0, layout="torch"),
+        st.tuples(st.integers(1, 40), st.integers(2, 40)),
+    ),
 ]
 CASES += [(wi.Orthogonal(), st.tuples(st.integers(1, 12), st.integers(1, 12)))]
 
@@ -116,7 +118,7 @@ def test_offset_blocks_tile_the_tensor():
         tiled = np.empty(shape)
         for r in range(0, 33, 10):
             for c in range(0, 20, 7):
-                block = tiled[r:r + 10, c:c + 7]
+                block = tiled[r : r + 10, c : c + 7]
                 init.fill(block, rng=8, shape=shape, offset=(r, c))
         assert tiled.tobytes() == full.tobytes(), init
 

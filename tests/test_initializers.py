@@ -39,8 +39,7 @@ def core_normal(shape, std, mean=0.0, dtype=np.float64):
 
 
 def core_truncated(shape, std, lower=-2.0, upper=2.0, mean=0.0, dtype=np.float64):
-    return wi.random.truncated_normal(shape, mean, std, lower, upper, dtype=dtype, rng=11,
-                                      stream=3)
+    return wi.random.truncated_normal(shape, mean, std, lower, upper, dtype=dtype, rng=11, stream=3)
 
 
 def same_bits(a, b):
@@ -48,6 +47,7 @@ def same_bits(a, b):
 
 
 # --- references written from the peers' source (peers.md 1.5, 2.3, 3.3, 4.3) ----
+
 
 def lasagne_glorot_std(shape, gain=1.0, c01b=False):
     if c01b:
@@ -94,12 +94,20 @@ def keras_variance_scaling(shape, scale, mode, distribution):
     return "uniform", math.sqrt(3.0 * scale)
 
 
-LASAGNE_SHAPES = [(100, 100), (200, 50), (300, 200), (50, 50, 2), (150, 150, 2), (8, 4, 3, 3),
-                  (4, 6, 2, 3, 2)]
+LASAGNE_SHAPES = [
+    (100, 100),
+    (200, 50),
+    (300, 200),
+    (50, 50, 2),
+    (150, 150, 2),
+    (8, 4, 3, 3),
+    (4, 6, 2, 3, 2),
+]
 GAINS = [1.0, 10.0, "relu", 0.5]
 
 
 # --- Lasagne formulas, exactly ---------------------------------------------------
+
 
 @pytest.mark.parametrize("shape", LASAGNE_SHAPES)
 @pytest.mark.parametrize("gain", GAINS)
@@ -108,8 +116,9 @@ def test_glorot_is_lasagne_formula_exactly(shape, gain):
     std = lasagne_glorot_std(shape, g)
     assert wi.GlorotNormal(gain).std(shape) == std
     assert same_bits(draw(wi.GlorotNormal(gain), shape), core_normal(shape, std))
-    assert same_bits(draw(wi.GlorotUniform(gain), shape),
-                     core_uniform(shape, -SQRT3 * std, SQRT3 * std))
+    assert same_bits(
+        draw(wi.GlorotUniform(gain), shape), core_uniform(shape, -SQRT3 * std, SQRT3 * std)
+    )
 
 
 @pytest.mark.parametrize("shape", LASAGNE_SHAPES)
@@ -119,8 +128,9 @@ def test_he_is_lasagne_formula_exactly(shape, gain):
     std = lasagne_he_std(shape, g)
     assert wi.HeNormal(gain).std(shape) == std
     assert same_bits(draw(wi.HeNormal(gain), shape), core_normal(shape, std))
-    assert same_bits(draw(wi.HeUniform(gain), shape),
-                     core_uniform(shape, -SQRT3 * std, SQRT3 * std))
+    assert same_bits(
+        draw(wi.HeUniform(gain), shape), core_uniform(shape, -SQRT3 * std, SQRT3 * std)
+    )
 
 
 @pytest.mark.parametrize("shape", [(25, 2, 2, 25), (75, 2, 2, 75), (3, 5, 7, 4)])
@@ -128,8 +138,9 @@ def test_c01b_is_lasagne_formula_exactly(shape):
     assert wi.GlorotNormal(c01b=True).std(shape) == lasagne_glorot_std(shape, c01b=True)
     assert wi.HeNormal(c01b=True).std(shape) == lasagne_he_std(shape, c01b=True)
     std = lasagne_glorot_std(shape, c01b=True)
-    assert same_bits(draw(wi.GlorotUniform(c01b=True), shape),
-                     core_uniform(shape, -SQRT3 * std, SQRT3 * std))
+    assert same_bits(
+        draw(wi.GlorotUniform(c01b=True), shape), core_uniform(shape, -SQRT3 * std, SQRT3 * std)
+    )
 
 
 def test_uniform_forms_are_lasagnes():
@@ -146,8 +157,10 @@ def test_uniform_forms_are_lasagnes():
 def test_normal_and_truncated_normal_parameters():
     assert same_bits(draw(wi.Normal(0.2, 3.0), (30, 7)), core_normal((30, 7), 0.2, 3.0))
     assert wi.Normal(0.3).std == 0.3 and wi.Normal().std == 0.01  # std is the first argument
-    assert same_bits(draw(wi.TruncatedNormal(0.5, 1.0, -1.0, 3.0), (9, 9)),
-                     core_truncated((9, 9), 0.5, -1.0, 3.0, mean=1.0))
+    assert same_bits(
+        draw(wi.TruncatedNormal(0.5, 1.0, -1.0, 3.0), (9, 9)),
+        core_truncated((9, 9), 0.5, -1.0, 3.0, mean=1.0),
+    )
     # torch-style absolute bounds: trunc_normal_(t, mean=1, std=0.5, a=0.5, b=2.5)
     t = wi.TruncatedNormal(std=0.5, mean=1.0, lower=0.5, upper=2.5, absolute=True)
     assert (t.lower, t.upper) == (-1.0, 3.0)
@@ -157,6 +170,7 @@ def test_normal_and_truncated_normal_parameters():
 
 
 # --- torch formulas (layout="torch") -----------------------------------------------
+
 
 @pytest.mark.parametrize("shape", [(30, 40), (40, 30), (8, 4, 3, 3), (6, 5, 2, 2, 2)])
 def test_torch_xavier_and_kaiming(shape):
@@ -188,6 +202,7 @@ def test_fan_in_uniform_is_torch_linear_default():
 
 # --- Keras / JAX variance scaling ------------------------------------------------
 
+
 @pytest.mark.parametrize("shape", [(30, 40), (3, 3, 8, 16), (2, 5, 4, 6, 7)])
 @pytest.mark.parametrize("mode", ["fan_in", "fan_out", "fan_avg"])
 @pytest.mark.parametrize("distribution", ["truncated_normal", "untruncated_normal", "uniform"])
@@ -195,8 +210,11 @@ def test_fan_in_uniform_is_torch_linear_default():
 def test_variance_scaling_is_keras_formula_exactly(shape, mode, distribution, scale):
     kind, p = keras_variance_scaling(shape, scale, mode, distribution)
     w = draw(wi.VarianceScaling(scale, mode, distribution, layout="keras"), shape)
-    ref = {"truncated": core_truncated(shape, p), "normal": core_normal(shape, p),
-           "uniform": core_uniform(shape, -p, p)}[kind]
+    ref = {
+        "truncated": core_truncated(shape, p),
+        "normal": core_normal(shape, p),
+        "uniform": core_uniform(shape, -p, p),
+    }[kind]
     assert same_bits(w, ref)
 
 
@@ -216,12 +234,16 @@ def test_variance_scaling_jax_names():
 @pytest.mark.parametrize("shape", [(400, 300), (3, 64, 3, 3)])
 def test_lecun(shape):
     fan_in = wi.fans(shape)[0]
-    assert same_bits(draw(wi.LeCunNormal(), shape),
-                     core_truncated(shape, math.sqrt(1.0 / fan_in) / 0.87962566103423978))
+    assert same_bits(
+        draw(wi.LeCunNormal(), shape),
+        core_truncated(shape, math.sqrt(1.0 / fan_in) / 0.87962566103423978),
+    )
     limit = math.sqrt(3.0 * (1.0 / fan_in))
     assert same_bits(draw(wi.LeCunUniform(), shape), core_uniform(shape, -limit, limit))
-    assert same_bits(draw(wi.LeCunNormal(), shape),
-                     draw(wi.VarianceScaling(1.0, "fan_in", "truncated_normal"), shape))
+    assert same_bits(
+        draw(wi.LeCunNormal(), shape),
+        draw(wi.VarianceScaling(1.0, "fan_in", "truncated_normal"), shape),
+    )
 
 
 # --- distributions (KS against scipy.stats) ---------------------------------------
@@ -229,19 +251,43 @@ def test_lecun(shape):
 KS_CASES = [
     ("Normal", wi.Normal(0.3, 1.0), (200, 100), scipy.stats.norm(1.0, 0.3)),
     ("Uniform", wi.Uniform((-1.0, 3.0)), (200, 100), scipy.stats.uniform(-1.0, 4.0)),
-    ("GlorotNormal", wi.GlorotNormal("relu"), (100, 150),
-     scipy.stats.norm(0, math.sqrt(2) * math.sqrt(2 / 250))),
-    ("GlorotUniform", wi.GlorotUniform(), (8, 16, 3, 3),
-     scipy.stats.uniform(-math.sqrt(6 / 216), 2 * math.sqrt(6 / 216))),
-    ("HeNormal", wi.HeNormal("relu", layout="torch"), (16, 8, 3, 3),
-     scipy.stats.norm(0, math.sqrt(2 / 72))),
+    (
+        "GlorotNormal",
+        wi.GlorotNormal("relu"),
+        (100, 150),
+        scipy.stats.norm(0, math.sqrt(2) * math.sqrt(2 / 250)),
+    ),
+    (
+        "GlorotUniform",
+        wi.GlorotUniform(),
+        (8, 16, 3, 3),
+        scipy.stats.uniform(-math.sqrt(6 / 216), 2 * math.sqrt(6 / 216)),
+    ),
+    (
+        "HeNormal",
+        wi.HeNormal("relu", layout="torch"),
+        (16, 8, 3, 3),
+        scipy.stats.norm(0, math.sqrt(2 / 72)),
+    ),
     ("HeUniform", wi.HeUniform(), (300, 200), scipy.stats.uniform(-0.1, 0.2)),
-    ("TruncatedNormal", wi.TruncatedNormal(0.5, 0.0, -1.5, 2.5), (200, 100),
-     scipy.stats.truncnorm(-1.5, 2.5, scale=0.5)),
-    ("LeCunNormal", wi.LeCunNormal(), (400, 50),
-     scipy.stats.truncnorm(-2, 2, scale=math.sqrt(1 / 400) / 0.87962566103423978)),
-    ("VarianceScaling", wi.VarianceScaling(2.0, "fan_out", "uniform"), (50, 400),
-     scipy.stats.uniform(-math.sqrt(6 / 400), 2 * math.sqrt(6 / 400))),
+    (
+        "TruncatedNormal",
+        wi.TruncatedNormal(0.5, 0.0, -1.5, 2.5),
+        (200, 100),
+        scipy.stats.truncnorm(-1.5, 2.5, scale=0.5),
+    ),
+    (
+        "LeCunNormal",
+        wi.LeCunNormal(),
+        (400, 50),
+        scipy.stats.truncnorm(-2, 2, scale=math.sqrt(1 / 400) / 0.87962566103423978),
+    ),
+    (
+        "VarianceScaling",
+        wi.VarianceScaling(2.0, "fan_out", "uniform"),
+        (50, 400),
+        scipy.stats.uniform(-math.sqrt(6 / 400), 2 * math.sqrt(6 / 400)),
+    ),
 ]
 
 
@@ -296,8 +342,9 @@ def test_sparse_matches_reference_algorithm():
         rows = reference_sparse_indices(key, stream, j, 37, k)
         assert list(_core.sparse_indices(key, stream, j, 37, k)) == rows
         values = np.empty(k)
-        _core.fill(1, [0.0, std], key, _core.substream(stream, SPARSE_VALUE_TAG, j), [k], [0],
-                   values)
+        _core.fill(
+            1, [0.0, std], key, _core.substream(stream, SPARSE_VALUE_TAG, j), [k], [0], values
+        )
         expected = np.zeros(37)
         expected[rows] = values
         assert same_bits(w[:, j], expected)
@@ -335,11 +382,13 @@ def test_sparse_positions_are_uniform_and_values_normal():
 
 # --- Identity and Dirac --------------------------------------------------------
 
+
 @pytest.mark.parametrize("shape", [(3, 3), (2, 5), (5, 2), (0, 3)])
 def test_identity_is_eye(shape):
     assert same_bits(wi.Identity()(shape), np.eye(*shape))
-    assert same_bits(wi.Identity(2.5)(shape, dtype=np.float32),
-                     2.5 * np.eye(*shape, dtype=np.float32))
+    assert same_bits(
+        wi.Identity(2.5)(shape, dtype=np.float32), 2.5 * np.eye(*shape, dtype=np.float32)
+    )
     assert same_bits(wi.Identity("relu")(shape), math.sqrt(2) * np.eye(*shape))
 
 
@@ -355,8 +404,17 @@ def reference_dirac(shape, groups=1):
 
 @pytest.mark.parametrize(
     ("shape", "groups"),
-    [((4, 4, 3), 1), ((4, 4, 3), 2), ((6, 3, 2, 4), 1), ((6, 3, 2, 4), 3), ((6, 6, 3, 3, 3), 2),
-     ((2, 5, 5), 1), ((5, 5), 1), ((6, 4), 2), ((9, 2, 4, 4), 3)],
+    [
+        ((4, 4, 3), 1),
+        ((4, 4, 3), 2),
+        ((6, 3, 2, 4), 1),
+        ((6, 3, 2, 4), 3),
+        ((6, 6, 3, 3, 3), 2),
+        ((2, 5, 5), 1),
+        ((5, 5), 1),
+        ((6, 4), 2),
+        ((9, 2, 4, 4), 3),
+    ],
 )
 def test_dirac_matches_torch(shape, groups):
     assert same_bits(wi.Dirac(groups)(shape), reference_dirac(shape, groups))
@@ -370,12 +428,27 @@ def test_dirac_on_2d_is_identity():
 # --- API: call forms, dtype, out=, config, pickle, repr --------------------------
 
 ALL = [
-    wi.Constant(0.5), wi.Zeros(), wi.Ones(), wi.Normal(), wi.Uniform(), wi.TruncatedNormal(),
-    wi.GlorotNormal(), wi.GlorotUniform(gain="relu", layout="torch"), wi.HeNormal(mode="fan_out"),
-    wi.HeUniform(c01b=False), wi.Glorot(wi.Normal, 2.0), wi.He(wi.Uniform, "tanh"),
+    wi.Constant(0.5),
+    wi.Zeros(),
+    wi.Ones(),
+    wi.Normal(),
+    wi.Uniform(),
+    wi.TruncatedNormal(),
+    wi.GlorotNormal(),
+    wi.GlorotUniform(gain="relu", layout="torch"),
+    wi.HeNormal(mode="fan_out"),
+    wi.HeUniform(c01b=False),
+    wi.Glorot(wi.Normal, 2.0),
+    wi.He(wi.Uniform, "tanh"),
     wi.VarianceScaling(2.0, "fan_geo_avg", "uniform", in_axis=0, out_axis=1),
-    wi.LeCunNormal(), wi.LeCunUniform(layout="keras"), wi.FanInUniform(), wi.Identity(),
-    wi.Dirac(), wi.Sparse(0.3, 0.1), wi.Orthogonal(), wi.DeltaOrthogonal(),
+    wi.LeCunNormal(),
+    wi.LeCunUniform(layout="keras"),
+    wi.FanInUniform(),
+    wi.Identity(),
+    wi.Dirac(),
+    wi.Sparse(0.3, 0.1),
+    wi.Orthogonal(),
+    wi.DeltaOrthogonal(),
 ]
 
 
@@ -463,6 +536,7 @@ def test_int_shapes_for_elementwise_inits():
 
 # --- errors -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("make", "exc", "match"),
     [
@@ -487,8 +561,11 @@ def test_int_shapes_for_elementwise_inits():
         (lambda: wi.HeNormal(mode="fan_avg"), ValueError, "unknown mode 'fan_avg'"),
         (lambda: wi.GlorotNormal(layout="caffe"), ValueError, "unknown layout 'caffe'"),
         (lambda: wi.VarianceScaling(mode="fan"), ValueError, "unknown mode 'fan'"),
-        (lambda: wi.VarianceScaling(distribution="cauchy"), ValueError,
-         "unknown distribution 'cauchy'"),
+        (
+            lambda: wi.VarianceScaling(distribution="cauchy"),
+            ValueError,
+            "unknown distribution 'cauchy'",
+        ),
         (lambda: wi.VarianceScaling(scale=0), ValueError, "scale must be positive"),
         (lambda: wi.VarianceScaling(scale=float("nan")), ValueError, "scale must be finite"),
         (lambda: wi.Sparse(sparsity=1.5), ValueError, r"sparsity must be in \[0, 1\]"),

@@ -34,17 +34,38 @@ def test_shape():
         else:
             assert klass().sample((12, 23)).shape == (12, 23)
             checked.append(klass.__name__)
-    expected = {"Zeros", "Ones", "Normal", "Uniform", "GlorotNormal", "GlorotUniform",
-                "HeNormal", "HeUniform", "Sparse", "TruncatedNormal", "LeCunNormal",
-                "LeCunUniform", "FanInUniform", "Identity", "Dirac", "Orthogonal",
-                "DeltaOrthogonal"}
+    expected = {
+        "Zeros",
+        "Ones",
+        "Normal",
+        "Uniform",
+        "GlorotNormal",
+        "GlorotUniform",
+        "HeNormal",
+        "HeUniform",
+        "Sparse",
+        "TruncatedNormal",
+        "LeCunNormal",
+        "LeCunUniform",
+        "FanInUniform",
+        "Identity",
+        "Dirac",
+        "Orthogonal",
+        "DeltaOrthogonal",
+    }
     assert expected <= set(checked)
 
 
 @pytest.mark.parametrize(
     "make",
-    [init.Normal, init.Uniform, init.GlorotNormal, init.GlorotUniform, init.Sparse,
-     init.Orthogonal],
+    [
+        init.Normal,
+        init.Uniform,
+        init.GlorotNormal,
+        init.GlorotUniform,
+        init.Sparse,
+        init.Orthogonal,
+    ],
 )
 def test_specified_rng(make):
     seed = 123456789
@@ -113,8 +134,9 @@ def test_glorot_normal_c01b():
     assert 0.09 < sample.std() < 0.11
 
 
-@pytest.mark.parametrize("klass", [init.GlorotNormal, init.GlorotUniform, init.HeNormal,
-                                   init.HeUniform])
+@pytest.mark.parametrize(
+    "klass", [init.GlorotNormal, init.GlorotUniform, init.HeNormal, init.HeUniform]
+)
 @pytest.mark.parametrize("shape", [(100,), (100, 100), (100, 100, 100)])
 def test_c01b_4d_only(klass, shape):
     with pytest.raises(RuntimeError, match="If c01b is True, only shapes of length 4 are accepted"):

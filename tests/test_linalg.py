@@ -26,13 +26,21 @@ def check_qr(a, dtype):
 
 
 @settings(max_examples=60, deadline=None)
-@given(m=st.integers(1, 90), n=st.integers(1, 90), rank=st.integers(0, 90), f32=st.booleans(),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    m=st.integers(1, 90),
+    n=st.integers(1, 90),
+    rank=st.integers(0, 90),
+    f32=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_qr_properties(m, n, rank, f32, seed):
     rng = np.random.default_rng(seed)
     rank = min(rank, m, n)
-    a = rng.standard_normal((m, rank)) @ rng.standard_normal((rank, n)) if rank < min(m, n) \
+    a = (
+        rng.standard_normal((m, rank)) @ rng.standard_normal((rank, n))
+        if rank < min(m, n)
         else rng.standard_normal((m, n))
+    )
     check_qr(a, np.float32 if f32 else np.float64)
 
 
@@ -137,7 +145,9 @@ def test_orthogonal_sampler_api():
     q = wi.linalg.orthogonal(6, 4, rng=1, gain=3.0)
     assert q.shape == (6, 4) and np.allclose(q.T @ q, 9 * np.eye(4))
     q = wi.linalg.orthogonal(4, 6, dtype=np.float32, rng=1)
-    assert q.shape == (4, 6) and q.dtype == np.float32 and np.allclose(q @ q.T, np.eye(4), atol=1e-6)
+    assert (
+        q.shape == (4, 6) and q.dtype == np.float32 and np.allclose(q @ q.T, np.eye(4), atol=1e-6)
+    )
     with pytest.raises(TypeError):
         wi.linalg.orthogonal(3, dtype=np.int32)
     with pytest.raises(ValueError):

@@ -8,16 +8,32 @@ import pytest
 import weightinit as wi
 
 KERAS_NAMES = {
-    "glorot_uniform": wi.GlorotUniform, "glorot_normal": wi.GlorotNormal,
-    "he_normal": wi.HeNormal, "he_uniform": wi.HeUniform,
-    "lecun_normal": wi.LeCunNormal, "lecun_uniform": wi.LeCunUniform,
-    "truncated_normal": wi.TruncatedNormal, "variance_scaling": wi.VarianceScaling,
-    "zeros": wi.Zeros, "ones": wi.Ones, "zero": wi.Zeros, "one": wi.Ones,
-    "constant": wi.Constant, "identity": wi.Identity, "random_normal": wi.Normal,
-    "random_uniform": wi.Uniform, "normal": wi.Normal, "uniform": wi.Uniform,
-    "xavier_uniform": wi.GlorotUniform, "kaiming_normal": wi.HeNormal, "eye": wi.Identity,
-    "dirac": wi.Dirac, "sparse": wi.Sparse, "fan_in_uniform": wi.FanInUniform,
-    "orthogonal": wi.Orthogonal, "delta_orthogonal": wi.DeltaOrthogonal,
+    "glorot_uniform": wi.GlorotUniform,
+    "glorot_normal": wi.GlorotNormal,
+    "he_normal": wi.HeNormal,
+    "he_uniform": wi.HeUniform,
+    "lecun_normal": wi.LeCunNormal,
+    "lecun_uniform": wi.LeCunUniform,
+    "truncated_normal": wi.TruncatedNormal,
+    "variance_scaling": wi.VarianceScaling,
+    "zeros": wi.Zeros,
+    "ones": wi.Ones,
+    "zero": wi.Zeros,
+    "one": wi.Ones,
+    "constant": wi.Constant,
+    "identity": wi.Identity,
+    "random_normal": wi.Normal,
+    "random_uniform": wi.Uniform,
+    "normal": wi.Normal,
+    "uniform": wi.Uniform,
+    "xavier_uniform": wi.GlorotUniform,
+    "kaiming_normal": wi.HeNormal,
+    "eye": wi.Identity,
+    "dirac": wi.Dirac,
+    "sparse": wi.Sparse,
+    "fan_in_uniform": wi.FanInUniform,
+    "orthogonal": wi.Orthogonal,
+    "delta_orthogonal": wi.DeltaOrthogonal,
     "OrthogonalInitializer": wi.Orthogonal,
 }
 
@@ -57,12 +73,20 @@ def test_composable_classes_need_arguments():
 
 
 def test_config_dicts():
-    init = wi.get({"class_name": "VarianceScaling",
-                   "config": {"scale": 2.0, "mode": "fan_out", "distribution": "uniform"}})
+    init = wi.get(
+        {
+            "class_name": "VarianceScaling",
+            "config": {"scale": 2.0, "mode": "fan_out", "distribution": "uniform"},
+        }
+    )
     assert init == wi.VarianceScaling(2.0, "fan_out", "uniform")
     # Keras' full serialized form: extra keys are ignored.
-    keras_form = {"module": "keras.initializers", "class_name": "HeNormal", "config": {},
-                  "registered_name": None}
+    keras_form = {
+        "module": "keras.initializers",
+        "class_name": "HeNormal",
+        "config": {},
+        "registered_name": None,
+    }
     assert wi.get(keras_form) == wi.HeNormal()
     assert wi.get({"class_name": "zeros"}) == wi.Zeros()
 
@@ -71,9 +95,10 @@ def test_serialize_round_trip_is_json():
     init = wi.HeUniform(gain="relu", mode="fan_out", layout="torch")
     config = wi.serialize(init)
     assert wi.get(json.loads(json.dumps(config))) == init
-    assert config == {"class_name": "HeUniform",
-                      "config": {"gain": "relu", "c01b": False, "mode": "fan_out",
-                                 "layout": "torch"}}
+    assert config == {
+        "class_name": "HeUniform",
+        "config": {"gain": "relu", "c01b": False, "mode": "fan_out", "layout": "torch"},
+    }
 
 
 def test_instances_classes_callables_none():

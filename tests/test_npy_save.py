@@ -10,41 +10,71 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import weightinit as wi
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+
+import weightinit as wi
 from weightinit import npy
 
 # Subprocesses import the same weightinit as this process (the dev tree or the install).
 _PYTHON_DIR = str(Path(__import__("weightinit").__file__).resolve().parents[1])
 
 _INITS = [
-    wi.GlorotUniform(), wi.HeNormal(gain="relu", layout="torch"), wi.Normal(std=0.5),
-    wi.TruncatedNormal(std=1.0), wi.LeCunNormal(layout="keras"), wi.Sparse(sparsity=0.3),
-    wi.Orthogonal(), wi.Orthogonal(layout="keras"), wi.DeltaOrthogonal(), wi.Identity(),
-    wi.Dirac(), wi.Constant(0.25),
+    wi.GlorotUniform(),
+    wi.HeNormal(gain="relu", layout="torch"),
+    wi.Normal(std=0.5),
+    wi.TruncatedNormal(std=1.0),
+    wi.LeCunNormal(layout="keras"),
+    wi.Sparse(sparsity=0.3),
+    wi.Orthogonal(),
+    wi.Orthogonal(layout="keras"),
+    wi.DeltaOrthogonal(),
+    wi.Identity(),
+    wi.Dirac(),
+    wi.Constant(0.25),
 ]
 
 
 def _same(a, b):
-    return a.shape == b.shape and a.dtype == b.dtype and \
-        np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes()
+    return (
+        a.shape == b.shape
+        and a.dtype == b.dtype
+        and np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes()
+    )
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much])
-@given(init=st.sampled_from(_INITS),
-       shape=st.lists(st.integers(0, 12), min_size=0, max_size=4).map(tuple),
-       dtype=st.sampled_from(["float16", "float32", "float64"]),
-       chunk_bytes=st.integers(1, 4096), seed=st.integers(0, 2**32), stream=st.integers(0, 99))
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
+)
+@given(
+    init=st.sampled_from(_INITS),
+    shape=st.lists(st.integers(0, 12), min_size=0, max_size=4).map(tuple),
+    dtype=st.sampled_from(["float16", "float32", "float64"]),
+    chunk_bytes=st.integers(1, 4096),
+    seed=st.integers(0, 2**32),
+    stream=st.integers(0, 99),
+)
 def test_file_equals_in_memory_sample(tmp_path, init, shape, dtype, chunk_bytes, seed, stream):
     try:
         expected = init.sample(shape, dtype=dtype, rng=seed, stream=stream)
     except ValueError:
         assume(False)
     path = tmp_path / "w.npy"
-    assert npy.save_npy(path, init, shape, dtype=dtype, rng=seed, stream=stream,
-                        chunk_bytes=chunk_bytes, progress=False) == path
+    assert (
+        npy.save_npy(
+            path,
+            init,
+            shape,
+            dtype=dtype,
+            rng=seed,
+            stream=stream,
+            chunk_bytes=chunk_bytes,
+            progress=False,
+        )
+        == path
+    )
     assert _same(np.load(path), expected)
     assert _same(np.load(path, mmap_mode="r"), expected)
     assert sorted(os.listdir(tmp_path)) == ["w.npy"]
@@ -65,8 +95,7 @@ def test_blocks_cover_the_tensor_once_and_respect_the_limit():
 
 
 def test_name_generator_and_default_dtype(tmp_path):
-    p = wi.save_npy(tmp_path / "a.npy", "he_uniform", (30, 20), rng=wi.Generator(3),
-                    progress=False)
+    p = wi.save_npy(tmp_path / "a.npy", "he_uniform", (30, 20), rng=wi.Generator(3), progress=False)
     g = wi.Generator(3)
     assert _same(np.load(p), wi.HeUniform().sample((30, 20), rng=g))  # stream 0, float64
     # A Generator without stream= gives each call the next stream, as sample does.
@@ -78,14 +107,17 @@ def test_name_generator_and_default_dtype(tmp_path):
     assert _same(np.load(tmp_path / "c.npy"), wi.Normal().sample(10, rng=h))
 
 
-@pytest.mark.parametrize("kwargs,error", [
-    ({"init": "no_such_init"}, ValueError),
-    ({"shape": (-1, 3)}, ValueError),
-    ({"shape": (3, 4, 5), "init": "sparse"}, ValueError),
-    ({"dtype": "int32"}, TypeError),
-    ({"chunk_bytes": 0}, ValueError),
-    ({"chunk_bytes": 1.5}, TypeError),
-])
+@pytest.mark.parametrize(
+    "kwargs,error",
+    [
+        ({"init": "no_such_init"}, ValueError),
+        ({"shape": (-1, 3)}, ValueError),
+        ({"shape": (3, 4, 5), "init": "sparse"}, ValueError),
+        ({"dtype": "int32"}, TypeError),
+        ({"chunk_bytes": 0}, ValueError),
+        ({"chunk_bytes": 1.5}, TypeError),
+    ],
+)
 def test_bad_arguments_raise_before_any_file_exists(tmp_path, kwargs, error):
     args = {"init": "normal", "shape": (4, 4), **kwargs}
     with pytest.raises(error):
@@ -173,18 +205,27 @@ print(json.dumps({"before": before, "after": after, "size": os.path.getsize(path
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss in KiB on Linux")
-@pytest.mark.parametrize("name,shape,allowance", [
-    ("glorot_uniform", (8192, 2048), 8 << 20),
-    # Orthogonal: the core's O(rows * 128) reflector panels and GEMM packing come on top.
-    ("orthogonal", (2048, 1024), 24 << 20),
-])
+@pytest.mark.parametrize(
+    "name,shape,allowance",
+    [
+        ("glorot_uniform", (8192, 2048), 8 << 20),
+        # Orthogonal: the core's O(rows * 128) reflector panels and GEMM packing come on top.
+        ("orthogonal", (2048, 1024), 24 << 20),
+    ],
+)
 def test_peak_memory_stays_near_the_limit(tmp_path, name, shape, allowance):
     limit = 8 << 20
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        filter(None, [_PYTHON_DIR, os.environ.get("PYTHONPATH")])))
-    p = subprocess.run([sys.executable, "-c", _PEAK, str(limit), json.dumps(shape), name,
-                        str(tmp_path / "w.npy")], capture_output=True, text=True, env=env,
-                       timeout=120)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [_PYTHON_DIR, os.environ.get("PYTHONPATH")])),
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", _PEAK, str(limit), json.dumps(shape), name, str(tmp_path / "w.npy")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr
     r = json.loads(p.stdout)
     if name != "orthogonal":

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import weightinit as wi
-from weightinit import Orthogonal, DeltaOrthogonal, ShapeError
+from weightinit import DeltaOrthogonal, Orthogonal, ShapeError
 
 Z = 5.0
 EPS = {np.float32: np.finfo(np.float32).eps, np.float64: np.finfo(np.float64).eps}
@@ -31,8 +31,23 @@ def ortho_error(w):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(1, 1), (2, 1), (1, 5), (7, 7), (64, 64), (65, 65), (300, 257),
-                                   (257, 300), (1000, 40), (40, 1000), (20, 3, 5), (3, 20, 5)])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        (1, 1),
+        (2, 1),
+        (1, 5),
+        (7, 7),
+        (64, 64),
+        (65, 65),
+        (300, 257),
+        (257, 300),
+        (1000, 40),
+        (40, 1000),
+        (20, 3, 5),
+        (3, 20, 5),
+    ],
+)
 def test_orthonormal(shape, dtype):
     w = Orthogonal().sample(shape, dtype=dtype, rng=11)
     n = min(shape[0], math.prod(shape[1:]))
@@ -98,7 +113,11 @@ def test_float32_close_to_float64():
 
 def test_fill_in_place_any_layout():
     ref = Orthogonal().sample((50, 80), rng=3)
-    for out in (np.zeros((50, 80), order="F"), np.zeros((50, 160))[:, ::2], np.zeros((50, 80))[::-1]):
+    for out in (
+        np.zeros((50, 80), order="F"),
+        np.zeros((50, 160))[:, ::2],
+        np.zeros((50, 80))[::-1],
+    ):
         res = Orthogonal().fill(out, rng=3)
         assert res is out and (out == ref).all()
 
@@ -142,8 +161,12 @@ def test_bit_identical_threads_and_isas(shape, dtype):
                 assert (Orthogonal().sample(shape, dtype=dtype, rng=9) == ref).all(), (isa, t)
 
 
-STABLE = [((5, 3), np.float64, "ebb0380103a95b0e"), ((3, 5), np.float32, "72caacbb33e3859b"),
-          ((300, 300), np.float64, "2644d25eca2cc996"), ((70, 1100), np.float32, "7bf2f7d666c8fca6")]
+STABLE = [
+    ((5, 3), np.float64, "ebb0380103a95b0e"),
+    ((3, 5), np.float32, "72caacbb33e3859b"),
+    ((300, 300), np.float64, "2644d25eca2cc996"),
+    ((70, 1100), np.float32, "7bf2f7d666c8fca6"),
+]
 
 
 @pytest.mark.parametrize("shape, dtype, digest", STABLE)
@@ -159,8 +182,10 @@ def test_stream_stability(shape, dtype, digest):
 # Shapes whose reflector blocks are nb = 128 (k >= 1024, with a partial last
 # block) and nb = 64; values recorded before the orgqr/GEMM performance work
 # (linalg core of da4710e, random kernels of 65e2379), which kept every bit.
-STABLE_LARGE = [((1030, 1030), np.float32, "f429a235c2fc1909"),
-                ((1300, 700), np.float32, "e5934709fccd5c94")]
+STABLE_LARGE = [
+    ((1030, 1030), np.float32, "f429a235c2fc1909"),
+    ((1300, 700), np.float32, "e5934709fccd5c94"),
+]
 
 
 @pytest.mark.parametrize("shape, dtype, digest", STABLE_LARGE)
@@ -177,8 +202,13 @@ def test_stream_stability_large_blocks(shape, dtype, digest):
 
 
 @settings(max_examples=40, deadline=None)
-@given(m=st.integers(1, 160), n=st.integers(1, 160), a=st.integers(0, 200), b=st.integers(0, 200),
-       f32=st.booleans())
+@given(
+    m=st.integers(1, 160),
+    n=st.integers(1, 160),
+    a=st.integers(0, 200),
+    b=st.integers(0, 200),
+    f32=st.booleans(),
+)
 def test_column_chunks_equal_full(m, n, a, b, f32):
     dtype = np.float32 if f32 else np.float64
     shape = (m, n)
@@ -254,7 +284,9 @@ def test_haar_entry_distribution_large_n():
     # tends to N(0, 1). One entry per independent matrix (n = 96), KS at alpha = 1e-4.
     stats = pytest.importorskip("scipy.stats")
     n, count = 96, 1500
-    x = np.array([wi.linalg.orthogonal(n, rng=7, stream=i)[i % n, (3 * i) % n] for i in range(count)])
+    x = np.array(
+        [wi.linalg.orthogonal(n, rng=7, stream=i)[i % n, (3 * i) % n] for i in range(count)]
+    )
 
     def cdf(u):
         return 0.5 + 0.5 * np.sign(u) * stats.beta.cdf(u * u, 0.5, (n - 1) / 2)

@@ -20,9 +20,18 @@ ALPHA = 1e-4
 
 # --- calculate_gain --------------------------------------------------------------
 
+
 def test_calculate_gain_exact_values():
-    for name in ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-                 "conv_transpose2d", "conv_transpose3d", "sigmoid"):
+    for name in (
+        "linear",
+        "conv1d",
+        "conv2d",
+        "conv3d",
+        "conv_transpose1d",
+        "conv_transpose2d",
+        "conv_transpose3d",
+        "sigmoid",
+    ):
         assert wi.calculate_gain(name) == 1
     assert wi.calculate_gain("tanh") == 1.6666666666666667
     assert wi.calculate_gain("relu") == 1.4142135623730951
@@ -124,20 +133,21 @@ def test_trunc_normal_low_precision_not_stuck_at_bounds():
     assert (np.abs(w) == 2.0).mean() < 1e-3
     assert len(np.unique(w)) >= 1000
     w = wi.TruncatedNormal(std=0.1, mean=0.0, lower=-2.0, upper=2.0, absolute=True)(
-        (300, 300), dtype=np.float32, rng=6)
+        (300, 300), dtype=np.float32, rng=6
+    )
     assert not (np.abs(w) == 2.0).any() and np.abs(w).max() < 0.7
 
 
 def test_trunc_normal_mean_outside_bounds():
     # A narrow interval far from the mean: all values inside, piled at the near end.
-    w = wi.TruncatedNormal(std=1.0, mean=0.0, lower=3.0, upper=3.5, absolute=True)(
-        10000, rng=7)
+    w = wi.TruncatedNormal(std=1.0, mean=0.0, lower=3.0, upper=3.5, absolute=True)(10000, rng=7)
     assert w.min() >= 3.0 and w.max() <= 3.5
     dist = scipy.stats.truncnorm(3.0, 3.5)
     assert scipy.stats.kstest(w, dist.cdf).pvalue > ALPHA
 
 
 # --- structural --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("shape", [(5, 5), (3, 7), (7, 3), (1, 1)])
 def test_eye(shape):
@@ -159,8 +169,9 @@ def conv_same(x, w, groups):
     out = np.empty((o, math.prod(spatial)))
     wf = w.reshape(o, cg, math.prod(k))
     for g in range(groups):
-        out[g * og:(g + 1) * og] = np.einsum("ock,csk->os", wf[g * og:(g + 1) * og],
-                                             win[g * cg:(g + 1) * cg])
+        out[g * og : (g + 1) * og] = np.einsum(
+            "ock,csk->os", wf[g * og : (g + 1) * og], win[g * cg : (g + 1) * cg]
+        )
     return out.reshape((o,) + spatial)
 
 
@@ -191,6 +202,7 @@ def test_dirac_even_kernel_centre_is_k_over_2():
 
 # --- sparse (torch's semantics through nonzeros=) -------------------------------------
 
+
 @pytest.mark.parametrize("sparsity", [0.1, 0.2, 0.3])
 def test_sparse_torch_semantics(sparsity):
     # torch.nn.init.sparse_(t, sparsity, std): ceil(sparsity * rows) zeros per column.
@@ -203,6 +215,7 @@ def test_sparse_torch_semantics(sparsity):
 
 
 # --- orthogonal (the other engineer's class; torch's checks) -------------------------
+
 
 @pytest.mark.parametrize("shape", [(3, 4), (4, 3), (20, 2, 3, 4), (2, 3, 4, 5)])
 @pytest.mark.parametrize("gain", [1.0, 2.0, "relu"])
@@ -219,10 +232,15 @@ def test_orthogonal(shape, gain):
 
 # --- errors and zero-element tensors ----------------------------------------------
 
+
 @pytest.mark.parametrize("shape", [(), (5,)])
 def test_xavier_kaiming_need_2d(shape):
-    for init in (wi.GlorotUniform(layout="torch"), wi.GlorotNormal(layout="torch"),
-                 wi.HeUniform(layout="torch"), wi.HeNormal(layout="torch")):
+    for init in (
+        wi.GlorotUniform(layout="torch"),
+        wi.GlorotNormal(layout="torch"),
+        wi.HeUniform(layout="torch"),
+        wi.HeNormal(layout="torch"),
+    ):
         with pytest.raises(ValueError, match="fewer than 2 dimensions"):
             init(shape)
 
@@ -254,9 +272,18 @@ def test_kaiming_mode_names():
 
 @pytest.mark.parametrize("shape", [(0, 5), (4, 0), (0, 3, 3, 3)])
 def test_zero_element_tensors_are_no_ops(shape):
-    inits = [wi.Uniform(), wi.Normal(), wi.TruncatedNormal(), wi.Constant(2.0), wi.Ones(),
-             wi.Zeros(), wi.GlorotUniform(layout="torch"), wi.GlorotNormal(layout="torch"),
-             wi.HeUniform(layout="torch"), wi.HeNormal(layout="torch")]
+    inits = [
+        wi.Uniform(),
+        wi.Normal(),
+        wi.TruncatedNormal(),
+        wi.Constant(2.0),
+        wi.Ones(),
+        wi.Zeros(),
+        wi.GlorotUniform(layout="torch"),
+        wi.GlorotNormal(layout="torch"),
+        wi.HeUniform(layout="torch"),
+        wi.HeNormal(layout="torch"),
+    ]
     if len(shape) == 2:
         inits += [wi.Identity(), wi.Sparse(0.1)]
     if len(shape) in (3, 4, 5):

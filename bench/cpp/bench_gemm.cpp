@@ -21,7 +21,8 @@ double best_seconds(F f, int repeat = 3) {
   for (int r = 0; r < repeat; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
     f();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    best = std::min(best,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   return best;
 }
@@ -33,11 +34,11 @@ void run(const char* name, std::int64_t n) {
     gemm_update(n, n, n, MatRef<const T>{a.data(), 1, n}, MatRef<const T>{b.data(), 1, n},
                 MatRef<T>{c.data(), 1, n}, false);
   });
-  const double o = best_seconds([&] {
-    orthogonal_columns<T>(1, 2, n, n, 0, n, 1.0, MatRef<T>{c.data(), 1, n});
-  });
-  std::printf("%-7s %-8s n=%lld  gemm %7.1f GF/s   orthogonal %7.1f GF/s (%.4f s)\n", isa_name(active_isa()),
-              name, static_cast<long long>(n), 2.0 * n * n * n / g / 1e9, 4.0 * n * n * n / 3 / o / 1e9, o);
+  const double o = best_seconds(
+      [&] { orthogonal_columns<T>(1, 2, n, n, 0, n, 1.0, MatRef<T>{c.data(), 1, n}); });
+  std::printf("%-7s %-8s n=%lld  gemm %7.1f GF/s   orthogonal %7.1f GF/s (%.4f s)\n",
+              isa_name(active_isa()), name, static_cast<long long>(n), 2.0 * n * n * n / g / 1e9,
+              4.0 * n * n * n / 3 / o / 1e9, o);
 }
 
 int main(int argc, char** argv) {

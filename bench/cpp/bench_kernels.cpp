@@ -49,7 +49,8 @@ int main() {
     const DistParams* p;
   } dists[] = {{"uniform", &uni}, {"normal", &nor}, {"truncated_normal", &tru}};
 
-  std::printf("%-8s %-17s %8s %12s %12s\n", "isa", "distribution", "dtype", "L2 ns/elem", "64MiB ns/elem");
+  std::printf("%-8s %-17s %8s %12s %12s\n", "isa", "distribution", "dtype", "L2 ns/elem",
+              "64MiB ns/elem");
   for (Isa isa : available_isas()) {
     set_active_isa(isa);
     const KernelTable& k = active_kernels();

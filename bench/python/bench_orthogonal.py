@@ -77,7 +77,9 @@ def methods(dtype):
 
         def scipy_route(r, c, s):
             a = np.random.default_rng(s).standard_normal((max(r, c), min(r, c)), dtype=dtype)
-            q = sign_fixed(*scipy.linalg.qr(a, mode="economic", overwrite_a=True, check_finite=False))
+            q = sign_fixed(
+                *scipy.linalg.qr(a, mode="economic", overwrite_a=True, check_finite=False)
+            )
             return q if r >= c else q.T
 
         out["scipy"] = scipy_route
@@ -135,8 +137,14 @@ def worker(args):
         dtype = np.dtype(dtname).type
         meths = methods(dtype)
         for rows, cols in parse_sizes(args.sizes):
-            rec = {"rows": rows, "cols": cols, "dtype": dtname, "threads": args.threads,
-                   "isa": wi.simd.active(), "times": {}}
+            rec = {
+                "rows": rows,
+                "cols": cols,
+                "dtype": dtname,
+                "threads": args.threads,
+                "isa": wi.simd.active(),
+                "times": {},
+            }
             for name, f in meths.items():
                 if name in ("ortho_group",) and max(rows, cols) > args.max_ortho_group:
                     continue
@@ -159,8 +167,11 @@ def worker(args):
 def table(records):
     peers = ["numpy", "scipy", "ortho_group", "torch", "jax"]
     present = [p for p in peers if any(p in r["times"] for r in records)]
-    head = (["shape", "dtype", "thr", "weightinit s"] + [f"{p} s" for p in present]
-            + ["x numpy", "x best peer", "orgqr GF/s", "matmul GF/s", "orgqr/matmul"])
+    head = (
+        ["shape", "dtype", "thr", "weightinit s"]
+        + [f"{p} s" for p in present]
+        + ["x numpy", "x best peer", "orgqr GF/s", "matmul GF/s", "orgqr/matmul"]
+    )
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in records:
         t = r["times"]
@@ -168,21 +179,32 @@ def table(records):
         best = min((t[p] for p in present if p in t), default=float("nan"))
         cells = [f"{r['rows']}x{r['cols']}", r["dtype"], str(r["threads"]), f"{ours:.4f}"]
         cells += [f"{t[p]:.4f}" if p in t else "-" for p in present]
-        cells += [f"{t['numpy'] / ours:.1f}", f"{best / ours:.1f}", f"{r['orgqr_gflops']:.1f}",
-                  f"{r['matmul_gflops']:.1f}", f"{r['orgqr_gflops'] / r['matmul_gflops']:.0%}"]
+        cells += [
+            f"{t['numpy'] / ours:.1f}",
+            f"{best / ours:.1f}",
+            f"{r['orgqr_gflops']:.1f}",
+            f"{r['matmul_gflops']:.1f}",
+            f"{r['orgqr_gflops'] / r['matmul_gflops']:.0%}",
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--sizes", default=None, help=f"comma list of n or RxC (default {SIZES})")
     p.add_argument("--dtypes", default="float32,float64")
     p.add_argument("--threads", default="1,2", help="comma list of thread counts")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--quick", action="store_true", help=f"sizes {QUICK_SIZES}, one repeat")
-    p.add_argument("--max-ortho-group", type=int, default=2048,
-                   help="skip scipy.stats.ortho_group above this n (it is float64-only and slow)")
+    p.add_argument(
+        "--max-ortho-group",
+        type=int,
+        default=2048,
+        help="skip scipy.stats.ortho_group above this n (it is float64-only and slow)",
+    )
     p.add_argument("--out", help="write the markdown table here")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -195,15 +217,38 @@ def main():
         return worker(args)
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if var in os.environ:
-            print(f"warning: {var}={os.environ[var]} is set and holds OpenBLAS back; "
-                  f"run under `env -u {var}`", file=sys.stderr)
+            print(
+                f"warning: {var}={os.environ[var]} is set and holds OpenBLAS back; "
+                f"run under `env -u {var}`",
+                file=sys.stderr,
+            )
     records = []
     for t in [int(x) for x in args.threads.split(",")]:
-        env = dict(os.environ, OMP_NUM_THREADS=str(t), OPENBLAS_NUM_THREADS=str(t),
-                   MKL_NUM_THREADS=str(t), XLA_FLAGS=f"--xla_cpu_multi_thread_eigen={'true' if t > 1 else 'false'} intra_op_parallelism_threads={t}")
-        cmd = [sys.executable, __file__, "--worker", "--threads", str(t), "--sizes", args.sizes,
-               "--dtypes", args.dtypes, "--repeat", str(args.repeat),
-               "--max-ortho-group", str(args.max_ortho_group)]
+        env = dict(
+            os.environ,
+            OMP_NUM_THREADS=str(t),
+            OPENBLAS_NUM_THREADS=str(t),
+            MKL_NUM_THREADS=str(t),
+            XLA_FLAGS=(
+                f"--xla_cpu_multi_thread_eigen={'true' if t > 1 else 'false'} "
+                f"intra_op_parallelism_threads={t}"
+            ),
+        )
+        cmd = [
+            sys.executable,
+            __file__,
+            "--worker",
+            "--threads",
+            str(t),
+            "--sizes",
+            args.sizes,
+            "--dtypes",
+            args.dtypes,
+            "--repeat",
+            str(args.repeat),
+            "--max-ortho-group",
+            str(args.max_ortho_group),
+        ]
         res = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, check=True, text=True)
         records += json.loads(res.stdout)
     records.sort(key=lambda r: (r["rows"] * r["cols"], r["rows"], r["dtype"], r["threads"]))
@@ -211,11 +256,15 @@ def main():
 
     import weightinit as wi
 
-    md = (f"Orthogonal init, median of {args.repeat} run(s); {platform.processor() or platform.machine()}, "
-          f"numpy {np.__version__}, weightinit ISA {wi.simd.active()}. Times in seconds; "
-          f"'x' columns are speedups of weightinit; orgqr GF/s counts 2mn^2 - 2n^3/3 over "
-          f"weightinit's whole call (reflector draws included); matmul is numpy n x n @ n x n.\n\n"
-          + table(records) + "\n")
+    md = (
+        f"Orthogonal init, median of {args.repeat} run(s); "
+        f"{platform.processor() or platform.machine()}, "
+        f"numpy {np.__version__}, weightinit ISA {wi.simd.active()}. Times in seconds; "
+        f"'x' columns are speedups of weightinit; orgqr GF/s counts 2mn^2 - 2n^3/3 over "
+        f"weightinit's whole call (reflector draws included); matmul is numpy n x n @ n x n.\n\n"
+        + table(records)
+        + "\n"
+    )
     print(md)
     if args.out:
         with open(args.out, "w") as f:

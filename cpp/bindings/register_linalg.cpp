@@ -15,9 +15,11 @@ using linalg::MatRef;
 
 enum class Kind { f32, f64 };
 
+// By kind and size, not dtype identity: an unpickled dtype is equal but distinct.
 Kind float_kind(const py::array& a, const char* what) {
-  if (a.dtype().is(py::dtype::of<float>())) return Kind::f32;
-  if (a.dtype().is(py::dtype::of<double>())) return Kind::f64;
+  const auto dt = a.dtype();
+  if (dt.kind() == 'f' && dt.itemsize() == 4 && dt.attr("isnative").cast<bool>()) return Kind::f32;
+  if (dt.kind() == 'f' && dt.itemsize() == 8 && dt.attr("isnative").cast<bool>()) return Kind::f64;
   throw py::type_error(std::string(what) + " must be a float32 or float64 array, got dtype " +
                        std::string(py::str(a.dtype())));
 }
@@ -51,8 +53,10 @@ void geqrf_impl(py::array& a, py::array& tau) {
   const MatRef<T> am = as_matrix<T>(a, "a", true);
   const std::int64_t m = a.shape(0), n = a.shape(1);
   if (tau.ndim() != 1 || tau.shape(0) != std::min(m, n) || !tau.dtype().is(a.dtype()) ||
-      !tau.writeable() || (tau.shape(0) > 1 && tau.strides(0) != static_cast<py::ssize_t>(sizeof(T))))
-    throw py::value_error("tau must be a writable contiguous 1-D array of min(m, n) elements of a's dtype");
+      !tau.writeable() ||
+      (tau.shape(0) > 1 && tau.strides(0) != static_cast<py::ssize_t>(sizeof(T))))
+    throw py::value_error(
+        "tau must be a writable contiguous 1-D array of min(m, n) elements of a's dtype");
   T* t = static_cast<T*>(tau.mutable_data());
   py::gil_scoped_release release;
   linalg::geqrf<T>(m, n, am, t);
@@ -65,7 +69,8 @@ void orgqr_impl(py::array& a, py::array& tau, py::array& q) {
   const std::int64_t m = a.shape(0), k = tau.ndim() == 1 ? tau.shape(0) : -1;
   if (k < 0 || k > std::min<std::int64_t>(m, a.shape(1)) || !tau.dtype().is(a.dtype()) ||
       (k > 1 && tau.strides(0) != static_cast<py::ssize_t>(sizeof(T))))
-    throw py::value_error("tau must be a contiguous 1-D array of at most min(m, n) elements of a's dtype");
+    throw py::value_error(
+        "tau must be a contiguous 1-D array of at most min(m, n) elements of a's dtype");
   if (q.shape(0) != m || q.shape(1) > m || !q.dtype().is(a.dtype()))
     throw py::value_error("q must have m rows, at most m columns and a's dtype");
   const T* t = static_cast<const T*>(tau.data());
@@ -95,8 +100,10 @@ void register_linalg(py::module_& m) {
       "orthogonal_columns",
       [](std::uint64_t key, std::uint64_t stream, std::int64_t rows, std::int64_t cols,
          std::int64_t c0, std::int64_t c1, double gain, py::array out) {
-        if (!(rows >= cols && cols >= 1)) throw py::value_error("orthogonal: need rows >= cols >= 1");
-        if (!(0 <= c0 && c0 <= c1 && c1 <= cols)) throw py::value_error("orthogonal: bad column range");
+        if (!(rows >= cols && cols >= 1))
+          throw py::value_error("orthogonal: need rows >= cols >= 1");
+        if (!(0 <= c0 && c0 <= c1 && c1 <= cols))
+          throw py::value_error("orthogonal: bad column range");
         if (out.ndim() != 2 || out.shape(0) != rows || out.shape(1) != c1 - c0)
           throw py::value_error("orthogonal: out must have shape (rows, c1 - c0)");
         if (float_kind(out, "out") == Kind::f32)

@@ -12,8 +12,8 @@
 namespace weightinit::bindings {
 namespace {
 
-using random::Distribution;
 using random::DistParams;
+using random::Distribution;
 
 void require_finite(double v, const char* name) {
   if (!std::isfinite(v))
@@ -41,11 +41,13 @@ DistParams make_params(int kind, const std::vector<double>& p) {
       d.normal = {p[0], p[1]};
       break;
     case 2: {
-      if (p.size() != 5) throw py::value_error("truncated_normal takes (mean, std, lower, upper, preserve_std)");
+      if (p.size() != 5)
+        throw py::value_error("truncated_normal takes (mean, std, lower, upper, preserve_std)");
       require_finite(p[0], "mean");
       require_finite(p[1], "std");
       if (p[1] < 0) throw py::value_error("std must be non-negative");
-      if (std::isnan(p[2]) || std::isnan(p[3])) throw py::value_error("lower and upper must not be NaN");
+      if (std::isnan(p[2]) || std::isnan(p[3]))
+        throw py::value_error("lower and upper must not be NaN");
       if (!(p[2] < p[3])) throw py::value_error("lower must be less than upper");
       d.kind = Distribution::truncated_normal;
       d.truncated = random::make_truncated_normal(p[0], p[1], p[2], p[3], p[4] != 0.0);
@@ -76,7 +78,8 @@ StridedBlock describe_block(const py::array& out, const std::vector<std::int64_t
   } else if (dt.kind() == 'f' && dt.itemsize() == 2) {
     b.dtype = DType::float16;
   } else {
-    throw py::type_error(std::string(what) + " must be a float16, float32 or float64 array, got dtype " +
+    throw py::type_error(std::string(what) +
+                         " must be a float16, float32 or float64 array, got dtype " +
                          std::string(py::str(dt)));
   }
   if (!out.writeable()) throw py::value_error(std::string(what) + " is read-only");
@@ -117,12 +120,14 @@ void register_random(py::module_& m) {
           throw py::value_error("counter must have shape (..., 4)");
         if (key.ndim() != 1 || key.shape(0) != 2) throw py::value_error("key must have shape (2,)");
         if (rounds < 0 || rounds > 64) throw py::value_error("rounds must be in [0, 64]");
-        py::array_t<std::uint32_t> out(std::vector<py::ssize_t>(counter.shape(), counter.shape() + counter.ndim()));
+        py::array_t<std::uint32_t> out(
+            std::vector<py::ssize_t>(counter.shape(), counter.shape() + counter.ndim()));
         const std::uint32_t* c = counter.data();
         const random::PhiloxKey k{key.data()[0], key.data()[1]};
         std::uint32_t* o = out.mutable_data();
         for (py::ssize_t i = 0; i < counter.size() / 4; ++i) {
-          const random::Block r = random::philox4x32({c[4 * i], c[4 * i + 1], c[4 * i + 2], c[4 * i + 3]}, k, rounds);
+          const random::Block r =
+              random::philox4x32({c[4 * i], c[4 * i + 1], c[4 * i + 2], c[4 * i + 3]}, k, rounds);
           for (int w = 0; w < 4; ++w) o[4 * i + w] = r[w];
         }
         return out;
@@ -135,7 +140,8 @@ void register_random(py::module_& m) {
   m.def(
       "fill",
       [](int kind, const std::vector<double>& params, std::uint64_t key, std::uint64_t stream,
-         const std::vector<std::int64_t>& shape, const std::vector<std::int64_t>& start, py::array out) {
+         const std::vector<std::int64_t>& shape, const std::vector<std::int64_t>& start,
+         py::array out) {
         const DistParams d = make_params(kind, params);
         // An empty start means the block starts at the origin.
         const StridedBlock block = describe_block(

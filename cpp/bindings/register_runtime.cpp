@@ -28,7 +28,8 @@ void register_runtime(py::module_& m) {
   });
   m.def("get_num_threads", &get_num_threads);
   m.def("set_num_threads", [](int n) {
-    if (n < 1) throw py::value_error("n must be a positive number of threads, got " + std::to_string(n));
+    if (n < 1)
+      throw py::value_error("n must be a positive number of threads, got " + std::to_string(n));
     set_num_threads(n);
   });
   m.def("threads_disabled_by_fork", &threads_disabled_by_fork);

@@ -25,19 +25,22 @@ def _load_core():
 
 _core = _load_core()
 
-from . import random, simd
+from . import (
+    diagnostics,  # signal-propagation diagnostics (never imports matplotlib)
+    linalg,  # orthogonal matrices and QR
+    random,
+    simd,
+)
+from ._base import Initializer, get_default_dtype, set_default_dtype
 from ._errors import ShapeError
 from ._rng import Generator, get_rng, set_rng, set_seed
-from . import linalg  # orthogonal matrices and QR
-from . import diagnostics  # signal-propagation diagnostics (never imports matplotlib)
-from .orthogonal import DeltaOrthogonal, Orthogonal
-from ._base import Initializer, get_default_dtype, set_default_dtype
 from .fans import fans
 from .gains import calculate_gain
 from .initializers import *  # noqa: F403 - the initializer classes
 from .initializers import __all__ as _initializer_names
 from .lookup import deserialize, get, serialize
 from .npy import save_npy  # out-of-core .npy writer (weightinit.dask is imported separately)
+from .orthogonal import DeltaOrthogonal, Orthogonal
 
 __version__ = "0.1.0"
 
@@ -65,13 +68,29 @@ def set_num_threads(n: int) -> None:
 
 
 __all__ = [
-    "Generator", "ShapeError", "get_num_threads", "get_rng", "philox4x32", "random",
-    "set_num_threads", "set_rng", "set_seed", "simd",
+    "Generator",
+    "ShapeError",
+    "get_num_threads",
+    "get_rng",
+    "philox4x32",
+    "random",
+    "set_num_threads",
+    "set_rng",
+    "set_seed",
+    "simd",
 ]
-__all__ += [*_initializer_names, "calculate_gain", "deserialize", "fans", "get",
-            "get_default_dtype", "serialize", "set_default_dtype"]
+__all__ += [
+    *_initializer_names,
+    "calculate_gain",
+    "deserialize",
+    "fans",
+    "get",
+    "get_default_dtype",
+    "serialize",
+    "set_default_dtype",
+]
 __all__ += ["DeltaOrthogonal", "Orthogonal", "linalg"]
-__all__ += ["save_npy"]
+__all__ += ["save_npy", "diagnostics", "Initializer"]
 
 _OPTIONAL_SUBMODULES = ("dask", "jax", "keras", "torch")
 

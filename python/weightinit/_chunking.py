@@ -73,10 +73,10 @@ def slabs(shape, itemsize: int, limit_bytes: int, whole=()):
     # Cut axis: the first free axis k whose trailing free axes fit in the limit.
     k = len(free) - 1
     for i in range(len(free)):
-        if unit * math.prod(shape[a] for a in free[i + 1:]) <= limit_bytes:
+        if unit * math.prod(shape[a] for a in free[i + 1 :]) <= limit_bytes:
             k = i
             break
-    inner = unit * math.prod(shape[a] for a in free[k + 1:])
+    inner = unit * math.prod(shape[a] for a in free[k + 1 :])
     step = max(1, limit_bytes // inner)
     outer = [shape[a] for a in free[:k]]
     cut = free[k]

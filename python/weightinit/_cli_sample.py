@@ -28,7 +28,8 @@ def parse_shape(text: str) -> tuple[int, ...]:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"SHAPE must be positive integers joined by 'x' or ',' (e.g. 4096x4096 or 64,3,7,7), "
-            f"got {text!r}") from None
+            f"got {text!r}"
+        ) from None
     if any(d < 1 for d in dims):
         raise argparse.ArgumentTypeError(f"SHAPE sizes must be positive, got {text!r}")
     return dims
@@ -68,7 +69,8 @@ def _gain(text: str):
         return (name, float(param))
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"must be a number, a nonlinearity name, or name:param, got {text!r}") from None
+            f"must be a number, a nonlinearity name, or name:param, got {text!r}"
+        ) from None
 
 
 def _chunk_mib(text: str) -> float:
@@ -101,28 +103,59 @@ def add_parser(subparsers) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("name", metavar="NAME",
-                   help="initializer name as weightinit.get accepts it (glorot_uniform, "
-                        "he_normal, orthogonal, lecun_normal, truncated_normal, sparse, ...); "
-                        "Lasagne's defaults")
-    p.add_argument("shape", metavar="SHAPE", type=parse_shape,
-                   help="positive sizes joined by 'x' or ',', e.g. 4096x4096 or 64,3,7,7")
-    p.add_argument("--out", metavar="FILE.npy", required=True,
-                   help="file to write (written as given; replaced if it exists)")
+    p.add_argument(
+        "name",
+        metavar="NAME",
+        help="initializer name as weightinit.get accepts it (glorot_uniform, "
+        "he_normal, orthogonal, lecun_normal, truncated_normal, sparse, ...); "
+        "Lasagne's defaults",
+    )
+    p.add_argument(
+        "shape",
+        metavar="SHAPE",
+        type=parse_shape,
+        help="positive sizes joined by 'x' or ',', e.g. 4096x4096 or 64,3,7,7",
+    )
+    p.add_argument(
+        "--out",
+        metavar="FILE.npy",
+        required=True,
+        help="file to write (written as given; replaced if it exists)",
+    )
     p.add_argument("--dtype", choices=_DTYPES, default="float32", help="default float32")
-    p.add_argument("--seed", type=_seed, default=None,
-                   help="non-negative integer seed (default: a random one, printed)")
-    p.add_argument("--stream", type=_stream, default=0,
-                   help="stream id: an integer or a name such as layer3.weight (default 0)")
-    p.add_argument("--gain", type=_gain, default=None,
-                   help="gain for initializers that take one: a number, a nonlinearity "
-                        "(relu, tanh, ...) or name:param (leaky_relu:0.2)")
-    p.add_argument("--layout", choices=_LAYOUTS, default=None,
-                   help="weight layout for fans and orthogonal flattening (default lasagne)")
-    p.add_argument("--chunk-mib", type=_chunk_mib, default=256.0,
-                   help="working-set limit in MiB (default 256)")
-    p.add_argument("--no-progress", action="store_true",
-                   help="no progress bar (it is shown only on a terminal, after one second)")
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        default=None,
+        help="non-negative integer seed (default: a random one, printed)",
+    )
+    p.add_argument(
+        "--stream",
+        type=_stream,
+        default=0,
+        help="stream id: an integer or a name such as layer3.weight (default 0)",
+    )
+    p.add_argument(
+        "--gain",
+        type=_gain,
+        default=None,
+        help="gain for initializers that take one: a number, a nonlinearity "
+        "(relu, tanh, ...) or name:param (leaky_relu:0.2)",
+    )
+    p.add_argument(
+        "--layout",
+        choices=_LAYOUTS,
+        default=None,
+        help="weight layout for fans and orthogonal flattening (default lasagne)",
+    )
+    p.add_argument(
+        "--chunk-mib", type=_chunk_mib, default=256.0, help="working-set limit in MiB (default 256)"
+    )
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (it is shown only on a terminal, after one second)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -176,7 +209,7 @@ def _sampled_std(path, total):
         return float(np.std(a, dtype=np.float64)), total
     runs, length = 64, _SAMPLE_VALUES // 64
     starts = np.linspace(0, total - length, runs).astype(np.int64)
-    x = np.concatenate([a[s:s + length] for s in starts])
+    x = np.concatenate([a[s : s + length] for s in starts])
     return float(np.std(x, dtype=np.float64)), x.size
 
 
@@ -198,17 +231,26 @@ def run(args) -> int:
     nbytes = math.prod(args.shape) * {"float16": 2, "float32": 4, "float64": 8}[args.dtype]
     start = time.perf_counter()
     try:
-        wi.save_npy(args.out, init, args.shape, dtype=args.dtype, rng=seed, stream=args.stream,
-                    chunk_bytes=max(1, int(args.chunk_mib * (1 << 20))),
-                    progress=False if args.no_progress else None)
+        wi.save_npy(
+            args.out,
+            init,
+            args.shape,
+            dtype=args.dtype,
+            rng=seed,
+            stream=args.stream,
+            chunk_bytes=max(1, int(args.chunk_mib * (1 << 20))),
+            progress=False if args.no_progress else None,
+        )
     except OSError as e:
         raise CommandError(f"cannot write --out {args.out}: {e.strerror or e}") from None
     except (ValueError, TypeError) as e:  # ShapeError included: shape unfit for NAME
         raise CommandError(f"{type(init).__name__} for shape {args.shape}: {e}") from None
     elapsed = time.perf_counter() - start
     shape_text = "x".join(map(str, args.shape))
-    print(f"wrote {args.out}: {shape_text} {args.dtype} ({_size(nbytes)}), {init!r}, "
-          f"seed {seed}, stream {args.stream!r}")
+    print(
+        f"wrote {args.out}: {shape_text} {args.dtype} ({_size(nbytes)}), {init!r}, "
+        f"seed {seed}, stream {args.stream!r}"
+    )
     fans = _fans(init, args.shape, args.layout)
     std, n = _sampled_std(args.out, math.prod(args.shape))
     fan_text = f"fan_in {fans[0]}, fan_out {fans[1]}" if fans else "fans n/a for this shape"

@@ -57,19 +57,37 @@ def _add_demo(subparsers) -> None:
     )
     p.add_argument("--layers", type=_positive_int, default=10, help="depth (default 10)")
     p.add_argument("--width", type=_positive_int, default=512, help="layer width (default 512)")
-    p.add_argument("--batch", type=_positive_int, default=1024,
-                   help="synthetic examples (default 1024; ignored with --data)")
-    p.add_argument("--activations", type=_names, default=list(DEFAULT_ACTIVATIONS),
-                   help="comma-separated, from linear,tanh,sigmoid,relu,leaky_relu,selu,gelu "
-                        f"(default {','.join(DEFAULT_ACTIVATIONS)})")
-    p.add_argument("--inits", type=_names, default=None,
-                   help=f"comma-separated initializers (default {','.join(DEFAULT_INITS)})")
-    p.add_argument("--data", metavar="FILE.npy",
-                   help="your own (examples, features) array instead of synthetic data; "
-                        "standardized per feature unless --raw")
+    p.add_argument(
+        "--batch",
+        type=_positive_int,
+        default=1024,
+        help="synthetic examples (default 1024; ignored with --data)",
+    )
+    p.add_argument(
+        "--activations",
+        type=_names,
+        default=list(DEFAULT_ACTIVATIONS),
+        help="comma-separated, from linear,tanh,sigmoid,relu,leaky_relu,selu,gelu "
+        f"(default {','.join(DEFAULT_ACTIVATIONS)})",
+    )
+    p.add_argument(
+        "--inits",
+        type=_names,
+        default=None,
+        help=f"comma-separated initializers (default {','.join(DEFAULT_INITS)})",
+    )
+    p.add_argument(
+        "--data",
+        metavar="FILE.npy",
+        help="your own (examples, features) array instead of synthetic data; "
+        "standardized per feature unless --raw",
+    )
     p.add_argument("--raw", action="store_true", help="use --data as is, not standardized")
-    p.add_argument("--out", default="weightinit-demo.png", help="PNG to write "
-                   "(default weightinit-demo.png; needs matplotlib)")
+    p.add_argument(
+        "--out",
+        default="weightinit-demo.png",
+        help="PNG to write (default weightinit-demo.png; needs matplotlib)",
+    )
     p.add_argument("--no-plot", action="store_true", help="do not write the figure")
     p.add_argument("--seed", type=int, default=0, help="seed of data, weights, gradients")
     p.set_defaults(handler=_run_demo)
@@ -109,15 +127,25 @@ def _run_demo(args) -> int:
         raise CommandError(str(e)) from None
     start = time.perf_counter()
     with np.errstate(over="ignore", under="ignore"):  # vanishing is the point of the demo
-        demo = _demo.run_demo(layers=args.layers, width=args.width,
-                              activations=args.activations, inits=inits, data=data,
-                              batch=args.batch, seed=args.seed)
+        demo = _demo.run_demo(
+            layers=args.layers,
+            width=args.width,
+            activations=args.activations,
+            inits=inits,
+            data=data,
+            batch=args.batch,
+            seed=args.seed,
+        )
     elapsed = time.perf_counter() - start
-    source = (f"{args.data} ({demo.results[0].batch} x {demo.results[0].widths[0]})"
-              if data is not None else
-              f"synthetic standardized data ({args.batch} x {args.width})")
-    print(f"weightinit demo: {args.layers} layers of width {args.width}, inputs: {source}, "
-          f"seed {args.seed} ({elapsed:.1f} s)")
+    source = (
+        f"{args.data} ({demo.results[0].batch} x {demo.results[0].widths[0]})"
+        if data is not None
+        else f"synthetic standardized data ({args.batch} x {args.width})"
+    )
+    print(
+        f"weightinit demo: {args.layers} layers of width {args.width}, inputs: {source}, "
+        f"seed {args.seed} ({elapsed:.1f} s)"
+    )
     if skipped:
         print(f"(not in this build, skipped: {', '.join(skipped)})")
     print()
@@ -131,9 +159,11 @@ def _run_demo(args) -> int:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        print(f"Figure not written: matplotlib is not installed. "
-              f"pip install 'weightinit[plot]' (or pip install matplotlib) and rerun to get "
-              f"{args.out}.")
+        print(
+            f"Figure not written: matplotlib is not installed. "
+            f"pip install 'weightinit[plot]' (or pip install matplotlib) and rerun to get "
+            f"{args.out}."
+        )
         return 0
     from .diagnostics import plot
 
@@ -146,8 +176,9 @@ def _run_demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="weightinit",
-                     description="Neural-network weight initializers: tools and demos.")
+    parser = _Parser(
+        prog="weightinit", description="Neural-network weight initializers: tools and demos."
+    )
     from . import __version__
 
     parser.add_argument("--version", action="version", version=f"weightinit {__version__}")

@@ -78,11 +78,20 @@ def sample(init, shape, chunks="auto", dtype=None, rng=None, stream=None, *, nam
     chunks = _da.core.normalize_chunks(chunks, shape, dtype=dt)
     key, sid = _rng.resolve(rng, stream)
     if name is None:
-        name = "weightinit-" + _tokenize(type(init).__module__, type(init).__qualname__,
-                                         repr(init), shape, dt.str, key, sid, chunks)
+        name = "weightinit-" + _tokenize(
+            type(init).__module__,
+            type(init).__qualname__,
+            repr(init),
+            shape,
+            dt.str,
+            key,
+            sid,
+            chunks,
+        )
     block = _BlockSampler(init, shape, dt, key, sid)
-    return _da.map_blocks(block, chunks=chunks, dtype=dt, name=name,
-                          meta=np.empty((0,) * len(shape), dtype=dt))
+    return _da.map_blocks(
+        block, chunks=chunks, dtype=dt, name=name, meta=np.empty((0,) * len(shape), dtype=dt)
+    )
 
 
 class _BlockSampler:

@@ -105,8 +105,10 @@ class FanSpec:
 
     def __repr__(self):
         if self.layout is None:
-            return (f"FanSpec(in_axis={self.in_axis!r}, out_axis={self.out_axis!r}, "
-                    f"batch_axis={self.batch_axis!r})")
+            return (
+                f"FanSpec(in_axis={self.in_axis!r}, out_axis={self.out_axis!r}, "
+                f"batch_axis={self.batch_axis!r})"
+            )
         return f"FanSpec(layout={self.layout!r})"
 
 
@@ -140,9 +142,7 @@ def _explicit(shape, in_axis, out_axis, batch_axis):
                 )
             a %= n
             if a in used:
-                raise ShapeError(
-                    f"axis {a} of shape {tuple(shape)} is both {used[a]} and {name}"
-                )
+                raise ShapeError(f"axis {a} of shape {tuple(shape)} is both {used[a]} and {name}")
             used[a] = name
             size *= shape[a]
         sizes[name] = size

@@ -13,8 +13,14 @@ import numbers
 __all__ = ["calculate_gain", "resolve_gain", "GAIN_NAMES"]
 
 _UNIT_GAIN = (
-    "linear", "conv1d", "conv2d", "conv3d",
-    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid",
+    "linear",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "sigmoid",
 )
 GAIN_NAMES = _UNIT_GAIN + ("tanh", "relu", "leaky_relu", "selu")
 

@@ -30,10 +30,28 @@ from .fans import FanSpec
 from .gains import resolve_gain
 
 __all__ = [
-    "Initializer", "Constant", "Zeros", "Ones", "Normal", "Uniform", "TruncatedNormal",
-    "Glorot", "GlorotNormal", "GlorotUniform", "He", "HeNormal", "HeUniform",
-    "VarianceScaling", "LeCunNormal", "LeCunUniform", "FanInUniform",
-    "Identity", "Dirac", "Sparse", "Orthogonal", "DeltaOrthogonal",
+    "Initializer",
+    "Constant",
+    "Zeros",
+    "Ones",
+    "Normal",
+    "Uniform",
+    "TruncatedNormal",
+    "Glorot",
+    "GlorotNormal",
+    "GlorotUniform",
+    "He",
+    "HeNormal",
+    "HeUniform",
+    "VarianceScaling",
+    "LeCunNormal",
+    "LeCunUniform",
+    "FanInUniform",
+    "Identity",
+    "Dirac",
+    "Sparse",
+    "Orthogonal",
+    "DeltaOrthogonal",
 ]
 
 _UNIFORM, _NORMAL, _TRUNCATED = 0, 1, 2
@@ -44,6 +62,7 @@ _SQRT3 = math.sqrt(3)  # == np.sqrt(3), the factor Lasagne's Uniform(std=) uses
 
 
 # --- argument checks ----------------------------------------------------------
+
 
 def _real(x, name: str) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
@@ -69,8 +88,7 @@ def _choice(x, name: str, allowed) -> str:
 
 def _layout_config(layout, in_axis, out_axis, batch_axis) -> dict:
     """The layout arguments that were given, for get_config/repr."""
-    given = {"layout": layout, "in_axis": in_axis, "out_axis": out_axis,
-             "batch_axis": batch_axis}
+    given = {"layout": layout, "in_axis": in_axis, "out_axis": out_axis, "batch_axis": batch_axis}
     return {k: v for k, v in given.items() if v is not None}
 
 
@@ -90,6 +108,7 @@ def _block_slices(start, out):
 
 
 # --- constants ----------------------------------------------------------------
+
 
 class Constant(Initializer):
     """Every element equal to ``val``.
@@ -142,6 +161,7 @@ class Ones(Constant):
 
 
 # --- element-wise distributions ----------------------------------------------
+
 
 class Normal(Initializer):
     """N(mean, std**2), untruncated. **std comes first**, as in Lasagne.
@@ -250,8 +270,9 @@ class TruncatedNormal(Initializer):
     True
     """
 
-    def __init__(self, std=0.01, mean=0.0, lower=-2.0, upper=2.0, absolute=False,
-                 preserve_std=False):
+    def __init__(
+        self, std=0.01, mean=0.0, lower=-2.0, upper=2.0, absolute=False, preserve_std=False
+    ):
         self.std = _non_negative(std, "std")
         self.mean = _real(mean, "mean")
         lo, hi = _bound(lower, "lower"), _bound(upper, "upper")
@@ -262,8 +283,11 @@ class TruncatedNormal(Initializer):
                 raise ValueError("std must be positive with absolute=True")
             lo, hi = (lo - self.mean) / self.std, (hi - self.mean) / self.std
         # Probability mass of [lo, hi], taken in the upper tail when that is the accurate side.
-        mass = (_core.normal_cdf(-lo) - _core.normal_cdf(-hi) if lo >= 0
-                else _core.normal_cdf(hi) - _core.normal_cdf(lo))
+        mass = (
+            _core.normal_cdf(-lo) - _core.normal_cdf(-hi)
+            if lo >= 0
+            else _core.normal_cdf(hi) - _core.normal_cdf(lo)
+        )
         if not mass > 1e-30:
             raise ValueError(f"the interval [{lower}, {upper}] has negligible probability mass")
         self.lower, self.upper = lo, hi  # in std units
@@ -289,6 +313,7 @@ def _bound(x, name):
 
 
 # --- fan-based: Lasagne's Glorot and He ---------------------------------------
+
 
 def _delegate(factory, std, shape, out, start, key, stream):
     """Fill with ``factory(std=std)``: ours block-exactly, a foreign one by slicing."""
@@ -338,14 +363,27 @@ class Glorot(_FanBased, Initializer):
     True
     """
 
-    def __init__(self, initializer, gain=1.0, c01b=False, *, layout=None, in_axis=None,
-                 out_axis=None, batch_axis=None):
+    def __init__(
+        self,
+        initializer,
+        gain=1.0,
+        c01b=False,
+        *,
+        layout=None,
+        in_axis=None,
+        out_axis=None,
+        batch_axis=None,
+    ):
         self.initializer = _factory(initializer)
         self.gain = _gain(gain)
         self.c01b = c01b
         self._fans = FanSpec(layout, c01b, in_axis, out_axis, batch_axis)
-        self._config = {"initializer": initializer, "gain": gain, "c01b": c01b,
-                        **_layout_config(layout, in_axis, out_axis, batch_axis)}
+        self._config = {
+            "initializer": initializer,
+            "gain": gain,
+            "c01b": c01b,
+            **_layout_config(layout, in_axis, out_axis, batch_axis),
+        }
 
     def std(self, shape) -> float:
         """The standard deviation used for ``shape``."""
@@ -373,8 +411,12 @@ def _gain(gain):
 
 
 def _preset_config(self, gain, c01b, layout, in_axis, out_axis, batch_axis, **extra):
-    self._config = {"gain": gain, "c01b": c01b, **extra,
-                    **_layout_config(layout, in_axis, out_axis, batch_axis)}
+    self._config = {
+        "gain": gain,
+        "c01b": c01b,
+        **extra,
+        **_layout_config(layout, in_axis, out_axis, batch_axis),
+    }
 
 
 class GlorotNormal(Glorot):
@@ -389,10 +431,18 @@ class GlorotNormal(Glorot):
     True
     """
 
-    def __init__(self, gain=1.0, c01b=False, *, layout=None, in_axis=None, out_axis=None,
-                 batch_axis=None):
-        super().__init__(Normal, gain, c01b, layout=layout, in_axis=in_axis,
-                         out_axis=out_axis, batch_axis=batch_axis)
+    def __init__(
+        self, gain=1.0, c01b=False, *, layout=None, in_axis=None, out_axis=None, batch_axis=None
+    ):
+        super().__init__(
+            Normal,
+            gain,
+            c01b,
+            layout=layout,
+            in_axis=in_axis,
+            out_axis=out_axis,
+            batch_axis=batch_axis,
+        )
         _preset_config(self, gain, c01b, layout, in_axis, out_axis, batch_axis)
 
 
@@ -408,10 +458,18 @@ class GlorotUniform(Glorot):
     True
     """
 
-    def __init__(self, gain=1.0, c01b=False, *, layout=None, in_axis=None, out_axis=None,
-                 batch_axis=None):
-        super().__init__(Uniform, gain, c01b, layout=layout, in_axis=in_axis,
-                         out_axis=out_axis, batch_axis=batch_axis)
+    def __init__(
+        self, gain=1.0, c01b=False, *, layout=None, in_axis=None, out_axis=None, batch_axis=None
+    ):
+        super().__init__(
+            Uniform,
+            gain,
+            c01b,
+            layout=layout,
+            in_axis=in_axis,
+            out_axis=out_axis,
+            batch_axis=batch_axis,
+        )
         _preset_config(self, gain, c01b, layout, in_axis, out_axis, batch_axis)
 
 
@@ -445,16 +503,31 @@ class He(_FanBased, Initializer):
     True
     """
 
-    def __init__(self, initializer, gain=1.0, c01b=False, *, mode="fan_in", layout=None,
-                 in_axis=None, out_axis=None, batch_axis=None):
+    def __init__(
+        self,
+        initializer,
+        gain=1.0,
+        c01b=False,
+        *,
+        mode="fan_in",
+        layout=None,
+        in_axis=None,
+        out_axis=None,
+        batch_axis=None,
+    ):
         self.initializer = _factory(initializer)
         self.gain = _gain(gain)
         self.c01b = c01b
         self.mode = _choice(mode, "mode", _HE_MODES)
         self._fans = FanSpec(layout, c01b, in_axis, out_axis, batch_axis)
         extra = {"mode": mode} if self.mode != "fan_in" else {}
-        self._config = {"initializer": initializer, "gain": gain, "c01b": c01b, **extra,
-                        **_layout_config(layout, in_axis, out_axis, batch_axis)}
+        self._config = {
+            "initializer": initializer,
+            "gain": gain,
+            "c01b": c01b,
+            **extra,
+            **_layout_config(layout, in_axis, out_axis, batch_axis),
+        }
 
     def std(self, shape) -> float:
         """The standard deviation used for ``shape``."""
@@ -478,10 +551,27 @@ class HeNormal(He):
     True
     """
 
-    def __init__(self, gain=1.0, c01b=False, *, mode="fan_in", layout=None, in_axis=None,
-                 out_axis=None, batch_axis=None):
-        super().__init__(Normal, gain, c01b, mode=mode, layout=layout, in_axis=in_axis,
-                         out_axis=out_axis, batch_axis=batch_axis)
+    def __init__(
+        self,
+        gain=1.0,
+        c01b=False,
+        *,
+        mode="fan_in",
+        layout=None,
+        in_axis=None,
+        out_axis=None,
+        batch_axis=None,
+    ):
+        super().__init__(
+            Normal,
+            gain,
+            c01b,
+            mode=mode,
+            layout=layout,
+            in_axis=in_axis,
+            out_axis=out_axis,
+            batch_axis=batch_axis,
+        )
         extra = {"mode": mode} if self.mode != "fan_in" else {}
         _preset_config(self, gain, c01b, layout, in_axis, out_axis, batch_axis, **extra)
 
@@ -498,10 +588,27 @@ class HeUniform(He):
     True
     """
 
-    def __init__(self, gain=1.0, c01b=False, *, mode="fan_in", layout=None, in_axis=None,
-                 out_axis=None, batch_axis=None):
-        super().__init__(Uniform, gain, c01b, mode=mode, layout=layout, in_axis=in_axis,
-                         out_axis=out_axis, batch_axis=batch_axis)
+    def __init__(
+        self,
+        gain=1.0,
+        c01b=False,
+        *,
+        mode="fan_in",
+        layout=None,
+        in_axis=None,
+        out_axis=None,
+        batch_axis=None,
+    ):
+        super().__init__(
+            Uniform,
+            gain,
+            c01b,
+            mode=mode,
+            layout=layout,
+            in_axis=in_axis,
+            out_axis=out_axis,
+            batch_axis=batch_axis,
+        )
         extra = {"mode": mode} if self.mode != "fan_in" else {}
         _preset_config(self, gain, c01b, layout, in_axis, out_axis, batch_axis, **extra)
 
@@ -546,22 +653,39 @@ class VarianceScaling(_FanBased, Initializer):
     True
     """
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", *,
-                 layout=None, in_axis=None, out_axis=None, batch_axis=None):
+    def __init__(
+        self,
+        scale=1.0,
+        mode="fan_in",
+        distribution="truncated_normal",
+        *,
+        layout=None,
+        in_axis=None,
+        out_axis=None,
+        batch_axis=None,
+    ):
         self.scale = _real(scale, "scale")
         if not self.scale > 0:
             raise ValueError(f"scale must be positive, got {scale!r}")
         self.mode = _choice(mode, "mode", _VS_MODES)
         self.distribution = _choice(distribution, "distribution", _VS_DISTRIBUTIONS)
         self._fans = FanSpec(layout, False, in_axis, out_axis, batch_axis)
-        self._config = {"scale": scale, "mode": mode, "distribution": distribution,
-                        **_layout_config(layout, in_axis, out_axis, batch_axis)}
+        self._config = {
+            "scale": scale,
+            "mode": mode,
+            "distribution": distribution,
+            **_layout_config(layout, in_axis, out_axis, batch_axis),
+        }
 
     def variance(self, shape) -> float:
         """The target variance scale / n for ``shape``."""
         fan_in, fan_out = self.fans(shape)
-        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0,
-             "fan_geo_avg": math.sqrt(fan_in * fan_out)}[self.mode]
+        n = {
+            "fan_in": fan_in,
+            "fan_out": fan_out,
+            "fan_avg": (fan_in + fan_out) / 2.0,
+            "fan_geo_avg": math.sqrt(fan_in * fan_out),
+        }[self.mode]
         return self.scale / max(1.0, n)
 
     def _fill_block(self, shape, out, start, key, stream):
@@ -590,8 +714,15 @@ class LeCunNormal(VarianceScaling):
     """
 
     def __init__(self, *, layout=None, in_axis=None, out_axis=None, batch_axis=None):
-        super().__init__(1.0, "fan_in", "truncated_normal", layout=layout, in_axis=in_axis,
-                         out_axis=out_axis, batch_axis=batch_axis)
+        super().__init__(
+            1.0,
+            "fan_in",
+            "truncated_normal",
+            layout=layout,
+            in_axis=in_axis,
+            out_axis=out_axis,
+            batch_axis=batch_axis,
+        )
         self._config = _layout_config(layout, in_axis, out_axis, batch_axis)
 
 
@@ -606,8 +737,15 @@ class LeCunUniform(VarianceScaling):
     """
 
     def __init__(self, *, layout=None, in_axis=None, out_axis=None, batch_axis=None):
-        super().__init__(1.0, "fan_in", "uniform", layout=layout, in_axis=in_axis,
-                         out_axis=out_axis, batch_axis=batch_axis)
+        super().__init__(
+            1.0,
+            "fan_in",
+            "uniform",
+            layout=layout,
+            in_axis=in_axis,
+            out_axis=out_axis,
+            batch_axis=batch_axis,
+        )
         self._config = _layout_config(layout, in_axis, out_axis, batch_axis)
 
 
@@ -640,6 +778,7 @@ class FanInUniform(_FanBased, Initializer):
 
 
 # --- structural ------------------------------------------------------------------
+
 
 class Identity(Initializer):
     """gain times the (rectangular) identity: W[i, i] = gain, zero elsewhere.
@@ -774,14 +913,13 @@ class Sparse(Initializer):
             try:
                 nonzeros = operator.index(nonzeros)
             except TypeError:
-                raise TypeError(
-                    f"nonzeros must be a non-negative int, got {nonzeros!r}"
-                ) from None
+                raise TypeError(f"nonzeros must be a non-negative int, got {nonzeros!r}") from None
             if nonzeros < 0:
                 raise ValueError(f"nonzeros must be a non-negative int, got {nonzeros}")
         self.nonzeros = nonzeros
-        self.layout = _choice("lasagne" if layout is None else layout, "layout",
-                              tuple(_SPARSE_UNIT_AXIS))
+        self.layout = _choice(
+            "lasagne" if layout is None else layout, "layout", tuple(_SPARSE_UNIT_AXIS)
+        )
         self._config = {"sparsity": sparsity, "std": std}
         if nonzeros is not None:
             self._config["nonzeros"] = nonzeros
@@ -806,8 +944,16 @@ class Sparse(Initializer):
             )
 
     def _fill_block(self, shape, out, start, key, stream):
-        _core.sparse_fill(key, stream, list(shape), list(start), out, self.count(shape),
-                          self.std, self._unit_axis())
+        _core.sparse_fill(
+            key,
+            stream,
+            list(shape),
+            list(start),
+            out,
+            self.count(shape),
+            self.std,
+            self._unit_axis(),
+        )
 
 
 # Orthogonal and DeltaOrthogonal live with the QR code; re-exported here so

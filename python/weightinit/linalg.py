@@ -9,7 +9,6 @@ element is one ascending chain of FMAs (see ``docs/orthogonal.md``).
 
 from __future__ import annotations
 
-import math
 import operator
 from typing import NamedTuple
 

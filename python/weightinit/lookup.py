@@ -21,12 +21,18 @@ __all__ = ["get", "serialize", "deserialize", "names"]
 
 # Peer spellings that are not just a class name in another case.
 _ALIASES = {
-    "zero": "Zeros", "one": "Ones",
-    "random_normal": "Normal", "random_uniform": "Uniform",
-    "xavier_normal": "GlorotNormal", "xavier_uniform": "GlorotUniform",
-    "kaiming_normal": "HeNormal", "kaiming_uniform": "HeUniform",
-    "eye": "Identity", "identity_initializer": "Identity",
-    "orthogonal_initializer": "Orthogonal", "delta_orthogonal": "DeltaOrthogonal",
+    "zero": "Zeros",
+    "one": "Ones",
+    "random_normal": "Normal",
+    "random_uniform": "Uniform",
+    "xavier_normal": "GlorotNormal",
+    "xavier_uniform": "GlorotUniform",
+    "kaiming_normal": "HeNormal",
+    "kaiming_uniform": "HeUniform",
+    "eye": "Identity",
+    "identity_initializer": "Identity",
+    "orthogonal_initializer": "Orthogonal",
+    "delta_orthogonal": "DeltaOrthogonal",
     "trunc_normal": "TruncatedNormal",
 }
 
@@ -72,9 +78,7 @@ def _lookup(name: str) -> type:
     table.update({_key(a): classes[t] for a, t in _ALIASES.items() if t in classes})
     cls = table.get(_key(name))
     if cls is None:
-        raise ValueError(
-            f"unknown initializer {name!r}; valid names: {', '.join(names())}"
-        )
+        raise ValueError(f"unknown initializer {name!r}; valid names: {', '.join(names())}")
     return cls
 
 

@@ -56,8 +56,17 @@ def plan_blocks(init, shape, dtype, chunk_bytes):
     return slabs(shape, itemsize, chunk_bytes, whole)
 
 
-def save_npy(path, init, shape, dtype=None, rng=None, stream=None, *,
-             chunk_bytes=DEFAULT_CHUNK_BYTES, progress=None):
+def save_npy(
+    path,
+    init,
+    shape,
+    dtype=None,
+    rng=None,
+    stream=None,
+    *,
+    chunk_bytes=DEFAULT_CHUNK_BYTES,
+    progress=None,
+):
     """Write ``init.sample(shape, dtype, rng, stream)`` to a ``.npy`` file without
     holding it in memory.
 
@@ -137,16 +146,21 @@ def save_npy(path, init, shape, dtype=None, rng=None, stream=None, *,
             _reserve(f.fileno(), data_offset, math.prod(shape) * dt.itemsize, path)
             strides = _c_strides(shape, dt.itemsize)
             for start, extent in plan_blocks(init, shape, dt, chunk_bytes):
-                _fill_block_in_file(f, data_offset, shape, strides, dt, start, extent,
-                                    init, gen, sid)
+                _fill_block_in_file(
+                    f, data_offset, shape, strides, dt, start, extent, init, gen, sid
+                )
                 if bar is not None:
                     bar.update(math.prod(extent) * dt.itemsize)
         os.replace(tmp, path)
     except BaseException as e:
         _remove(tmp)
         if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise OSError(e.errno, f"{os.strerror(e.errno)}: writing {path} needs "
-                                   f"{_size(math.prod(shape) * dt.itemsize)}", str(path)) from None
+            raise OSError(
+                e.errno,
+                f"{os.strerror(e.errno)}: writing {path} needs "
+                f"{_size(math.prod(shape) * dt.itemsize)}",
+                str(path),
+            ) from None
         raise
     finally:
         if bar is not None:
@@ -160,21 +174,30 @@ def _fill_block_in_file(f, data_offset, shape, strides, dt, start, extent, init,
     first = sum(s * st for s, st in zip(start, strides, strict=True))
     last = sum((s + e - 1) * st for s, e, st in zip(start, extent, strides, strict=True))
     block_is_strided = last - first + dt.itemsize != math.prod(extent) * dt.itemsize
-    window = np.memmap(f, dtype=np.uint8, mode="r+", offset=data_offset + first,
-                       shape=(last - first + dt.itemsize,))
+    window = np.memmap(
+        f,
+        dtype=np.uint8,
+        mode="r+",
+        offset=data_offset + first,
+        shape=(last - first + dt.itemsize,),
+    )
     if hasattr(mmap, "MADV_RANDOM") and block_is_strided:
         # A strided block (orthogonal column slabs) touches a few bytes per row;
         # without this the kernel's fault-around maps the neighbouring pages too.
         window._mmap.madvise(mmap.MADV_RANDOM)
-    block = np.lib.stride_tricks.as_strided(window.view(dt), shape=tuple(extent),
-                                            strides=strides, writeable=True)
+    block = np.lib.stride_tricks.as_strided(
+        window.view(dt), shape=tuple(extent), strides=strides, writeable=True
+    )
     init.fill(block, rng=gen, stream=sid, shape=shape, offset=start)
     del block, window  # the last references: the map is closed here
 
 
 def _write_header(f, shape, dt) -> int:
-    header = {"descr": np.lib.format.dtype_to_descr(dt), "fortran_order": False,
-              "shape": tuple(shape)}
+    header = {
+        "descr": np.lib.format.dtype_to_descr(dt),
+        "fortran_order": False,
+        "shape": tuple(shape),
+    }
     try:
         np.lib.format.write_array_header_1_0(f, header)
     except ValueError:  # header longer than 64 KiB: a shape with thousands of axes
@@ -236,9 +259,18 @@ def _progress_bar(progress, total, name):
         from tqdm import tqdm
     except ImportError:
         if progress:
-            raise ImportError("progress=True needs tqdm: pip install 'weightinit[dask]' "
-                              "(or pip install tqdm)") from None
+            raise ImportError(
+                "progress=True needs tqdm: pip install 'weightinit[dask]' (or pip install tqdm)"
+            ) from None
         return None
     # delay: nothing is drawn for writes that finish within a second.
-    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, delay=1.0,
-                desc=os.path.basename(name), file=sys.stderr, leave=True)
+    return tqdm(
+        total=total,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        delay=1.0,
+        desc=os.path.basename(name),
+        file=sys.stderr,
+        leave=True,
+    )

@@ -34,7 +34,9 @@ def _parse_layout(layout, column_axis):
     """``None`` (Lasagne/torch: flatten trailing axes) or the column axis (Keras/JAX)."""
     if layout is not None:
         if not isinstance(layout, str) or layout.lower() not in _LAYOUTS:
-            raise ValueError(f"layout must be one of {', '.join(map(repr, _LAYOUTS))}, got {layout!r}")
+            raise ValueError(
+                f"layout must be one of {', '.join(map(repr, _LAYOUTS))}, got {layout!r}"
+            )
         layout = layout.lower()
     if column_axis is not None:
         if isinstance(column_axis, bool):
@@ -87,10 +89,12 @@ def _fill_orthogonal(shape, out, start, key, stream, gain, column_axis):
     ext = list(moved.shape)
     R = math.prod(mshape[i] for i in row_axes)
     C = math.prod(mshape[i] for i in col_axes)
-    r_lo, r_hi, r_dense = _flat_range([mshape[i] for i in row_axes], [mstart[i] for i in row_axes],
-                                      [ext[i] for i in row_axes])
-    c_lo, c_hi, c_dense = _flat_range([mshape[i] for i in col_axes], [mstart[i] for i in col_axes],
-                                      [ext[i] for i in col_axes])
+    r_lo, r_hi, r_dense = _flat_range(
+        [mshape[i] for i in row_axes], [mstart[i] for i in row_axes], [ext[i] for i in row_axes]
+    )
+    c_lo, c_hi, c_dense = _flat_range(
+        [mshape[i] for i in col_axes], [mstart[i] for i in col_axes], [ext[i] for i in col_axes]
+    )
     tall = R >= C
     m, n = (R, C) if tall else (C, R)
     # Q columns the block needs, and whether the block spans all of Q's rows.
@@ -106,9 +110,14 @@ def _fill_orthogonal(shape, out, start, key, stream, gain, column_axis):
     _core.orthogonal_columns(key, stream, m, n, q0, q1, gain, q)
     w = q if tall else q.T  # the weight's rows x (needed) columns, offset by (0 or r_lo, c_lo or 0)
     grids = np.ix_(*[np.arange(s, s + e) for s, e in zip(mstart, ext)])
-    rows = np.ravel_multi_index(tuple(grids[i] for i in row_axes), tuple(mshape[i] for i in row_axes)) \
-        if row_axes else np.zeros((), np.intp)
-    cols = np.ravel_multi_index(tuple(grids[i] for i in col_axes), tuple(mshape[i] for i in col_axes))
+    rows = (
+        np.ravel_multi_index(tuple(grids[i] for i in row_axes), tuple(mshape[i] for i in row_axes))
+        if row_axes
+        else np.zeros((), np.intp)
+    )
+    cols = np.ravel_multi_index(
+        tuple(grids[i] for i in col_axes), tuple(mshape[i] for i in col_axes)
+    )
     if tall:
         moved[...] = w[rows, cols - q0]
     else:
@@ -212,8 +221,7 @@ class DeltaOrthogonal(Initializer):
         if math.prod(shape) == 0:
             return
         if len(shape) == 2:
-            _fill_orthogonal(shape, out, start, key, stream, self.gain,
-                             -1 if self._keras else None)
+            _fill_orthogonal(shape, out, start, key, stream, self.gain, -1 if self._keras else None)
             return
         out[...] = 0
         spatial = list(range(len(shape) - 2)) if self._keras else list(range(2, len(shape)))

@@ -15,12 +15,12 @@ using namespace weightinit;
 using namespace weightinit::linalg;
 
 static int failures = 0;
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      std::printf("FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
-      ++failures;                                                     \
-    }                                                                 \
+#define CHECK(cond)                                                 \
+  do {                                                              \
+    if (!(cond)) {                                                  \
+      std::printf("FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                   \
+    }                                                               \
   } while (0)
 
 template <class T>
@@ -29,14 +29,18 @@ void test_gemm_exact(Isa isa) {
   const std::int64_t m = 37, n = 23, k = 300;
   std::vector<T> a(m * k), b(k * n), c(m * n), ref(m * n);
   unsigned s = 1;
-  auto rnd = [&] { s = s * 1103515245u + 12345u; return T((s >> 8) % 2001) / T(1000) - T(1); };
+  auto rnd = [&] {
+    s = s * 1103515245u + 12345u;
+    return T((s >> 8) % 2001) / T(1000) - T(1);
+  };
   for (auto& x : a) x = rnd();
   for (auto& x : b) x = rnd();
   for (std::int64_t i = 0; i < m * n; ++i) c[i] = ref[i] = rnd();
   // Row-major A, column-major B, row-major C: exercises the transposed path.
   for (std::int64_t i = 0; i < m; ++i)
     for (std::int64_t j = 0; j < n; ++j)
-      for (std::int64_t p = 0; p < k; ++p) ref[i * n + j] = std::fma(-a[i * k + p], b[p + j * k], ref[i * n + j]);
+      for (std::int64_t p = 0; p < k; ++p)
+        ref[i * n + j] = std::fma(-a[i * k + p], b[p + j * k], ref[i * n + j]);
   gemm_update(m, n, k, MatRef<const T>{a.data(), k, 1}, MatRef<const T>{b.data(), 1, k},
               MatRef<T>{c.data(), n, 1}, true);
   for (std::int64_t i = 0; i < m * n; ++i) CHECK(c[i] == ref[i]);
@@ -64,11 +68,15 @@ void test_qr() {
   const std::int64_t m = 200, n = 150;
   std::vector<double> a(m * n), f(m * n), tau(n), q(m * n);
   unsigned s = 5;
-  for (auto& x : a) { s = s * 1103515245u + 12345u; x = double((s >> 8) % 2001) / 1000 - 1; }
+  for (auto& x : a) {
+    s = s * 1103515245u + 12345u;
+    x = double((s >> 8) % 2001) / 1000 - 1;
+  }
   f = a;
   geqrf<double>(m, n, MatRef<double>{f.data(), 1, m}, tau.data());
-  orgqr_columns<double>(m, n, 0, n, MatRef<double>{q.data(), 1, m},
-                        stored_reflectors<double>(m, MatRef<const double>{f.data(), 1, m}, tau.data()));
+  orgqr_columns<double>(
+      m, n, 0, n, MatRef<double>{q.data(), 1, m},
+      stored_reflectors<double>(m, MatRef<const double>{f.data(), 1, m}, tau.data()));
   double err = 0;
   for (std::int64_t i = 0; i < m; ++i)
     for (std::int64_t j = 0; j < n; ++j) {

@@ -18,8 +18,21 @@ from ._propagation import MEASURED_FIELDS, Propagation, predict, propagate
 from ._theory import PREDICTION_FIELDS, Prediction
 
 __all__ = [
-    "ACTIVATIONS", "Activation", "DemoResult", "MEASURED_FIELDS", "PREDICTION_FIELDS",
-    "Prediction", "Propagation", "SATURATION_FRACTION", "conclusions", "figure_size",
-    "format_table", "get_activation", "plot", "predict", "propagate", "run_demo",
+    "ACTIVATIONS",
+    "Activation",
+    "DemoResult",
+    "MEASURED_FIELDS",
+    "PREDICTION_FIELDS",
+    "Prediction",
+    "Propagation",
+    "SATURATION_FRACTION",
+    "conclusions",
+    "figure_size",
+    "format_table",
+    "get_activation",
+    "plot",
+    "predict",
+    "propagate",
+    "run_demo",
     "synthetic_inputs",
 ]

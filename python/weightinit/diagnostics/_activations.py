@@ -32,10 +32,12 @@ ACTIVATIONS = ("linear", "tanh", "sigmoid", "relu", "leaky_relu", "selu", "gelu"
 
 # Lasagne's and torch's spellings of the same functions.
 _ALIASES = {
-    "identity": "linear", "none": "linear",
+    "identity": "linear",
+    "none": "linear",
     "logistic": "sigmoid",
     "rectify": "relu",
-    "leaky_rectify": "leaky_relu", "leakyrelu": "leaky_relu",
+    "leaky_rectify": "leaky_relu",
+    "leakyrelu": "leaky_relu",
 }
 
 
@@ -117,9 +119,7 @@ def get_activation(activation, negative_slope: float = 0.01) -> Activation:
     key = activation.strip().lower().replace("-", "_")
     key = _ALIASES.get(key, key)
     if key not in ACTIVATIONS:
-        raise ValueError(
-            f"unknown activation {activation!r}; use one of {', '.join(ACTIVATIONS)}"
-        )
+        raise ValueError(f"unknown activation {activation!r}; use one of {', '.join(ACTIVATIONS)}")
     slope = float(negative_slope)
     if not math.isfinite(slope) or slope < 0:
         raise ValueError(f"negative_slope must be finite and >= 0, got {negative_slope!r}")

@@ -26,8 +26,12 @@ _DEMO_INITS = {
 }
 # Other spellings; Lasagne/Keras names such as "he_normal" go to weightinit.get instead
 # (whose HeNormal has Lasagne's gain 1).
-_INIT_ALIASES = {"classic": "fan_in_uniform", "fan_in": "fan_in_uniform",
-                 "xavier": "glorot", "kaiming": "he"}
+_INIT_ALIASES = {
+    "classic": "fan_in_uniform",
+    "fan_in": "fan_in_uniform",
+    "xavier": "glorot",
+    "kaiming": "he",
+}
 
 # An initializer "keeps the signal alive" when, over the whole stack, neither the
 # activation variance nor the gradient that reaches the inputs changes by more
@@ -99,24 +103,25 @@ class Summary:
     """What one (activation, initializer) run did to the signal over the whole stack."""
 
     label: str
-    forward: float   # Var(a_L) / Var(a_1)
+    forward: float  # Var(a_L) / Var(a_1)
     backward: float  # Var(dC/dx) / Var(dC/da_L)
     saturated: float  # last layer: saturated fraction (tanh/sigmoid) or dead fraction (relu)
-    gain: float      # measured per-layer factor of the gradient variance (geometric mean)
+    gain: float  # measured per-layer factor of the gradient variance (geometric mean)
     predicted_gain: float  # fan_out * Var(w) * E[f'(z)^2], geometric mean over layers
 
     @property
     def alive(self) -> bool:
-        return (abs(math.log10(self.forward)) <= math.log10(ALIVE_FACTOR)
-                and abs(math.log10(self.backward)) <= math.log10(ALIVE_FACTOR)
-                and self.saturated <= ALIVE_SATURATION)
+        return (
+            abs(math.log10(self.forward)) <= math.log10(ALIVE_FACTOR)
+            and abs(math.log10(self.backward)) <= math.log10(ALIVE_FACTOR)
+            and self.saturated <= ALIVE_SATURATION
+        )
 
     @property
     def score(self) -> float:
         # Decades lost or gained, forward plus backward; a fully saturated last layer
         # costs as much as two decades.
-        return (abs(math.log10(self.forward)) + abs(math.log10(self.backward))
-                + 2 * self.saturated)
+        return abs(math.log10(self.forward)) + abs(math.log10(self.backward)) + 2 * self.saturated
 
 
 def _ratio(num, den) -> float:
@@ -133,8 +138,14 @@ def summarize(result: Propagation) -> Summary:
     sat = m.dead[-1] if result.activation in ("relu", "leaky_relu") else m.saturated[-1]
     gains = result.predicted.layers.backward_gain
     pred = float(np.exp(np.mean(np.log(np.maximum(gains, 1e-300)))))
-    return Summary(result.label, forward, backward, 0.0 if math.isnan(sat) else float(sat),
-                   backward ** (1 / result.depth), pred)
+    return Summary(
+        result.label,
+        forward,
+        backward,
+        0.0 if math.isnan(sat) else float(sat),
+        backward ** (1 / result.depth),
+        pred,
+    )
 
 
 @dataclass(frozen=True)
@@ -152,8 +163,16 @@ class DemoResult:
         return [r for r in self.results if r.activation == activation]
 
 
-def run_demo(layers=10, width=512, activations=DEFAULT_ACTIVATIONS, inits=DEFAULT_INITS,
-             data=None, batch=1024, seed=0, dtype="float32") -> DemoResult:
+def run_demo(
+    layers=10,
+    width=512,
+    activations=DEFAULT_ACTIVATIONS,
+    inits=DEFAULT_INITS,
+    data=None,
+    batch=1024,
+    seed=0,
+    dtype="float32",
+) -> DemoResult:
     """Run :func:`propagate` for every initializer x activation on one stack.
 
     Parameters
@@ -185,10 +204,12 @@ def run_demo(layers=10, width=512, activations=DEFAULT_ACTIVATIONS, inits=DEFAUL
     widths = (x.shape[1],) + (int(width),) * int(layers)
     results = tuple(
         propagate(init, widths, act, x, dtype=dtype, rng=seed, label=label)
-        for act in acts for label, init in chosen
+        for act in acts
+        for label, init in chosen
     )
-    return DemoResult(results, tuple(acts), tuple(label for label, _ in chosen), int(layers),
-                      int(width), source)
+    return DemoResult(
+        results, tuple(acts), tuple(label for label, _ in chosen), int(layers), int(width), source
+    )
 
 
 def _short(x: float) -> str:
@@ -217,25 +238,36 @@ def format_table(demo: DemoResult) -> str:
         rect = act in ("relu", "leaky_relu")
         sat_name = "dead%" if rect else "sat%"
         thr = runs[0].saturation_threshold
-        what = ("units with z <= 0 on every example" if rect else
-                f"|z| > {thr:.3g}, where f' < 1/10 of its peak" if thr else "")
-        out.append(f"{act}: Var(a_l)/Var(x) by layer l | grad = Var(dC/dx)/Var(dC/da_L) | "
-                   f"{sat_name} at layer {depth}: {what} | gain = per-layer gradient factor")
+        what = (
+            "units with z <= 0 on every example"
+            if rect
+            else f"|z| > {thr:.3g}, where f' < 1/10 of its peak"
+            if thr
+            else ""
+        )
+        out.append(
+            f"{act}: Var(a_l)/Var(x) by layer l | grad = Var(dC/dx)/Var(dC/da_L) | "
+            f"{sat_name} at layer {depth}: {what} | gain = per-layer gradient factor"
+        )
         head = ["init"] + [str(c + 1) for c in cols] + ["grad", sat_name, "gain"]
         rows = []
         for r in runs:
             s = summarize(r)
             ratios = r.layers.act_var / r.input_var
-            rows.append([r.label] + [_short(ratios[c]) for c in cols]
-                        + [_short(s.backward), f"{100 * s.saturated:.0f}", f"{s.gain:.2f}"])
+            rows.append(
+                [r.label]
+                + [_short(ratios[c]) for c in cols]
+                + [_short(s.backward), f"{100 * s.saturated:.0f}", f"{s.gain:.2f}"]
+            )
         w = [max(len(h), *(len(row[j]) for row in rows)) for j, h in enumerate(head)]
         out += [_aligned(cells, w) for cells in [head, *rows]] + [""]
     return "\n".join(out).rstrip("\n")
 
 
 def _aligned(cells, widths) -> str:
-    return "  ".join(c.ljust(widths[0]) if j == 0 else c.rjust(widths[j])
-                     for j, c in enumerate(cells))
+    return "  ".join(
+        c.ljust(widths[0]) if j == 0 else c.rjust(widths[j]) for j, c in enumerate(cells)
+    )
 
 
 def conclusions(demo: DemoResult) -> list:
@@ -251,18 +283,26 @@ def conclusions(demo: DemoResult) -> list:
         depth = runs[0].depth
         rect = act in ("relu", "leaky_relu")
         sat_word = "dead" if rect else "saturated"
-        detail = (f"over {depth} layers the activation variance changes x{_short(best.forward)} "
-                  f"and the gradient reaching the inputs x{_short(best.backward)}, with "
-                  f"{100 * best.saturated:.0f}% of the last layer's units {sat_word}")
-        why = (f"each layer multiplies the gradient variance by {best.gain:.2f} "
-               f"(theory: fan_out*Var(w)*E[f'(z)^2] = {best.predicted_gain:.2f})")
+        detail = (
+            f"over {depth} layers the activation variance changes x{_short(best.forward)} "
+            f"and the gradient reaching the inputs x{_short(best.backward)}, with "
+            f"{100 * best.saturated:.0f}% of the last layer's units {sat_word}"
+        )
+        why = (
+            f"each layer multiplies the gradient variance by {best.gain:.2f} "
+            f"(theory: fan_out*Var(w)*E[f'(z)^2] = {best.predicted_gain:.2f})"
+        )
         if best.alive:
             head = f"{act}: {best.label} keeps the signal alive: {detail}, because {why}"
         else:
-            head = (f"{act}: none of these keeps the signal within x{ALIVE_FACTOR:g}; "
-                    f"{best.label} comes closest: {detail}, because {why}")
+            head = (
+                f"{act}: none of these keeps the signal within x{ALIVE_FACTOR:g}; "
+                f"{best.label} comes closest: {detail}, because {why}"
+            )
         if worst is not best:
-            head += (f"; {worst.label} is worst (activations x{_short(worst.forward)}, "
-                     f"gradients x{_short(worst.backward)}, per-layer factor {_short(worst.gain)})")
+            head += (
+                f"; {worst.label} is worst (activations x{_short(worst.forward)}, "
+                f"gradients x{_short(worst.backward)}, per-layer factor {_short(worst.gain)})"
+            )
         lines.append(head + ".")
     return lines

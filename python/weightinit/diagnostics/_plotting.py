@@ -19,8 +19,10 @@ _INSTALL_HINT = "pip install 'weightinit[plot]' (or pip install matplotlib)"
 
 def figure_size(n_activations: int, n_initializers: int, dpi: int = 100) -> tuple:
     """(width, height) in pixels of the PNG :func:`plot` writes."""
-    return (round(COLUMN_WIDTH * n_activations * dpi),
-            round(ROW_HEIGHT * (2 + n_initializers) * dpi))
+    return (
+        round(COLUMN_WIDTH * n_activations * dpi),
+        round(ROW_HEIGHT * (2 + n_initializers) * dpi),
+    )
 
 
 def _grouped(results):
@@ -100,14 +102,31 @@ def plot(results, path, *, dpi=100, title=None):
                 continue
             layer = r.layers.layer
             p = r.predicted.layers
-            fwd.semilogy(layer, np.maximum(r.layers.act_var / r.input_var, 1e-300), "o-",
-                         color=colour, ms=3, label=label)
-            fwd.semilogy(layer, np.maximum(p.act_var / r.input_var, 1e-300), "--", color=colour,
-                         lw=1)
-            bwd.semilogy(layer, np.maximum(r.layers.grad_act_var / r.output_grad_var, 1e-300),
-                         "o-", color=colour, ms=3)
-            bwd.semilogy(layer, np.maximum(p.grad_act_var / r.output_grad_var, 1e-300), "--",
-                         color=colour, lw=1)
+            fwd.semilogy(
+                layer,
+                np.maximum(r.layers.act_var / r.input_var, 1e-300),
+                "o-",
+                color=colour,
+                ms=3,
+                label=label,
+            )
+            fwd.semilogy(
+                layer, np.maximum(p.act_var / r.input_var, 1e-300), "--", color=colour, lw=1
+            )
+            bwd.semilogy(
+                layer,
+                np.maximum(r.layers.grad_act_var / r.output_grad_var, 1e-300),
+                "o-",
+                color=colour,
+                ms=3,
+            )
+            bwd.semilogy(
+                layer,
+                np.maximum(p.grad_act_var / r.output_grad_var, 1e-300),
+                "--",
+                color=colour,
+                lw=1,
+            )
         fwd.set_title(f"{act}: Var(a_l) / Var(x)", fontsize=9)
         bwd.set_title(f"{act}: Var(dC/da_l) / Var(dC/da_L)", fontsize=9)
         for ax in (fwd, bwd):
@@ -115,8 +134,7 @@ def plot(results, path, *, dpi=100, title=None):
             ax.tick_params(labelsize=7)
             ax.grid(True, which="major", alpha=0.3)
         if j == 0:
-            fwd.legend(fontsize=6, title="solid: measured, dashed: predicted",
-                       title_fontsize=6)
+            fwd.legend(fontsize=6, title="solid: measured, dashed: predicted", title_fontsize=6)
         for i, label in enumerate(labels):
             ax = axes[2 + i, j]
             r = table.get((act, label))
@@ -129,8 +147,14 @@ def plot(results, path, *, dpi=100, title=None):
             for layer in range(r.depth):
                 s = r.act_samples[layer]
                 s = s[np.isfinite(s)]
-                ax.hist(np.clip(s, lo, hi), bins=bins, histtype="step", density=True,
-                        color=(0.0, 0.2, 0.6, shades[layer]), lw=0.8)
+                ax.hist(
+                    np.clip(s, lo, hi),
+                    bins=bins,
+                    histtype="step",
+                    density=True,
+                    color=(0.0, 0.2, 0.6, shades[layer]),
+                    lw=0.8,
+                )
             ax.set_title(f"{act}, {label}: activations by layer", fontsize=8)
             ax.tick_params(labelsize=7)
             ax.set_yticks([])

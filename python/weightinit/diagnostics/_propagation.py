@@ -15,9 +15,21 @@ from ._activations import Activation, get_activation
 from ._theory import PREDICTION_FIELDS, Prediction, predict_from_weight_var
 
 MEASURED_FIELDS = (
-    "layer", "fan_in", "fan_out", "weight_var", "pre_mean", "pre_var", "act_mean", "act_var",
-    "mean_derivative", "saturated", "inactive", "dead",
-    "grad_act_var", "grad_pre_var", "weight_grad_var",
+    "layer",
+    "fan_in",
+    "fan_out",
+    "weight_var",
+    "pre_mean",
+    "pre_var",
+    "act_mean",
+    "act_var",
+    "mean_derivative",
+    "saturated",
+    "inactive",
+    "dead",
+    "grad_act_var",
+    "grad_pre_var",
+    "weight_grad_var",
 )
 _INT_FIELDS = ("layer", "fan_in", "fan_out")
 # Predicted columns joined to the measured ones by to_records() / to_dict().
@@ -109,36 +121,70 @@ class Propagation:
         rec = self.to_records()
         layers = {name: rec[name].tolist() for name in rec.dtype.names}
         return dict(
-            label=self.label, activation=self.activation, widths=list(self.widths),
-            batch=self.batch, dtype=self.dtype, saturation_threshold=self.saturation_threshold,
-            input_var=self.input_var, input_second_moment=self.input_second_moment,
-            output_grad_var=self.output_grad_var, input_grad_var=self.input_grad_var,
-            predicted_input_grad_var=self.predicted.input_grad_var, layers=layers,
+            label=self.label,
+            activation=self.activation,
+            widths=list(self.widths),
+            batch=self.batch,
+            dtype=self.dtype,
+            saturation_threshold=self.saturation_threshold,
+            input_var=self.input_var,
+            input_second_moment=self.input_second_moment,
+            output_grad_var=self.output_grad_var,
+            input_grad_var=self.input_grad_var,
+            predicted_input_grad_var=self.predicted.input_grad_var,
+            layers=layers,
         )
 
     def __str__(self) -> str:
         m, p = self.layers, self.predicted.layers
         rect = self.activation in ("relu", "leaky_relu")
         sat_head = "dead%" if rect else "sat%"
-        head = ("layer", "fan_in", "fan_out", "Var(z)", "pred", "Var(a)", "pred", sat_head,
-                "E[f']", "Var(dC/da)", "pred", "Var(dC/dW)", "pred")
+        head = (
+            "layer",
+            "fan_in",
+            "fan_out",
+            "Var(z)",
+            "pred",
+            "Var(a)",
+            "pred",
+            sat_head,
+            "E[f']",
+            "Var(dC/da)",
+            "pred",
+            "Var(dC/dW)",
+            "pred",
+        )
         rows = []
         for i in range(self.depth):
             sat = m.dead[i] if rect else m.saturated[i]
-            rows.append((
-                str(m.layer[i]), str(m.fan_in[i]), str(m.fan_out[i]),
-                _fmt(m.pre_var[i]), _fmt(p.pre_var[i]), _fmt(m.act_var[i]), _fmt(p.act_var[i]),
-                _fmt(100 * sat), _fmt(m.mean_derivative[i]),
-                _fmt(m.grad_act_var[i]), _fmt(p.grad_act_var[i]),
-                _fmt(m.weight_grad_var[i]), _fmt(p.weight_grad_var[i]),
-            ))
+            rows.append(
+                (
+                    str(m.layer[i]),
+                    str(m.fan_in[i]),
+                    str(m.fan_out[i]),
+                    _fmt(m.pre_var[i]),
+                    _fmt(p.pre_var[i]),
+                    _fmt(m.act_var[i]),
+                    _fmt(p.act_var[i]),
+                    _fmt(100 * sat),
+                    _fmt(m.mean_derivative[i]),
+                    _fmt(m.grad_act_var[i]),
+                    _fmt(p.grad_act_var[i]),
+                    _fmt(m.weight_grad_var[i]),
+                    _fmt(p.weight_grad_var[i]),
+                )
+            )
         widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(head)]
         line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))  # noqa: E731
-        title = (f"{self.label} | {self.activation} | widths {_widths_text(self.widths)} | "
-                 f"batch {self.batch} {self.dtype}")
-        foot = (f"Var(x) {_fmt(self.input_var)}, Var(dC/dx) {_fmt(self.input_grad_var)} "
-                f"(pred {_fmt(self.predicted.input_grad_var)}), "
-                f"Var(dC/da_L) {_fmt(self.output_grad_var)}")
+        title = (
+            f"{self.label} | {self.activation} | widths {_widths_text(self.widths)} | "
+            f"batch {self.batch} {self.dtype}"
+        )
+        foot = (
+            f"Var(x) {_fmt(self.input_var)}, Var(dC/dx) {_fmt(self.input_grad_var)} "
+            f"(pred {_fmt(self.predicted.input_grad_var)}), "
+            f"Var(dC/da_L) {_fmt(self.output_grad_var)}"
+        )
         if self.saturation_threshold is not None:
             foot += f"; saturated: |z| > {self.saturation_threshold:.3g}"
         return "\n".join([title, line(head), *map(line, rows), foot])
@@ -221,9 +267,7 @@ def _prepare_inputs(inputs, widths, batch, dtype, rng):
             f"inputs must be 2-D (examples, features), got an array of shape {x.shape}"
         )
     if x.shape[1] != widths[0]:
-        raise ShapeError(
-            f"inputs have {x.shape[1]} features but widths[0] is {widths[0]}"
-        )
+        raise ShapeError(f"inputs have {x.shape[1]} features but widths[0] is {widths[0]}")
     if x.shape[0] < 2:
         raise ValueError(f"inputs need at least 2 examples, got {x.shape[0]}")
     if not np.issubdtype(x.dtype, np.number) or np.iscomplexobj(x):
@@ -241,9 +285,20 @@ def _dtype(dtype) -> np.dtype:
     return dt
 
 
-def propagate(initializer, widths, activation="tanh", inputs=None, *, batch=1024,
-              dtype="float32", rng=0, negative_slope=0.01, saturation_threshold=None,
-              label=None, keep_samples=4096) -> Propagation:
+def propagate(
+    initializer,
+    widths,
+    activation="tanh",
+    inputs=None,
+    *,
+    batch=1024,
+    dtype="float32",
+    rng=0,
+    negative_slope=0.01,
+    saturation_threshold=None,
+    label=None,
+    keep_samples=4096,
+) -> Propagation:
     """Send signals forward and gradients backward through a freshly initialized stack.
 
     The stack is fully connected, with Lasagne's weight layout ``(fan_in, fan_out)``
@@ -312,18 +367,31 @@ def propagate(initializer, widths, activation="tanh", inputs=None, *, batch=1024
             raise ValueError(f"saturation_threshold must be positive, got {saturation_threshold!r}")
     x = _prepare_inputs(inputs, widths, batch, dt, rng)
     n_batch = x.shape[0]
-    weights = [draw_weights(init, (widths[i], widths[i + 1]), dt, rng, weight_stream(i + 1))
-               for i in range(len(widths) - 1)]
+    weights = [
+        draw_weights(init, (widths[i], widths[i + 1]), dt, rng, weight_stream(i + 1))
+        for i in range(len(widths) - 1)
+    ]
     grad_out = _random.normal((n_batch, widths[-1]), dtype=dt, rng=rng, stream=OUTPUT_GRAD_STREAM)
-    return _run(init if label is None else label, act, thr, widths, x, weights, grad_out,
-                keep_samples, label is not None)
+    return _run(
+        init if label is None else label,
+        act,
+        thr,
+        widths,
+        x,
+        weights,
+        grad_out,
+        keep_samples,
+        label is not None,
+    )
 
 
-def _run(init_or_label, act: Activation, thr, widths, x, weights, grad_out, keep_samples,
-         has_label) -> Propagation:
+def _run(
+    init_or_label, act: Activation, thr, widths, x, weights, grad_out, keep_samples, has_label
+) -> Propagation:
     n_layers, n_batch = len(weights), x.shape[0]
-    rows = np.zeros(n_layers, dtype=[(f, "i8" if f in _INT_FIELDS else "f8")
-                                     for f in MEASURED_FIELDS]).view(np.recarray)
+    rows = np.zeros(
+        n_layers, dtype=[(f, "i8" if f in _INT_FIELDS else "f8") for f in MEASURED_FIELDS]
+    ).view(np.recarray)
     keep = int(keep_samples)
     samples = np.empty((n_layers, min(keep, n_batch * max(widths[1:]))), dtype=x.dtype)
     samples.fill(np.nan)
@@ -376,16 +444,33 @@ def _run(init_or_label, act: Activation, thr, widths, x, weights, grad_out, keep
     g_out = float(np.mean(np.square(grad_out, dtype=f64)))
     predicted = predict_from_weight_var(rows.weight_var, widths, act, m0, g_out)
     return Propagation(
-        label=str(label), activation=act.name, widths=widths, batch=n_batch,
-        dtype=str(x.dtype), saturation_threshold=thr, layers=rows, predicted=predicted,
-        input_var=float(x.var(dtype=f64)), input_second_moment=m0,
-        output_grad_var=float(grad_out.var(dtype=f64)), input_grad_var=float(g.var(dtype=f64)),
+        label=str(label),
+        activation=act.name,
+        widths=widths,
+        batch=n_batch,
+        dtype=str(x.dtype),
+        saturation_threshold=thr,
+        layers=rows,
+        predicted=predicted,
+        input_var=float(x.var(dtype=f64)),
+        input_second_moment=m0,
+        output_grad_var=float(grad_out.var(dtype=f64)),
+        input_grad_var=float(g.var(dtype=f64)),
         act_samples=samples,
     )
 
 
-def predict(initializer, widths, activation="tanh", *, input_second_moment=1.0,
-            output_grad_var=1.0, dtype="float64", rng=0, negative_slope=0.01) -> Prediction:
+def predict(
+    initializer,
+    widths,
+    activation="tanh",
+    *,
+    input_second_moment=1.0,
+    output_grad_var=1.0,
+    dtype="float64",
+    rng=0,
+    negative_slope=0.01,
+) -> Prediction:
     """The per-layer variances the theory predicts for a fully connected stack.
 
     Forward, for zero-mean weights of variance Var(w_l) and z_l ~ N(0, q_l)::
@@ -440,16 +525,25 @@ def predict(initializer, widths, activation="tanh", *, input_second_moment=1.0,
     g0 = _nonneg(output_grad_var, "output_grad_var")
     if isinstance(initializer, numbers.Real) and not isinstance(initializer, bool):
         weight_var = [_nonneg(initializer, "weight variance")] * n_layers
-    elif (isinstance(initializer, (list, tuple, np.ndarray))
-          and all(isinstance(v, numbers.Real) for v in np.ravel(initializer))):
+    elif isinstance(initializer, (list, tuple, np.ndarray)) and all(
+        isinstance(v, numbers.Real) for v in np.ravel(initializer)
+    ):
         weight_var = [_nonneg(v, "weight variance") for v in np.ravel(initializer)]
         if len(weight_var) != n_layers:
             raise ValueError(f"got {len(weight_var)} weight variances for {n_layers} layers")
     else:
         init, dt, rng = resolve_initializer(initializer), _dtype(dtype), _stream_rng(rng)
         weight_var = [
-            float(np.mean(np.square(draw_weights(init, (widths[i], widths[i + 1]), dt, rng,
-                                                 weight_stream(i + 1)), dtype=np.float64)))
+            float(
+                np.mean(
+                    np.square(
+                        draw_weights(
+                            init, (widths[i], widths[i + 1]), dt, rng, weight_stream(i + 1)
+                        ),
+                        dtype=np.float64,
+                    )
+                )
+            )
             for i in range(n_layers)
         ]
     return predict_from_weight_var(weight_var, widths, act, m0, g0)

@@ -31,9 +31,22 @@ _T = np.linspace(-10.0, 10.0, 4001)
 _W = np.exp(-0.5 * _T * _T) / math.sqrt(2 * math.pi) * (_T[1] - _T[0])
 
 PREDICTION_FIELDS = (
-    "layer", "fan_in", "fan_out", "weight_var", "pre_var", "act_mean", "act_var",
-    "act_second_moment", "mean_derivative", "saturated", "inactive",
-    "grad_act_var", "grad_pre_var", "weight_grad_var", "forward_gain", "backward_gain",
+    "layer",
+    "fan_in",
+    "fan_out",
+    "weight_var",
+    "pre_var",
+    "act_mean",
+    "act_var",
+    "act_second_moment",
+    "mean_derivative",
+    "saturated",
+    "inactive",
+    "grad_act_var",
+    "grad_pre_var",
+    "weight_grad_var",
+    "forward_gain",
+    "backward_gain",
 )
 
 
@@ -44,16 +57,25 @@ def gaussian_moments(activation: Activation, q: float) -> dict:
         m = dict(mean=0.0, second=q, dmean=1.0, d2=1.0)
     elif name in ("relu", "leaky_relu"):
         s = 0.0 if name == "relu" else s
-        m = dict(mean=(1 - s) * math.sqrt(q / (2 * math.pi)), second=(1 + s * s) * q / 2,
-                 dmean=(1 + s) / 2, d2=(1 + s * s) / 2)
+        m = dict(
+            mean=(1 - s) * math.sqrt(q / (2 * math.pi)),
+            second=(1 + s * s) * q / 2,
+            dmean=(1 + s) / 2,
+            d2=(1 + s * s) / 2,
+        )
     else:
         z = math.sqrt(q) * _T
         f, d = activation(z), activation.derivative(z)
-        m = dict(mean=float(_W @ f), second=float(_W @ (f * f)), dmean=float(_W @ d),
-                 d2=float(_W @ (d * d)))
+        m = dict(
+            mean=float(_W @ f),
+            second=float(_W @ (f * f)),
+            dmean=float(_W @ d),
+            d2=float(_W @ (d * d)),
+        )
     thr = activation.saturation_threshold
-    m["saturated"] = math.nan if thr is None else (
-        math.erfc(thr / math.sqrt(2 * q)) if q > 0 else 0.0)
+    m["saturated"] = (
+        math.nan if thr is None else (math.erfc(thr / math.sqrt(2 * q)) if q > 0 else 0.0)
+    )
     m["inactive"] = 0.5 if activation.rectifier else math.nan
     return m
 
@@ -85,13 +107,21 @@ class Prediction:
         return self.layers[field]
 
 
-def predict_from_weight_var(weight_var, widths, activation: Activation,
-                            input_second_moment: float = 1.0,
-                            output_grad_var: float = 1.0) -> Prediction:
+def predict_from_weight_var(
+    weight_var,
+    widths,
+    activation: Activation,
+    input_second_moment: float = 1.0,
+    output_grad_var: float = 1.0,
+) -> Prediction:
     """The recursion for given per-layer weight variances (validated by the caller)."""
     n_layers = len(widths) - 1
-    rows = np.zeros(n_layers, dtype=[(f, "i8" if f in ("layer", "fan_in", "fan_out") else "f8")
-                                     for f in PREDICTION_FIELDS]).view(np.recarray)
+    rows = np.zeros(
+        n_layers,
+        dtype=[
+            (f, "i8" if f in ("layer", "fan_in", "fan_out") else "f8") for f in PREDICTION_FIELDS
+        ],
+    ).view(np.recarray)
     q_prev, m_prev = input_second_moment, input_second_moment
     moments = []
     for i in range(n_layers):
@@ -111,8 +141,9 @@ def predict_from_weight_var(weight_var, widths, activation: Activation,
         r = rows[i]
         r.grad_act_var = g
         r.grad_pre_var = moments[i]["d2"] * g
-        r.weight_grad_var = (rows[i - 1].act_second_moment if i else input_second_moment) \
-            * r.grad_pre_var
+        r.weight_grad_var = (
+            rows[i - 1].act_second_moment if i else input_second_moment
+        ) * r.grad_pre_var
         r.backward_gain = r.fan_out * r.weight_var * moments[i]["d2"]
         g = r.backward_gain * g
     return Prediction(activation.name, tuple(widths), rows, float(g))

@@ -6,7 +6,7 @@ RunLayout::RunLayout(const StridedBlock& b) {
   const std::size_t nd = b.shape.size();
   for (std::size_t k = 0; k < nd; ++k)
     if (b.extent[k] == 0) return;  // empty block: no runs
-  if (nd == 0) {  // a 0-d tensor is one element
+  if (nd == 0) {                   // a 0-d tensor is one element
     runs_ = 1;
     length_ = 1;
     return;

@@ -107,8 +107,8 @@ struct Gemm {
 
   // C (mc x cols, at cp with c's strides) += A~ (mc x kc) B~ micro-panel
   // (kc x cols): the micro-kernels down one column panel.
-  static void block(std::int64_t mc, std::int64_t cols, std::int64_t kc, const T* ap, const T* bpanel,
-                    T* cp0, MatRef<T> c, T* tile) {
+  static void block(std::int64_t mc, std::int64_t cols, std::int64_t kc, const T* ap,
+                    const T* bpanel, T* cp0, MatRef<T> c, T* tile) {
     for (std::int64_t ir = 0; ir < mc; ir += MR) {
       const std::int64_t rows = std::min<std::int64_t>(MR, mc - ir);
       const T* apanel = ap + ir * kc;
@@ -160,8 +160,8 @@ struct Gemm {
           const std::int64_t nb = std::min<std::int64_t>(JB, n - jb);
           pack_b(kc, nb, b.data + pc * b.rs + jb * b.cs, b.rs, b.cs, bp);
           for (std::int64_t jr = 0; jr < nb; jr += NR)
-            block(m, std::min<std::int64_t>(NR, nb - jr), kc, ap, bp + jr * kc, c.data + (jb + jr) * c.cs,
-                  c, tile);
+            block(m, std::min<std::int64_t>(NR, nb - jr), kc, ap, bp + jr * kc,
+                  c.data + (jb + jr) * c.cs, c, tile);
         }
       }
       return;

@@ -13,8 +13,14 @@ struct GemmTable {
   GemmShape shape;
 };
 
-namespace scalar { const GemmTable& gemm_table(); }
-namespace avx2 { const GemmTable& gemm_table(); }
-namespace avx512 { const GemmTable& gemm_table(); }
+namespace scalar {
+const GemmTable& gemm_table();
+}
+namespace avx2 {
+const GemmTable& gemm_table();
+}
+namespace avx512 {
+const GemmTable& gemm_table();
+}
 
 }  // namespace weightinit::linalg

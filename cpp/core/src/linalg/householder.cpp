@@ -178,22 +178,24 @@ struct KnownStructure {
 };
 
 template <class T>
-void larfb_impl(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T* v, std::int64_t ldv,
-                const T* t, bool transpose, MatRef<T> c, KnownStructure known) {
+void larfb_impl(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T* v,
+                std::int64_t ldv, const T* t, bool transpose, MatRef<T> c, KnownStructure known) {
   if (rows <= 0 || ncols <= 0 || ib <= 0) return;
   // Panel width only balances the threads: columns are independent, so it
   // never changes values.
   // A whole number of panels per thread (static schedule), at most ~512 wide.
   const std::int64_t threads = get_num_threads();
   const std::int64_t rounds = ceil_div(ncols, threads * 512);
-  const std::int64_t pw = std::max<std::int64_t>(48, ceil_div(ceil_div(ncols, threads * rounds), 48) * 48);
+  const std::int64_t pw =
+      std::max<std::int64_t>(48, ceil_div(ceil_div(ncols, threads * rounds), 48) * 48);
   const std::int64_t panels = ceil_div(ncols, pw);
   const MatRef<const T> vn{v, 1, ldv};
   const bool zero_top = known.zero_top && rows > ib;
   parallel_for(panels, 4 * rows * ib * ncols, kMinParallelFlops, [&](std::int64_t p) {
     const std::int64_t j0 = p * pw, w = std::min(pw, ncols - j0);
     thread_local std::vector<T> wbuf;
-    if (wbuf.size() < static_cast<std::size_t>(2 * ib * w)) wbuf.resize(static_cast<std::size_t>(2 * ib * w));
+    if (wbuf.size() < static_cast<std::size_t>(2 * ib * w))
+      wbuf.resize(static_cast<std::size_t>(2 * ib * w));
     T* w1 = wbuf.data();
     T* w2 = w1 + ib * w;
     std::fill(w1, w1 + 2 * ib * w, T(0));
@@ -330,8 +332,9 @@ void orthogonal_columns(std::uint64_t key, std::uint64_t stream, std::int64_t m,
       const std::int64_t i = i0 + l, len = m - i;
       thread_local std::vector<double> x;
       if (x.size() < static_cast<std::size_t>(len)) x.resize(static_cast<std::size_t>(len));
-      kernels.f64(normal, key, random::substream(stream, kOrthogonalTag, static_cast<std::uint64_t>(i)),
-                  0, static_cast<std::size_t>(len), x.data());
+      kernels.f64(normal, key,
+                  random::substream(stream, kOrthogonalTag, static_cast<std::uint64_t>(i)), 0,
+                  static_cast<std::size_t>(len), x.data());
       double alpha = x[0];
       const double t = larfg<double>(len, alpha, x.data() + 1, 1);
       // beta (now in alpha) is the would-be r_ii; its sign makes Q Haar.
@@ -340,7 +343,8 @@ void orthogonal_columns(std::uint64_t key, std::uint64_t stream, std::int64_t m,
       T* col = v + l * ldv;
       for (std::int64_t r = 0; r < l; ++r) col[r] = T(0);
       col[l] = T(1);
-      for (std::int64_t r = 1; r < len; ++r) col[l + r] = static_cast<T>(x[static_cast<std::size_t>(r)]);
+      for (std::int64_t r = 1; r < len; ++r)
+        col[l + r] = static_cast<T>(x[static_cast<std::size_t>(r)]);
     });
   };
   orgqr_columns<T>(m, n, c0, c1, q, source);
@@ -351,16 +355,16 @@ void orthogonal_columns(std::uint64_t key, std::uint64_t stream, std::int64_t m,
   });
 }
 
-#define WEIGHTINIT_INSTANTIATE(T)                                                                  \
-  template T larfg<T>(std::int64_t, T&, T*, std::int64_t);                                         \
-  template void larft<T>(std::int64_t, std::int64_t, const T*, std::int64_t, const T*, T*);        \
-  template void larfb<T>(std::int64_t, std::int64_t, std::int64_t, const T*, std::int64_t, const T*, \
-                         bool, MatRef<T>);                                                         \
-  template void orgqr_columns<T>(std::int64_t, std::int64_t, std::int64_t, std::int64_t, MatRef<T>, \
-                                 const ReflectorSource<T>&);                                       \
-  template void geqrf<T>(std::int64_t, std::int64_t, MatRef<T>, T*);                               \
-  template ReflectorSource<T> stored_reflectors<T>(std::int64_t, MatRef<const T>, const T*);       \
-  template void orthogonal_columns<T>(std::uint64_t, std::uint64_t, std::int64_t, std::int64_t,    \
+#define WEIGHTINIT_INSTANTIATE(T)                                                               \
+  template T larfg<T>(std::int64_t, T&, T*, std::int64_t);                                      \
+  template void larft<T>(std::int64_t, std::int64_t, const T*, std::int64_t, const T*, T*);     \
+  template void larfb<T>(std::int64_t, std::int64_t, std::int64_t, const T*, std::int64_t,      \
+                         const T*, bool, MatRef<T>);                                            \
+  template void orgqr_columns<T>(std::int64_t, std::int64_t, std::int64_t, std::int64_t,        \
+                                 MatRef<T>, const ReflectorSource<T>&);                         \
+  template void geqrf<T>(std::int64_t, std::int64_t, MatRef<T>, T*);                            \
+  template ReflectorSource<T> stored_reflectors<T>(std::int64_t, MatRef<const T>, const T*);    \
+  template void orthogonal_columns<T>(std::uint64_t, std::uint64_t, std::int64_t, std::int64_t, \
                                       std::int64_t, std::int64_t, double, MatRef<T>);
 WEIGHTINIT_INSTANTIATE(float)
 WEIGHTINIT_INSTANTIATE(double)

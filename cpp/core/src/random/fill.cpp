@@ -54,11 +54,13 @@ struct RunWriter {
     const bool direct = stride == static_cast<std::int64_t>(size) &&
                         reinterpret_cast<std::uintptr_t>(dst) % size == 0;
     if (direct && dtype == DType::float32) {
-      kernels.f32(params, key, stream, first, static_cast<std::size_t>(n), reinterpret_cast<float*>(dst));
+      kernels.f32(params, key, stream, first, static_cast<std::size_t>(n),
+                  reinterpret_cast<float*>(dst));
       return;
     }
     if (direct && dtype == DType::float64) {
-      kernels.f64(params, key, stream, first, static_cast<std::size_t>(n), reinterpret_cast<double*>(dst));
+      kernels.f64(params, key, stream, first, static_cast<std::size_t>(n),
+                  reinterpret_cast<double*>(dst));
       return;
     }
     alignas(64) double stage64[kStage];
@@ -96,15 +98,14 @@ void fill(const DistParams& params, std::uint64_t key, std::uint64_t stream,
   const RunLayout layout(block);
   const std::int64_t runs = layout.runs(), length = layout.length();
   if (runs == 0 || length == 0) return;
-  const RunWriter writer{params,
-                         active_kernels(),
-                         key,
-                         stream,
-                         block.dtype,
-                         layout.inner_stride(),
-                         params.kind == Distribution::uniform
-                             ? half_to_float(half_below(params.uniform.high))
-                             : 0.0f};
+  const RunWriter writer{
+      params,
+      active_kernels(),
+      key,
+      stream,
+      block.dtype,
+      layout.inner_stride(),
+      params.kind == Distribution::uniform ? half_to_float(half_below(params.uniform.high)) : 0.0f};
   const std::int64_t per_run = (length + kTile - 1) / kTile;
   char* const base = static_cast<char*>(block.data);
   parallel_for(runs * per_run, runs * length, kMinParallel, [&](std::int64_t tile) {
@@ -123,8 +124,8 @@ std::uint16_t float_to_half(float f) {
   const std::uint32_t ax = x & 0x7FFFFFFFu;
   if (ax >= 0x7F800000u) return sign | (ax > 0x7F800000u ? 0x7E00u : 0x7C00u);  // NaN, inf
   if (ax >= 0x477FF000u) return sign | 0x7C00u;  // >= 65520 rounds to inf
-  if (ax < 0x38800000u) {                         // below 2^-14: subnormal half or zero
-    if (ax <= 0x33000000u) return sign;           // <= 2^-25 rounds (to even) to zero
+  if (ax < 0x38800000u) {                        // below 2^-14: subnormal half or zero
+    if (ax <= 0x33000000u) return sign;          // <= 2^-25 rounds (to even) to zero
     const int e = static_cast<int>(ax >> 23);
     const std::uint32_t m = (ax & 0x7FFFFFu) | 0x800000u;
     const int shift = 126 - e;

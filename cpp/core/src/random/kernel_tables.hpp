@@ -4,7 +4,13 @@
 #include "weightinit/random/fill.hpp"
 
 namespace weightinit::random {
-namespace scalar { const KernelTable& kernels(); }
-namespace avx2 { const KernelTable& kernels(); }
-namespace avx512 { const KernelTable& kernels(); }
+namespace scalar {
+const KernelTable& kernels();
+}
+namespace avx2 {
+const KernelTable& kernels();
+}
+namespace avx512 {
+const KernelTable& kernels();
+}
 }  // namespace weightinit::random

@@ -26,8 +26,14 @@ struct Ops {
   static U or_(U a, U b) { return _mm256_or_si256(a, b); }
   static U xor_(U a, U b) { return _mm256_xor_si256(a, b); }
   static U xor3(U a, U b, U c) { return _mm256_xor_si256(_mm256_xor_si256(a, b), c); }
-  template <int n> static U srl(U a) { return _mm256_srli_epi32(a, n); }
-  template <int n> static U sll(U a) { return _mm256_slli_epi32(a, n); }
+  template <int n>
+  static U srl(U a) {
+    return _mm256_srli_epi32(a, n);
+  }
+  template <int n>
+  static U sll(U a) {
+    return _mm256_slli_epi32(a, n);
+  }
   static U gt_i32(U a, U b) { return _mm256_cmpgt_epi32(a, b); }
   static bool all(U m) { return _mm256_movemask_ps(_mm256_castsi256_ps(m)) == 0xFF; }
   static U select(U m, U a, U b) { return _mm256_blendv_epi8(b, a, m); }
@@ -55,8 +61,9 @@ struct Ops {
   static F cvt_i32_f(U a) { return _mm256_cvtepi32_ps(a); }
 
   static Q q_lo(U lo, U hi) {
-    return _mm256_or_si256(_mm256_cvtepu32_epi64(_mm256_castsi256_si128(lo)),
-                           _mm256_slli_epi64(_mm256_cvtepu32_epi64(_mm256_castsi256_si128(hi)), 32));
+    return _mm256_or_si256(
+        _mm256_cvtepu32_epi64(_mm256_castsi256_si128(lo)),
+        _mm256_slli_epi64(_mm256_cvtepu32_epi64(_mm256_castsi256_si128(hi)), 32));
   }
   static Q q_hi(U lo, U hi) {
     return _mm256_or_si256(
@@ -69,8 +76,14 @@ struct Ops {
   static Q qand(Q a, Q b) { return _mm256_and_si256(a, b); }
   static Q qor(Q a, Q b) { return _mm256_or_si256(a, b); }
   static Q qxor(Q a, Q b) { return _mm256_xor_si256(a, b); }
-  template <int n> static Q qsrl(Q a) { return _mm256_srli_epi64(a, n); }
-  template <int n> static Q qsll(Q a) { return _mm256_slli_epi64(a, n); }
+  template <int n>
+  static Q qsrl(Q a) {
+    return _mm256_srli_epi64(a, n);
+  }
+  template <int n>
+  static Q qsll(Q a) {
+    return _mm256_slli_epi64(a, n);
+  }
   static Q qgt(Q a, Q b) { return _mm256_cmpgt_epi64(a, b); }
   static bool qall(Q m) { return _mm256_movemask_pd(_mm256_castsi256_pd(m)) == 0xF; }
   static Q qselect(Q m, Q a, Q b) { return _mm256_blendv_epi8(b, a, m); }

@@ -21,15 +21,23 @@ struct Ops {
 
   // 32-bit integer lanes
   static U set1(std::uint32_t x) { return _mm512_set1_epi32(static_cast<int>(x)); }
-  static U iota() { return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
+  static U iota() {
+    return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  }
   static U add(U a, U b) { return _mm512_add_epi32(a, b); }
   static U sub(U a, U b) { return _mm512_sub_epi32(a, b); }
   static U and_(U a, U b) { return _mm512_and_si512(a, b); }
   static U or_(U a, U b) { return _mm512_or_si512(a, b); }
   static U xor_(U a, U b) { return _mm512_xor_si512(a, b); }
   static U xor3(U a, U b, U c) { return _mm512_ternarylogic_epi32(a, b, c, 0x96); }
-  template <int n> static U srl(U a) { return _mm512_srli_epi32(a, n); }
-  template <int n> static U sll(U a) { return _mm512_slli_epi32(a, n); }
+  template <int n>
+  static U srl(U a) {
+    return _mm512_srli_epi32(a, n);
+  }
+  template <int n>
+  static U sll(U a) {
+    return _mm512_slli_epi32(a, n);
+  }
   static U gt_i32(U a, U b) { return _mm512_movm_epi32(_mm512_cmpgt_epi32_mask(a, b)); }
   static bool all(U m) { return _mm512_cmpeq_epi32_mask(m, set1(~0u)) == 0xFFFF; }
   static U select(U m, U a, U b) { return _mm512_ternarylogic_epi32(m, a, b, 0xCA); }
@@ -65,8 +73,9 @@ struct Ops {
 
   // 64-bit lanes: blocks [0, N/2) and [N/2, N) of a group
   static Q q_lo(U lo, U hi) {
-    return _mm512_or_si512(_mm512_cvtepu32_epi64(_mm512_castsi512_si256(lo)),
-                           _mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm512_castsi512_si256(hi)), 32));
+    return _mm512_or_si512(
+        _mm512_cvtepu32_epi64(_mm512_castsi512_si256(lo)),
+        _mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm512_castsi512_si256(hi)), 32));
   }
   static Q q_hi(U lo, U hi) {
     return _mm512_or_si512(
@@ -79,8 +88,14 @@ struct Ops {
   static Q qand(Q a, Q b) { return _mm512_and_si512(a, b); }
   static Q qor(Q a, Q b) { return _mm512_or_si512(a, b); }
   static Q qxor(Q a, Q b) { return _mm512_xor_si512(a, b); }
-  template <int n> static Q qsrl(Q a) { return _mm512_srli_epi64(a, n); }
-  template <int n> static Q qsll(Q a) { return _mm512_slli_epi64(a, n); }
+  template <int n>
+  static Q qsrl(Q a) {
+    return _mm512_srli_epi64(a, n);
+  }
+  template <int n>
+  static Q qsll(Q a) {
+    return _mm512_slli_epi64(a, n);
+  }
   static Q qgt(Q a, Q b) { return _mm512_movm_epi64(_mm512_cmpgt_epi64_mask(a, b)); }
   static bool qall(Q m) { return _mm512_cmpeq_epi64_mask(m, qset1(~0ull)) == 0xFF; }
   static Q qselect(Q m, Q a, Q b) { return _mm512_ternarylogic_epi64(m, a, b, 0xCA); }

@@ -12,10 +12,18 @@ namespace weightinit::random::scalar {
 
 struct Ops {
   static constexpr int N = 4;
-  struct U { std::uint32_t v[N]; };
-  struct F { float v[N]; };
-  struct Q { std::uint64_t v[N / 2]; };
-  struct D { double v[N / 2]; };
+  struct U {
+    std::uint32_t v[N];
+  };
+  struct F {
+    float v[N];
+  };
+  struct Q {
+    std::uint64_t v[N / 2];
+  };
+  struct D {
+    double v[N / 2];
+  };
 
   template <typename R, typename A, typename Fn>
   static R map(const A& a, Fn f) {
@@ -36,16 +44,40 @@ struct Ops {
     return t;
   }
 
-  static U set1(std::uint32_t x) { U r; for (auto& v : r.v) v = x; return r; }
-  static U iota() { U r; for (int i = 0; i < N; ++i) r.v[i] = static_cast<std::uint32_t>(i); return r; }
-  static U add(U a, U b) { return map2<U>(a, b, [](std::uint32_t x, std::uint32_t y) { return x + y; }); }
-  static U sub(U a, U b) { return map2<U>(a, b, [](std::uint32_t x, std::uint32_t y) { return x - y; }); }
-  static U and_(U a, U b) { return map2<U>(a, b, [](std::uint32_t x, std::uint32_t y) { return x & y; }); }
-  static U or_(U a, U b) { return map2<U>(a, b, [](std::uint32_t x, std::uint32_t y) { return x | y; }); }
-  static U xor_(U a, U b) { return map2<U>(a, b, [](std::uint32_t x, std::uint32_t y) { return x ^ y; }); }
+  static U set1(std::uint32_t x) {
+    U r;
+    for (auto& v : r.v) v = x;
+    return r;
+  }
+  static U iota() {
+    U r;
+    for (int i = 0; i < N; ++i) r.v[i] = static_cast<std::uint32_t>(i);
+    return r;
+  }
+  static U add(U a, U b) {
+    return map2<U>(a, b, [](std::uint32_t x, std::uint32_t y) { return x + y; });
+  }
+  static U sub(U a, U b) {
+    return map2<U>(a, b, [](std::uint32_t x, std::uint32_t y) { return x - y; });
+  }
+  static U and_(U a, U b) {
+    return map2<U>(a, b, [](std::uint32_t x, std::uint32_t y) { return x & y; });
+  }
+  static U or_(U a, U b) {
+    return map2<U>(a, b, [](std::uint32_t x, std::uint32_t y) { return x | y; });
+  }
+  static U xor_(U a, U b) {
+    return map2<U>(a, b, [](std::uint32_t x, std::uint32_t y) { return x ^ y; });
+  }
   static U xor3(U a, U b, U c) { return xor_(xor_(a, b), c); }
-  template <int n> static U srl(U a) { return map<U>(a, [](std::uint32_t x) { return x >> n; }); }
-  template <int n> static U sll(U a) { return map<U>(a, [](std::uint32_t x) { return x << n; }); }
+  template <int n>
+  static U srl(U a) {
+    return map<U>(a, [](std::uint32_t x) { return x >> n; });
+  }
+  template <int n>
+  static U sll(U a) {
+    return map<U>(a, [](std::uint32_t x) { return x << n; });
+  }
   static U gt_i32(U a, U b) {
     return map2<U>(a, b, [](std::uint32_t x, std::uint32_t y) {
       return static_cast<std::int32_t>(x) > static_cast<std::int32_t>(y) ? 0xFFFFFFFFu : 0u;
@@ -65,22 +97,44 @@ struct Ops {
     }
   }
 
-  static F fset1(float x) { F r; for (auto& v : r.v) v = x; return r; }
-  static F as_f(U a) { return map<F>(a, [](std::uint32_t x) { return bits<float>(x); }); }
-  static U as_u(F a) { return map<U>(a, [](float x) { return bits<std::uint32_t>(x); }); }
-  static F fadd(F a, F b) { return map2<F>(a, b, [](float x, float y) { return x + y; }); }
-  static F fsub(F a, F b) { return map2<F>(a, b, [](float x, float y) { return x - y; }); }
-  static F fmul(F a, F b) { return map2<F>(a, b, [](float x, float y) { return x * y; }); }
-  static F fdiv(F a, F b) { return map2<F>(a, b, [](float x, float y) { return x / y; }); }
+  static F fset1(float x) {
+    F r;
+    for (auto& v : r.v) v = x;
+    return r;
+  }
+  static F as_f(U a) {
+    return map<F>(a, [](std::uint32_t x) { return bits<float>(x); });
+  }
+  static U as_u(F a) {
+    return map<U>(a, [](float x) { return bits<std::uint32_t>(x); });
+  }
+  static F fadd(F a, F b) {
+    return map2<F>(a, b, [](float x, float y) { return x + y; });
+  }
+  static F fsub(F a, F b) {
+    return map2<F>(a, b, [](float x, float y) { return x - y; });
+  }
+  static F fmul(F a, F b) {
+    return map2<F>(a, b, [](float x, float y) { return x * y; });
+  }
+  static F fdiv(F a, F b) {
+    return map2<F>(a, b, [](float x, float y) { return x / y; });
+  }
   static F fma(F a, F b, F c) {
     F r;
     for (int i = 0; i < N; ++i) r.v[i] = std::fma(a.v[i], b.v[i], c.v[i]);
     return r;
   }
-  static F fsqrt(F a) { return map<F>(a, [](float x) { return std::sqrt(x); }); }
+  static F fsqrt(F a) {
+    return map<F>(a, [](float x) { return std::sqrt(x); });
+  }
   // Same operand order as minps/maxps: the second operand wins unless the first is strictly better.
-  static F fmin(F a, F b) { return map2<F>(a, b, [](float x, float y) { return x < y ? x : y; }); }
-  static F fmax(F a, F b) { return map2<F>(a, b, [](float x, float y) { return x > y ? x : y; }); }
+  static F fmin(F a, F b) {
+    return map2<F>(a, b, [](float x, float y) { return x < y ? x : y; });
+  }
+  static F fmax(F a, F b) {
+    return map2<F>(a, b, [](float x, float y) { return x > y ? x : y; });
+  }
   static U flt(F a, F b) {
     U r;
     for (int i = 0; i < N; ++i) r.v[i] = a.v[i] < b.v[i] ? 0xFFFFFFFFu : 0u;
@@ -88,7 +142,8 @@ struct Ops {
   }
   static F fselect(U m, F a, F b) { return as_f(select(m, as_u(a), as_u(b))); }
   static F cvt_i32_f(U a) {
-    return map<F>(a, [](std::uint32_t x) { return static_cast<float>(static_cast<std::int32_t>(x)); });
+    return map<F>(a,
+                  [](std::uint32_t x) { return static_cast<float>(static_cast<std::int32_t>(x)); });
   }
 
   static Q q_lo(U lo, U hi) {
@@ -98,17 +153,38 @@ struct Ops {
   }
   static Q q_hi(U lo, U hi) {
     Q r;
-    for (int i = 0; i < N / 2; ++i) r.v[i] = lo.v[N / 2 + i] | (std::uint64_t{hi.v[N / 2 + i]} << 32);
+    for (int i = 0; i < N / 2; ++i)
+      r.v[i] = lo.v[N / 2 + i] | (std::uint64_t{hi.v[N / 2 + i]} << 32);
     return r;
   }
-  static Q qset1(std::uint64_t x) { Q r; for (auto& v : r.v) v = x; return r; }
-  static Q qadd(Q a, Q b) { return map2<Q>(a, b, [](std::uint64_t x, std::uint64_t y) { return x + y; }); }
-  static Q qsub(Q a, Q b) { return map2<Q>(a, b, [](std::uint64_t x, std::uint64_t y) { return x - y; }); }
-  static Q qand(Q a, Q b) { return map2<Q>(a, b, [](std::uint64_t x, std::uint64_t y) { return x & y; }); }
-  static Q qor(Q a, Q b) { return map2<Q>(a, b, [](std::uint64_t x, std::uint64_t y) { return x | y; }); }
-  static Q qxor(Q a, Q b) { return map2<Q>(a, b, [](std::uint64_t x, std::uint64_t y) { return x ^ y; }); }
-  template <int n> static Q qsrl(Q a) { return map<Q>(a, [](std::uint64_t x) { return x >> n; }); }
-  template <int n> static Q qsll(Q a) { return map<Q>(a, [](std::uint64_t x) { return x << n; }); }
+  static Q qset1(std::uint64_t x) {
+    Q r;
+    for (auto& v : r.v) v = x;
+    return r;
+  }
+  static Q qadd(Q a, Q b) {
+    return map2<Q>(a, b, [](std::uint64_t x, std::uint64_t y) { return x + y; });
+  }
+  static Q qsub(Q a, Q b) {
+    return map2<Q>(a, b, [](std::uint64_t x, std::uint64_t y) { return x - y; });
+  }
+  static Q qand(Q a, Q b) {
+    return map2<Q>(a, b, [](std::uint64_t x, std::uint64_t y) { return x & y; });
+  }
+  static Q qor(Q a, Q b) {
+    return map2<Q>(a, b, [](std::uint64_t x, std::uint64_t y) { return x | y; });
+  }
+  static Q qxor(Q a, Q b) {
+    return map2<Q>(a, b, [](std::uint64_t x, std::uint64_t y) { return x ^ y; });
+  }
+  template <int n>
+  static Q qsrl(Q a) {
+    return map<Q>(a, [](std::uint64_t x) { return x >> n; });
+  }
+  template <int n>
+  static Q qsll(Q a) {
+    return map<Q>(a, [](std::uint64_t x) { return x << n; });
+  }
   static Q qgt(Q a, Q b) {
     return map2<Q>(a, b, [](std::uint64_t x, std::uint64_t y) {
       return static_cast<std::int64_t>(x) > static_cast<std::int64_t>(y) ? ~0ull : 0ull;
@@ -121,21 +197,43 @@ struct Ops {
   }
   static Q qselect(Q m, Q a, Q b) { return qor(qand(m, a), qand(qxor(m, qset1(~0ull)), b)); }
 
-  static D dset1(double x) { D r; for (auto& v : r.v) v = x; return r; }
-  static D as_d(Q a) { return map<D>(a, [](std::uint64_t x) { return bits<double>(x); }); }
-  static Q as_q(D a) { return map<Q>(a, [](double x) { return bits<std::uint64_t>(x); }); }
-  static D dadd(D a, D b) { return map2<D>(a, b, [](double x, double y) { return x + y; }); }
-  static D dsub(D a, D b) { return map2<D>(a, b, [](double x, double y) { return x - y; }); }
-  static D dmul(D a, D b) { return map2<D>(a, b, [](double x, double y) { return x * y; }); }
-  static D ddiv(D a, D b) { return map2<D>(a, b, [](double x, double y) { return x / y; }); }
+  static D dset1(double x) {
+    D r;
+    for (auto& v : r.v) v = x;
+    return r;
+  }
+  static D as_d(Q a) {
+    return map<D>(a, [](std::uint64_t x) { return bits<double>(x); });
+  }
+  static Q as_q(D a) {
+    return map<Q>(a, [](double x) { return bits<std::uint64_t>(x); });
+  }
+  static D dadd(D a, D b) {
+    return map2<D>(a, b, [](double x, double y) { return x + y; });
+  }
+  static D dsub(D a, D b) {
+    return map2<D>(a, b, [](double x, double y) { return x - y; });
+  }
+  static D dmul(D a, D b) {
+    return map2<D>(a, b, [](double x, double y) { return x * y; });
+  }
+  static D ddiv(D a, D b) {
+    return map2<D>(a, b, [](double x, double y) { return x / y; });
+  }
   static D dfma(D a, D b, D c) {
     D r;
     for (int i = 0; i < N / 2; ++i) r.v[i] = std::fma(a.v[i], b.v[i], c.v[i]);
     return r;
   }
-  static D dsqrt(D a) { return map<D>(a, [](double x) { return std::sqrt(x); }); }
-  static D dmin(D a, D b) { return map2<D>(a, b, [](double x, double y) { return x < y ? x : y; }); }
-  static D dmax(D a, D b) { return map2<D>(a, b, [](double x, double y) { return x > y ? x : y; }); }
+  static D dsqrt(D a) {
+    return map<D>(a, [](double x) { return std::sqrt(x); });
+  }
+  static D dmin(D a, D b) {
+    return map2<D>(a, b, [](double x, double y) { return x < y ? x : y; });
+  }
+  static D dmax(D a, D b) {
+    return map2<D>(a, b, [](double x, double y) { return x > y ? x : y; });
+  }
   static Q dlt(D a, D b) {
     Q r;
     for (int i = 0; i < N / 2; ++i) r.v[i] = a.v[i] < b.v[i] ? ~0ull : 0ull;

@@ -16,10 +16,10 @@ inline std::size_t dtype_size(DType t) {
 }
 
 struct StridedBlock {
-  std::vector<std::int64_t> shape;   // logical shape of the whole tensor
-  std::vector<std::int64_t> start;   // first index of the block in each dimension
-  std::vector<std::int64_t> extent;  // block size in each dimension
-  void* data = nullptr;              // destination of element (start...)
+  std::vector<std::int64_t> shape;    // logical shape of the whole tensor
+  std::vector<std::int64_t> start;    // first index of the block in each dimension
+  std::vector<std::int64_t> extent;   // block size in each dimension
+  void* data = nullptr;               // destination of element (start...)
   std::vector<std::int64_t> strides;  // destination byte strides, one per dimension
   DType dtype = DType::float64;
 };

@@ -48,7 +48,8 @@ void larfb(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T* v, s
 // Supplies reflectors [i0, i0 + ib) as a block: fills V (rows i0..m-1,
 // leading dimension ldv, unit diagonal and zeros above it) and tau.
 template <class T>
-using ReflectorSource = std::function<void(std::int64_t i0, std::int64_t ib, T* v, std::int64_t ldv, T* tau)>;
+using ReflectorSource =
+    std::function<void(std::int64_t i0, std::int64_t ib, T* v, std::int64_t ldv, T* tau)>;
 
 // Columns [c0, c1) of Q = H_0 H_1 ... H_{k-1} [I; 0] (m rows) into q, whose
 // element (r, j - c0) is column j. Blocks are applied from the last to the

@@ -9,8 +9,8 @@ namespace weightinit::random {
 enum class Distribution : int { uniform = 0, normal = 1, truncated_normal = 2 };
 
 struct UniformParams {
-  double low;    // first value of the interval
-  double high;   // excluded upper end
+  double low;   // first value of the interval
+  double high;  // excluded upper end
 };
 
 struct NormalParams {
@@ -23,9 +23,9 @@ struct NormalParams {
 // tail probabilities are kept so that either tail keeps full precision.
 struct TruncatedNormalParams {
   double mean;
-  double scale;     // std, or std / sd(truncated standard normal) with preserve_std
-  double alpha;     // lower bound in units of the untruncated std
-  double beta;      // upper bound
+  double scale;      // std, or std / sd(truncated standard normal) with preserve_std
+  double alpha;      // lower bound in units of the untruncated std
+  double beta;       // upper bound
   double cdf_alpha;  // Phi(alpha)
   double sf_beta;    // 1 - Phi(beta)
   double mass;       // Phi(beta) - Phi(alpha), computed in the accurate tail
