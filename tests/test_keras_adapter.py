@@ -146,7 +146,9 @@ got = keras.ops.cast(b, "float32").detach().numpy().view(np.uint32) >> 16
 np.testing.assert_array_equal(got, bits.T)
 print("ok")
 """
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "python")}
+    # The subprocess imports the same weightinit as this process (installed or dev tree).
+    package_parent = str(Path(__import__("weightinit").__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": package_parent}
     r = subprocess.run(
         [sys.executable, "-W", "error", "-c", code],
         capture_output=True,
