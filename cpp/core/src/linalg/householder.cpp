@@ -132,7 +132,7 @@ void larft(std::int64_t rows, std::int64_t ib, const T* v, std::int64_t ldv, con
   std::vector<T> s(static_cast<std::size_t>(ib * ib), T(0));
   constexpr std::int64_t kGroup = 32;
   const std::int64_t groups = ceil_div(ib, kGroup);
-  parallel_for(ceil_div(groups, 2), rows * ib * ib, kMinParallelFlops, [&](std::int64_t tile) {
+  parallel_for(ceil_div(groups, 2), rows * ib * ib, kMinParallelFlops / 8, [&](std::int64_t tile) {
     const std::int64_t pair[2] = {tile, groups - 1 - tile};
     for (int i = 0; i < (pair[0] == pair[1] ? 1 : 2); ++i) {
       const std::int64_t g0 = pair[i] * kGroup, g1 = std::min(ib, g0 + kGroup);
@@ -328,7 +328,7 @@ void orthogonal_columns(std::uint64_t key, std::uint64_t stream, std::int64_t m,
   const random::KernelTable& kernels = random::active_kernels();
   const ReflectorSource<T> source = [&](std::int64_t i0, std::int64_t ib, T* v, std::int64_t ldv,
                                         T* tau) {
-    parallel_for(ib, ib * (m - i0), std::int64_t{1} << 17, [&](std::int64_t l) {
+    parallel_for(ib, ib * (m - i0), std::int64_t{1} << 14, [&](std::int64_t l) {
       const std::int64_t i = i0 + l, len = m - i;
       thread_local std::vector<double> x;
       if (x.size() < static_cast<std::size_t>(len)) x.resize(static_cast<std::size_t>(len));
