@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "check.hpp"
 #include "weightinit/common/parallel.hpp"
 #include "weightinit/linalg/gemm.hpp"
 #include "weightinit/linalg/householder.hpp"
@@ -13,15 +14,6 @@
 
 using namespace weightinit;
 using namespace weightinit::linalg;
-
-static int failures = 0;
-#define CHECK(cond)                                                 \
-  do {                                                              \
-    if (!(cond)) {                                                  \
-      std::printf("FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                   \
-    }                                                               \
-  } while (0)
 
 template <class T>
 void test_gemm_exact(Isa isa) {

@@ -7,19 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "check.hpp"
 #include "weightinit/random/fill.hpp"
 #include "weightinit/random/philox.hpp"
 
 using namespace weightinit::random;
-
-static int failures = 0;
-#define CHECK(cond)                                                 \
-  do {                                                              \
-    if (!(cond)) {                                                  \
-      std::printf("FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                   \
-    }                                                               \
-  } while (0)
 
 int main() {
   std::ifstream in(WEIGHTINIT_TEST_DATA "/philox4x32_kat.txt");
