@@ -118,7 +118,13 @@ inline D small_i64_to_f64(Q i) {
                    Ops::dset1(6755399441055744.0));  // 1.5 * 2^52
 }
 
-inline D log_f64(D x) {
+// S * ln(x) for S a signed power of two (1, -1, -2): every coefficient and
+// final term is scaled by S, which commutes exactly with rounding, so the
+// result is bit for bit S times the unscaled evaluation, without the extra
+// multiply by S.
+template <int S>
+inline D scaled_log_f64(D x) {
+  constexpr double k = S;
   Q bits = Ops::as_q(x);
   Q e = Ops::qsub(Ops::qsrl<52>(bits), Ops::qset1(1023));
   Q m = Ops::qor(Ops::qand(bits, Ops::qset1(0x000FFFFFFFFFFFFFull)),
@@ -129,19 +135,19 @@ inline D log_f64(D x) {
   D f = Ops::as_d(m);
   D s = Ops::ddiv(Ops::dsub(f, Ops::dset1(1.0)), Ops::dadd(f, Ops::dset1(1.0)));
   D s2 = Ops::dmul(s, s);
-  D p = Ops::dset1(0.14783280762655815);
-  p = Ops::dfma(p, s2, Ops::dset1(0.15315369627984318));
-  p = Ops::dfma(p, s2, Ops::dset1(0.1818351033546862));
-  p = Ops::dfma(p, s2, Ops::dset1(0.22222199668550174));
-  p = Ops::dfma(p, s2, Ops::dset1(0.28571428731024556));
-  p = Ops::dfma(p, s2, Ops::dset1(0.39999999999469865));
-  p = Ops::dfma(p, s2, Ops::dset1(0.6666666666666725));
+  D p = Ops::dset1(k * 0.14783280762655815);
+  p = Ops::dfma(p, s2, Ops::dset1(k * 0.15315369627984318));
+  p = Ops::dfma(p, s2, Ops::dset1(k * 0.1818351033546862));
+  p = Ops::dfma(p, s2, Ops::dset1(k * 0.22222199668550174));
+  p = Ops::dfma(p, s2, Ops::dset1(k * 0.28571428731024556));
+  p = Ops::dfma(p, s2, Ops::dset1(k * 0.39999999999469865));
+  p = Ops::dfma(p, s2, Ops::dset1(k * 0.6666666666666725));
   p = Ops::dmul(p, s2);
-  D lnf = Ops::dfma(p, s, Ops::dadd(s, s));
+  D lnf = Ops::dfma(p, s, Ops::dmul(s, Ops::dset1(2.0 * k)));
   D ed = small_i64_to_f64(e);
   // fdlibm's split of ln 2: e * ln2_hi is exact for |e| < 2^11.
-  return Ops::dadd(Ops::dfma(ed, Ops::dset1(1.90821492927058770002e-10), lnf),
-                   Ops::dmul(ed, Ops::dset1(6.93147180369123816490e-01)));
+  return Ops::dadd(Ops::dfma(ed, Ops::dset1(k * 1.90821492927058770002e-10), lnf),
+                   Ops::dmul(ed, Ops::dset1(k * 6.93147180369123816490e-01)));
 }
 
 // -------------------------------------------------------------- sin/cos ----
@@ -186,24 +192,28 @@ struct SinCosD {
 inline SinCosD sincos_turns_f64(Q a /* odd, < 2^53 */) {
   Q k = Ops::qsrl<51>(Ops::qadd(a, Ops::qset1(1ull << 50)));
   Q rr = Ops::qsub(a, Ops::qsll<51>(k));  // in [-2^50, 2^50]
-  D r = Ops::dmul(small_i64_to_f64(rr), Ops::dset1(0x1p-53));
-  D r2 = Ops::dmul(r, r);
-  D sp = Ops::dset1(3.7812998661468002);
-  sp = Ops::dfma(sp, r2, Ops::dset1(-15.093825731836784));
-  sp = Ops::dfma(sp, r2, Ops::dset1(42.05868543048739));
-  sp = Ops::dfma(sp, r2, Ops::dset1(-76.70585970798096));
-  sp = Ops::dfma(sp, r2, Ops::dset1(81.6052492759639));
-  sp = Ops::dfma(sp, r2, Ops::dset1(-41.34170224039966));
-  sp = Ops::dfma(sp, r2, Ops::dset1(6.283185307179586));
-  D sn = Ops::dmul(sp, r);
-  D cp = Ops::dset1(-1.6968836187226088);
-  cp = Ops::dfma(cp, r2, Ops::dset1(7.903094129161235));
-  cp = Ops::dfma(cp, r2, Ops::dset1(-26.426250977244422));
-  cp = Ops::dfma(cp, r2, Ops::dset1(60.24464132983481));
-  cp = Ops::dfma(cp, r2, Ops::dset1(-85.4568172065299));
-  cp = Ops::dfma(cp, r2, Ops::dset1(64.93939402266798));
-  cp = Ops::dfma(cp, r2, Ops::dset1(-19.739208802178716));
-  D cs = Ops::dfma(cp, r2, Ops::dset1(1.0));
+  // Evaluated in the integer variable rr = r * 2^53: coefficient j of each
+  // polynomial in r^2 carries 2^(-106 j) (and sin's a further 2^-53), powers
+  // of two that commute with rounding, so the values are bit for bit those
+  // of the polynomials in r, with two multiplies fewer.
+  const D rd = small_i64_to_f64(rr);
+  const D t = Ops::dmul(rd, rd);
+  D sp = Ops::dset1(3.7812998661468002 * 0x1p-689);
+  sp = Ops::dfma(sp, t, Ops::dset1(-15.093825731836784 * 0x1p-583));
+  sp = Ops::dfma(sp, t, Ops::dset1(42.05868543048739 * 0x1p-477));
+  sp = Ops::dfma(sp, t, Ops::dset1(-76.70585970798096 * 0x1p-371));
+  sp = Ops::dfma(sp, t, Ops::dset1(81.6052492759639 * 0x1p-265));
+  sp = Ops::dfma(sp, t, Ops::dset1(-41.34170224039966 * 0x1p-159));
+  sp = Ops::dfma(sp, t, Ops::dset1(6.283185307179586 * 0x1p-53));
+  D sn = Ops::dmul(sp, rd);
+  D cp = Ops::dset1(-1.6968836187226088 * 0x1p-742);
+  cp = Ops::dfma(cp, t, Ops::dset1(7.903094129161235 * 0x1p-636));
+  cp = Ops::dfma(cp, t, Ops::dset1(-26.426250977244422 * 0x1p-530));
+  cp = Ops::dfma(cp, t, Ops::dset1(60.24464132983481 * 0x1p-424));
+  cp = Ops::dfma(cp, t, Ops::dset1(-85.4568172065299 * 0x1p-318));
+  cp = Ops::dfma(cp, t, Ops::dset1(64.93939402266798 * 0x1p-212));
+  cp = Ops::dfma(cp, t, Ops::dset1(-19.739208802178716 * 0x1p-106));
+  D cs = Ops::dfma(cp, t, Ops::dset1(1.0));
   Q q = Ops::qand(k, Ops::qset1(3));
   Q odd = Ops::qsub(Ops::qset1(0), Ops::qand(q, Ops::qset1(1)));
   Q cb = Ops::qselect(odd, Ops::as_q(sn), Ops::as_q(cs));
@@ -228,7 +238,7 @@ inline void box_muller_f32(U x1, U x2, F* z1, F* z2) {
 
 inline void box_muller_f64(Q x1, Q x2, D* z1, D* z2) {
   D u1 = unit_open_f64(x1);
-  D rad = Ops::dsqrt(Ops::dmul(log_f64(u1), Ops::dset1(-2.0)));
+  D rad = Ops::dsqrt(scaled_log_f64<-2>(u1));
   Q a = Ops::qor(Ops::qsll<1>(Ops::qsrl<12>(x2)), Ops::qset1(1));  // odd, 53 bits
   SinCosD sc = sincos_turns_f64(a);
   *z1 = Ops::dmul(rad, sc.c);
@@ -333,7 +343,7 @@ inline D normal_quantile_f64(D pl, D qh) {
   const Q central = Ops::dle(Ops::dmax(q, Ops::dsub(Ops::dset1(0.0), q)), Ops::dset1(0.425));
   if (!Ops::qall(central)) {  // per-lane selection: skipping changes no value
     D t = Ops::dmin(pl, qh);
-    D r = Ops::dsqrt(Ops::dsub(Ops::dset1(0.0), log_f64(t)));
+    D r = Ops::dsqrt(scaled_log_f64<-1>(t));
     Q near = Ops::dle(r, Ops::dset1(5.0));
     D rr = Ops::dselect(near, Ops::dsub(r, Ops::dset1(1.6)), Ops::dsub(r, Ops::dset1(5.0)));
     D zt = Ops::ddiv(horner8_select(near, rr, kAs241C, kAs241E),
