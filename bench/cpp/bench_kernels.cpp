@@ -2,10 +2,11 @@
 // single thread, into an L2-resident buffer (compute cost, not memory) and a
 // 64 MiB buffer (with the stores). Prints ns per element, median of repeats.
 //
-//   ./tools/dev-build.sh && ./build/dev/bench_kernels
+//   ./tools/dev-build.sh && ./build/dev/bench_kernels [isa ...]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 #include "weightinit/random/dispatch.hpp"
@@ -34,7 +35,7 @@ double ns_per_element(const KernelTable& k, const DistParams& p, std::vector<T>&
   return times[times.size() / 2];
 }
 
-int main() {
+int main(int argc, char** argv) {
   DistParams uni{};
   uni.kind = Distribution::uniform;
   uni.uniform = {-1.0, 1.0};
@@ -52,6 +53,9 @@ int main() {
   std::printf("%-8s %-17s %8s %12s %12s\n", "isa", "distribution", "dtype", "L2 ns/elem",
               "64MiB ns/elem");
   for (Isa isa : available_isas()) {
+    bool wanted = argc < 2;  // optional arguments select instruction sets by name
+    for (int i = 1; i < argc; ++i) wanted = wanted || std::strcmp(argv[i], isa_name(isa)) == 0;
+    if (!wanted) continue;
     set_active_isa(isa);
     const KernelTable& k = active_kernels();
     for (const auto& d : dists) {

@@ -91,13 +91,13 @@ inline D unit_open_f64(Q x) {
 // max 9.5e-10 in float (3 terms), 1.4e-18 in double (7 terms), coefficients
 // as rounded to the working precision.
 inline F log_f32(F x) {
-  U bits = Ops::as_u(x);
-  U e = Ops::sub(Ops::srl<23>(bits), Ops::set1(127u));
-  U m = Ops::or_(Ops::and_(bits, Ops::set1(0x007FFFFFu)), Ops::set1(0x3F800000u));
-  U big = Ops::gt_i32(m, Ops::set1(0x3FB504F3u));  // f > sqrt(2): halve it
-  m = Ops::sub(m, Ops::and_(big, Ops::set1(0x00800000u)));
-  e = Ops::sub(e, big);
-  F f = Ops::as_f(m);
+  // Range reduction without a compare: adding 0x3F800000 - kOff to the bits
+  // carries into the exponent exactly when the mantissa is at least that of
+  // kOff = sqrt(2)/2 rounded up (0x3F3504F4), which halves f and bumps e.
+  constexpr std::uint32_t kOff = 0x3F3504F4u;
+  U t = Ops::add(Ops::as_u(x), Ops::set1(0x3F800000u - kOff));
+  F f = Ops::as_f(Ops::add(Ops::and_(t, Ops::set1(0x007FFFFFu)), Ops::set1(kOff)));
+  F ef = Ops::fsub(Ops::cvt_i32_f(Ops::srl<23>(t)), Ops::fset1(127.0f));  // exact
   F s = Ops::fdiv(Ops::fsub(f, Ops::fset1(1.0f)), Ops::fadd(f, Ops::fset1(1.0f)));
   F s2 = Ops::fmul(s, s);
   F p = Ops::fset1(0.2985767722129822f);
@@ -105,7 +105,6 @@ inline F log_f32(F x) {
   p = Ops::fma(p, s2, Ops::fset1(0.6666676998138428f));
   p = Ops::fmul(p, s2);
   F lnf = Ops::fma(p, s, Ops::fadd(s, s));
-  F ef = Ops::cvt_i32_f(e);
   // ln 2 split (Cody & Waite): e * 0.693359375 is exact for |e| < 2^15.
   return Ops::fadd(Ops::fma(ef, Ops::fset1(-2.12194440e-4f), lnf),
                    Ops::fmul(ef, Ops::fset1(0.693359375f)));
@@ -125,14 +124,13 @@ inline D small_i64_to_f64(Q i) {
 template <int S>
 inline D scaled_log_f64(D x) {
   constexpr double k = S;
-  Q bits = Ops::as_q(x);
-  Q e = Ops::qsub(Ops::qsrl<52>(bits), Ops::qset1(1023));
-  Q m = Ops::qor(Ops::qand(bits, Ops::qset1(0x000FFFFFFFFFFFFFull)),
-                 Ops::qset1(0x3FF0000000000000ull));
-  Q big = Ops::qgt(m, Ops::qset1(0x3FF6A09E667F3BCDull));  // f > sqrt(2)
-  m = Ops::qsub(m, Ops::qand(big, Ops::qset1(0x0010000000000000ull)));
-  e = Ops::qsub(e, big);
-  D f = Ops::as_d(m);
+  // Range reduction as in log_f32, kOff = sqrt(2)/2 rounded up.
+  constexpr std::uint64_t kOff = 0x3FE6A09E667F3BCEull;
+  Q t = Ops::qadd(Ops::as_q(x), Ops::qset1(0x3FF0000000000000ull - kOff));
+  D f = Ops::as_d(Ops::qadd(Ops::qand(t, Ops::qset1(0x000FFFFFFFFFFFFFull)), Ops::qset1(kOff)));
+  // The biased exponent (< 2^11) to double exactly, unbiased in the same subtraction.
+  D ed = Ops::dsub(Ops::as_d(Ops::qadd(Ops::qsrl<52>(t), Ops::qset1(0x4338000000000000ull))),
+                   Ops::dset1(6755399441055744.0 + 1023.0));
   D s = Ops::ddiv(Ops::dsub(f, Ops::dset1(1.0)), Ops::dadd(f, Ops::dset1(1.0)));
   D s2 = Ops::dmul(s, s);
   D p = Ops::dset1(k * 0.14783280762655815);
@@ -144,7 +142,6 @@ inline D scaled_log_f64(D x) {
   p = Ops::dfma(p, s2, Ops::dset1(k * 0.6666666666666725));
   p = Ops::dmul(p, s2);
   D lnf = Ops::dfma(p, s, Ops::dmul(s, Ops::dset1(2.0 * k)));
-  D ed = small_i64_to_f64(e);
   // fdlibm's split of ln 2: e * ln2_hi is exact for |e| < 2^11.
   return Ops::dadd(Ops::dfma(ed, Ops::dset1(k * 1.90821492927058770002e-10), lnf),
                    Ops::dmul(ed, Ops::dset1(k * 6.93147180369123816490e-01)));

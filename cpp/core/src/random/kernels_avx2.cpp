@@ -34,7 +34,6 @@ struct Ops {
   static U sll(U a) {
     return _mm256_slli_epi32(a, n);
   }
-  static U gt_i32(U a, U b) { return _mm256_cmpgt_epi32(a, b); }
   static bool all(U m) { return _mm256_movemask_ps(_mm256_castsi256_ps(m)) == 0xFF; }
   static U select(U m, U a, U b) { return _mm256_blendv_epi8(b, a, m); }
   static void mulhilo(U a, std::uint32_t m, U& hi, U& lo) {
@@ -60,15 +59,15 @@ struct Ops {
   static F fselect(U m, F a, F b) { return _mm256_blendv_ps(b, a, as_f(m)); }
   static F cvt_i32_f(U a) { return _mm256_cvtepi32_ps(a); }
 
+  // 64-bit lanes lo | hi << 32: blocks [0, N/2) and [N/2, N) of a group
+  // (the in-lane unpacks are shared by both halves once inlined).
   static Q q_lo(U lo, U hi) {
-    return _mm256_or_si256(
-        _mm256_cvtepu32_epi64(_mm256_castsi256_si128(lo)),
-        _mm256_slli_epi64(_mm256_cvtepu32_epi64(_mm256_castsi256_si128(hi)), 32));
+    return _mm256_permute2x128_si256(_mm256_unpacklo_epi32(lo, hi), _mm256_unpackhi_epi32(lo, hi),
+                                     0x20);
   }
   static Q q_hi(U lo, U hi) {
-    return _mm256_or_si256(
-        _mm256_cvtepu32_epi64(_mm256_extracti128_si256(lo, 1)),
-        _mm256_slli_epi64(_mm256_cvtepu32_epi64(_mm256_extracti128_si256(hi, 1)), 32));
+    return _mm256_permute2x128_si256(_mm256_unpacklo_epi32(lo, hi), _mm256_unpackhi_epi32(lo, hi),
+                                     0x31);
   }
   static Q qset1(std::uint64_t x) { return _mm256_set1_epi64x(static_cast<long long>(x)); }
   static Q qadd(Q a, Q b) { return _mm256_add_epi64(a, b); }
@@ -84,7 +83,6 @@ struct Ops {
   static Q qsll(Q a) {
     return _mm256_slli_epi64(a, n);
   }
-  static Q qgt(Q a, Q b) { return _mm256_cmpgt_epi64(a, b); }
   static bool qall(Q m) { return _mm256_movemask_pd(_mm256_castsi256_pd(m)) == 0xF; }
   static Q qselect(Q m, Q a, Q b) { return _mm256_blendv_epi8(b, a, m); }
 

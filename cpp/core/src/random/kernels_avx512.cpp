@@ -38,7 +38,6 @@ struct Ops {
   static U sll(U a) {
     return _mm512_slli_epi32(a, n);
   }
-  static U gt_i32(U a, U b) { return _mm512_movm_epi32(_mm512_cmpgt_epi32_mask(a, b)); }
   static bool all(U m) { return _mm512_cmpeq_epi32_mask(m, set1(~0u)) == 0xFFFF; }
   static U select(U m, U a, U b) { return _mm512_ternarylogic_epi32(m, a, b, 0xCA); }
   // 32x32 -> 64 products of all lanes (algorithms.md 1.5): the high words of
@@ -71,16 +70,15 @@ struct Ops {
   static F fselect(U m, F a, F b) { return as_f(select(m, as_u(a), as_u(b))); }
   static F cvt_i32_f(U a) { return _mm512_cvtepi32_ps(a); }
 
-  // 64-bit lanes: blocks [0, N/2) and [N/2, N) of a group
+  // 64-bit lanes lo | hi << 32: blocks [0, N/2) and [N/2, N) of a group,
+  // each one two-source permute that interleaves the 32-bit words.
   static Q q_lo(U lo, U hi) {
-    return _mm512_or_si512(
-        _mm512_cvtepu32_epi64(_mm512_castsi512_si256(lo)),
-        _mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm512_castsi512_si256(hi)), 32));
+    const U idx = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    return _mm512_permutex2var_epi32(lo, idx, hi);
   }
   static Q q_hi(U lo, U hi) {
-    return _mm512_or_si512(
-        _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(lo, 1)),
-        _mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(hi, 1)), 32));
+    const U idx = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    return _mm512_permutex2var_epi32(lo, idx, hi);
   }
   static Q qset1(std::uint64_t x) { return _mm512_set1_epi64(static_cast<long long>(x)); }
   static Q qadd(Q a, Q b) { return _mm512_add_epi64(a, b); }
@@ -96,7 +94,6 @@ struct Ops {
   static Q qsll(Q a) {
     return _mm512_slli_epi64(a, n);
   }
-  static Q qgt(Q a, Q b) { return _mm512_movm_epi64(_mm512_cmpgt_epi64_mask(a, b)); }
   static bool qall(Q m) { return _mm512_cmpeq_epi64_mask(m, qset1(~0ull)) == 0xFF; }
   static Q qselect(Q m, Q a, Q b) { return _mm512_ternarylogic_epi64(m, a, b, 0xCA); }
 

@@ -78,11 +78,6 @@ struct Ops {
   static U sll(U a) {
     return map<U>(a, [](std::uint32_t x) { return x << n; });
   }
-  static U gt_i32(U a, U b) {
-    return map2<U>(a, b, [](std::uint32_t x, std::uint32_t y) {
-      return static_cast<std::int32_t>(x) > static_cast<std::int32_t>(y) ? 0xFFFFFFFFu : 0u;
-    });
-  }
   static bool all(U m) {
     for (auto v : m.v)
       if (v != 0xFFFFFFFFu) return false;
@@ -184,11 +179,6 @@ struct Ops {
   template <int n>
   static Q qsll(Q a) {
     return map<Q>(a, [](std::uint64_t x) { return x << n; });
-  }
-  static Q qgt(Q a, Q b) {
-    return map2<Q>(a, b, [](std::uint64_t x, std::uint64_t y) {
-      return static_cast<std::int64_t>(x) > static_cast<std::int64_t>(y) ? ~0ull : 0ull;
-    });
   }
   static bool qall(Q m) {
     for (auto v : m.v)
