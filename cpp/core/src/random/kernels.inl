@@ -33,8 +33,23 @@ struct Words {
 // M consecutive groups starting at block0 (a multiple of N, so the low
 // counter word never wraps inside a group). The M independent dependency
 // chains are interleaved round by round to hide the multiply latency.
+// Round keys k0, k1 of each round, formed once per kernel call: the rounds
+// then broadcast them from memory instead of from general registers.
+struct RoundKeys {
+  std::uint32_t k[weightinit::random::kPhiloxRounds][2];
+  explicit RoundKeys(std::uint64_t key) {
+    std::uint32_t k0 = static_cast<std::uint32_t>(key), k1 = static_cast<std::uint32_t>(key >> 32);
+    for (int r = 0; r < weightinit::random::kPhiloxRounds; ++r) {
+      k[r][0] = k0;
+      k[r][1] = k1;
+      k0 += weightinit::random::kPhiloxW0;
+      k1 += weightinit::random::kPhiloxW1;
+    }
+  }
+};
+
 template <int M>
-inline void philox_groups(std::uint64_t key, std::uint64_t stream, std::uint64_t block0,
+inline void philox_groups(const RoundKeys& rk, std::uint64_t stream, std::uint64_t block0,
                           Words* out) {
   using namespace weightinit::random;
   U c0[M], c1[M], c2[M], c3[M];
@@ -45,10 +60,8 @@ inline void philox_groups(std::uint64_t key, std::uint64_t stream, std::uint64_t
     c2[g] = Ops::set1(static_cast<std::uint32_t>(stream));
     c3[g] = Ops::set1(static_cast<std::uint32_t>(stream >> 32));
   }
-  std::uint32_t k0 = static_cast<std::uint32_t>(key);
-  std::uint32_t k1 = static_cast<std::uint32_t>(key >> 32);
   for (int r = 0; r < kPhiloxRounds; ++r) {
-    const U kv0 = Ops::set1(k0), kv1 = Ops::set1(k1);
+    const U kv0 = Ops::set1(rk.k[r][0]), kv1 = Ops::set1(rk.k[r][1]);
     for (int g = 0; g < M; ++g) {
       U hi0, lo0, hi1, lo1;
       Ops::mulhilo(c0[g], kPhiloxM0, hi0, lo0);
@@ -58,8 +71,6 @@ inline void philox_groups(std::uint64_t key, std::uint64_t stream, std::uint64_t
       c2[g] = Ops::xor3(hi0, c3[g], kv1);
       c3[g] = lo0;
     }
-    k0 += kPhiloxW0;
-    k1 += kPhiloxW1;
   }
   for (int g = 0; g < M; ++g) out[g] = Words{{c0[g], c1[g], c2[g], c3[g]}};
 }
@@ -475,7 +486,7 @@ inline void transform_f64(const PreparedF64& p, const Words& w, double* dst /* 2
 
 // M consecutive groups from group index g0, written to dst.
 template <Distribution K, int M, typename T, typename Prepared>
-inline void groups(const Prepared& p, std::uint64_t key, std::uint64_t stream, std::uint64_t g0,
+inline void groups(const Prepared& p, const RoundKeys& key, std::uint64_t stream, std::uint64_t g0,
                    T* dst) {
   constexpr std::size_t G = sizeof(T) == 4 ? 4 * N : 2 * N;
   Words w[M];
@@ -492,7 +503,7 @@ inline void groups(const Prepared& p, std::uint64_t key, std::uint64_t stream, s
 // time; a partial group at either end goes through a stack buffer (same
 // arithmetic, so the same bits).
 template <Distribution K, typename T, typename Prepared>
-inline void run(const Prepared& p, std::uint64_t key, std::uint64_t stream, std::uint64_t first,
+inline void run(const Prepared& p, const RoundKeys& key, std::uint64_t stream, std::uint64_t first,
                 std::size_t n, T* out) {
   constexpr std::uint64_t G = sizeof(T) == 4 ? 4 * N : 2 * N;
   alignas(64) T tmp[G];
@@ -522,15 +533,16 @@ inline void run(const Prepared& p, std::uint64_t key, std::uint64_t stream, std:
 void kernel_f32(const DistParams& params, std::uint64_t key, std::uint64_t stream,
                 std::uint64_t first, std::size_t n, float* out) {
   const PreparedF32 p = prepare_f32(params);
+  const RoundKeys rk(key);
   switch (params.kind) {
     case Distribution::uniform:
-      run<Distribution::uniform>(p, key, stream, first, n, out);
+      run<Distribution::uniform>(p, rk, stream, first, n, out);
       break;
     case Distribution::normal:
-      run<Distribution::normal>(p, key, stream, first, n, out);
+      run<Distribution::normal>(p, rk, stream, first, n, out);
       break;
     case Distribution::truncated_normal:
-      run<Distribution::truncated_normal>(p, key, stream, first, n, out);
+      run<Distribution::truncated_normal>(p, rk, stream, first, n, out);
       break;
   }
 }
@@ -538,15 +550,16 @@ void kernel_f32(const DistParams& params, std::uint64_t key, std::uint64_t strea
 void kernel_f64(const DistParams& params, std::uint64_t key, std::uint64_t stream,
                 std::uint64_t first, std::size_t n, double* out) {
   const PreparedF64 p = prepare_f64(params);
+  const RoundKeys rk(key);
   switch (params.kind) {
     case Distribution::uniform:
-      run<Distribution::uniform>(p, key, stream, first, n, out);
+      run<Distribution::uniform>(p, rk, stream, first, n, out);
       break;
     case Distribution::normal:
-      run<Distribution::normal>(p, key, stream, first, n, out);
+      run<Distribution::normal>(p, rk, stream, first, n, out);
       break;
     case Distribution::truncated_normal:
-      run<Distribution::truncated_normal>(p, key, stream, first, n, out);
+      run<Distribution::truncated_normal>(p, rk, stream, first, n, out);
       break;
   }
 }
