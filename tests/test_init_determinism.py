@@ -129,4 +129,4 @@ def test_stream_stability():
     key = wi._rng.key_from_seed(0)
     assert wi._core.sparse_indices(key, 0, 0, 1000, 5).tolist() == [911, 29, 673, 44, 399]
     w = wi.Sparse(0.25, 1.0)((64, 32), rng=2026, stream=1)
-    assert hashlib.sha256(w.tobytes()).hexdigest()[:16] == "932f4c6fe5a8ca1a"
+    assert hashlib.sha256(w.tobytes()).hexdigest()[:16] == "198c35bffce0a327"

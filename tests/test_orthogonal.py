@@ -162,10 +162,10 @@ def test_bit_identical_threads_and_isas(shape, dtype):
 
 
 STABLE = [
-    ((5, 3), np.float64, "ebb0380103a95b0e"),
-    ((3, 5), np.float32, "72caacbb33e3859b"),
-    ((300, 300), np.float64, "2644d25eca2cc996"),
-    ((70, 1100), np.float32, "7bf2f7d666c8fca6"),
+    ((5, 3), np.float64, "711aa6afd79ce6fa"),
+    ((3, 5), np.float32, "59f6ebb5444884cf"),
+    ((300, 300), np.float64, "9b43eeb15bf2d622"),
+    ((70, 1100), np.float32, "9a4eb099ac9b1c78"),
 ]
 
 
@@ -180,11 +180,11 @@ def test_stream_stability(shape, dtype, digest):
 
 
 # Shapes whose reflector blocks are nb = 128 (k >= 1024, with a partial last
-# block) and nb = 64; values recorded before the orgqr/GEMM performance work
-# (linalg core of da4710e, random kernels of 65e2379), which kept every bit.
+# block) and nb = 64. The orgqr/GEMM performance work kept every bit of these;
+# they were re-recorded once, when the normal draws' angle construction changed.
 STABLE_LARGE = [
-    ((1030, 1030), np.float32, "f429a235c2fc1909"),
-    ((1300, 700), np.float32, "e5934709fccd5c94"),
+    ((1030, 1030), np.float32, "478fd237c5295b7a"),
+    ((1300, 700), np.float32, "2c4420ccc8767775"),
 ]
 
 

@@ -115,13 +115,25 @@ def test_uniform_affine_map_and_clamp():
 
 
 def box_muller_reference(x1, x2, mant_bits):
-    """Pairs (z1, z2) from two words with u1, u2 on the open grid (2k+1) 2**-(mant_bits+1)."""
-    shift = {32: 9, 64: 12}[x1.dtype.itemsize * 8]
-    scale = 2.0 ** -(mant_bits + 1)
-    u1 = ((x1 >> type(x1[0])(shift)).astype(np.float64) * 2 + 1) * scale
-    u2 = ((x2 >> type(x2[0])(shift)).astype(np.float64) * 2 + 1) * scale
-    r = np.sqrt(-2.0 * np.log(u1))
-    return r * np.cos(2 * np.pi * u2), r * np.sin(2 * np.pi * u2)
+    """Pairs (z1, z2) as documented in kernels.inl.
+
+    u1 from x1's top bits on the open grid (2k+1) 2**-(mant_bits+1). The angle from x2:
+    its top bits give r on the odd grid in (-1/8, 1/8) turn, bit 0 swaps (cos, sin) and
+    bit 1 negates both.
+    """
+    t = type(x1[0])
+    width = x1.dtype.itemsize * 8
+    shift = {32: 9, 64: 12}[width]
+    u1 = ((x1 >> t(shift)).astype(np.float64) * 2 + 1) * 2.0 ** -(mant_bits + 1)
+    rbits = {32: 23, 64: 51}[width]  # bits of x2 above the unused ones
+    rr = ((x2 >> t(width - rbits)) | t(1)).astype(np.float64) - 2.0 ** (rbits - 1)
+    r = rr * 2.0 ** -(rbits + 2)
+    assert np.all(np.abs(r) < 0.125)
+    c, s = np.cos(2 * np.pi * r), np.sin(2 * np.pi * r)
+    swap = (x2 & t(1)) != 0
+    c, s = np.where(swap, s, c), np.where(swap, c, s)
+    rho = np.sqrt(-2.0 * np.log(u1)) * np.where((x2 & t(2)) != 0, -1.0, 1.0)
+    return rho * c, rho * s
 
 
 def test_normal_float32_pairs_elements_2t_2t_plus_1():
@@ -142,7 +154,8 @@ def test_normal_float64_pairs_elements_2t_2t_plus_1():
     z1, z2 = box_muller_reference(x[0::2], x[1::2], 52)
     ref = np.empty(n)
     ref[0::2], ref[1::2] = z1, z2
-    np.testing.assert_allclose(ours, 1.5 + 2.0 * ref, rtol=1e-13, atol=1e-13)
+    # Observed: within 9e-16 of the float64 reference for |z| up to 5 (200k draws).
+    np.testing.assert_allclose(ours, 1.5 + 2.0 * ref, rtol=1e-15, atol=4e-15)
 
 
 @pytest.mark.parametrize("lower,upper", [(-2.0, 2.0), (-1.0, 3.0), (0.5, 4.0), (-np.inf, 0.0)])

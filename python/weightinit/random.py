@@ -129,8 +129,9 @@ def normal(
 ):
     """Normal values N(mean, std**2) by the Box-Muller transform.
 
-    Elements (2t, 2t+1) share one pair of uniforms: z = sqrt(-2 ln u1) * (cos, sin)(2 pi u2),
-    computed with the library's own log and sin/cos so every path gives the same bits.
+    Elements (2t, 2t+1) are one pair, z = sqrt(-2 ln u1) * (cos, sin)(theta): u1 from the
+    random bits of element 2t, the uniform angle theta from those of element 2t+1, computed
+    with the library's own log and sin/cos so every path gives the same bits.
 
     Examples
     --------

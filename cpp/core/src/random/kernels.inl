@@ -117,15 +117,8 @@ inline F log_f32(F x) {
   p = Ops::fmul(p, s2);
   F lnf = Ops::fma(p, s, Ops::fadd(s, s));
   // ln 2 split (Cody & Waite): e * 0.693359375 is exact for |e| < 2^15.
-  return Ops::fadd(Ops::fma(ef, Ops::fset1(-2.12194440e-4f), lnf),
-                   Ops::fmul(ef, Ops::fset1(0.693359375f)));
-}
-
-// Signed 64-bit integer |i| < 2^51 to double, exactly, on every path (AVX2
-// has no 64-bit integer conversion).
-inline D small_i64_to_f64(Q i) {
-  return Ops::dsub(Ops::as_d(Ops::qadd(i, Ops::qset1(0x4338000000000000ull))),
-                   Ops::dset1(6755399441055744.0));  // 1.5 * 2^52
+  // The first product is exact, so the outer FMA rounds like an add of it.
+  return Ops::fma(ef, Ops::fset1(0.693359375f), Ops::fma(ef, Ops::fset1(-2.12194440e-4f), lnf));
 }
 
 // S * ln(x) for S a signed power of two (1, -1, -2): every coefficient and
@@ -154,57 +147,40 @@ inline D scaled_log_f64(D x) {
   p = Ops::dmul(p, s2);
   D lnf = Ops::dfma(p, s, Ops::dmul(s, Ops::dset1(2.0 * k)));
   // fdlibm's split of ln 2: e * ln2_hi is exact for |e| < 2^11.
-  return Ops::dadd(Ops::dfma(ed, Ops::dset1(k * 1.90821492927058770002e-10), lnf),
-                   Ops::dmul(ed, Ops::dset1(k * 6.93147180369123816490e-01)));
+  // The hi product is exact, so the outer FMA rounds like an add of it.
+  return Ops::dfma(ed, Ops::dset1(k * 6.93147180369123816490e-01),
+                   Ops::dfma(ed, Ops::dset1(k * 1.90821492927058770002e-10), lnf));
 }
 
 // -------------------------------------------------------------- sin/cos ----
-// sin and cos of 2*pi*u for u = a * 2^-24 (a odd) or a * 2^-53 without any pi
-// reduction (algorithms.md 3.1): k = round(4u) and r = u - k/4 are exact
-// integer operations on a; sin(2 pi r) = r P(r^2) and cos(2 pi r) = C(r^2)
-// on |r| <= 1/8 are least-squares fits on Chebyshev nodes (50-digit
-// arithmetic) with max relative error 3.8e-8 / 8.8e-9 in float (4 / 5 terms)
-// and 4.3e-17 / 2.3e-17 in double (7 / 8 terms); the quadrant k mod 4 swaps
-// and negates.
+// sin and cos of 2 pi r for |r| < 1/8 turn, no reduction needed: sin(2 pi r) =
+// r P(r^2) and cos(2 pi r) = C(r^2) are least-squares fits on Chebyshev nodes
+// (50-digit arithmetic) with max relative error 3.8e-8 / 8.8e-9 in float (4 / 5
+// terms) and 4.3e-17 / 2.3e-17 in double (7 / 8 terms).
 struct SinCosF {
   F c, s;
 };
-inline SinCosF sincos_turns_f32(U a /* odd, < 2^24 */) {
-  U k = Ops::srl<22>(Ops::add(a, Ops::set1(1u << 21)));
-  U rr = Ops::sub(a, Ops::sll<22>(k));  // in [-2^21, 2^21], two's complement
-  F r = Ops::fmul(Ops::cvt_i32_f(rr), Ops::fset1(0x1p-24f));
+inline SinCosF sincos_eighth_f32(F r) {
   F r2 = Ops::fmul(r, r);
   F sp = Ops::fset1(-75.43057250976562f);
   sp = Ops::fma(sp, r2, Ops::fset1(81.59331512451172f));
   sp = Ops::fma(sp, r2, Ops::fset1(-41.34166717529297f));
   sp = Ops::fma(sp, r2, Ops::fset1(6.2831854820251465f));
-  F sn = Ops::fmul(sp, r);
   F cp = Ops::fset1(59.225040435791016f);
   cp = Ops::fma(cp, r2, Ops::fset1(-85.44305419921875f));
   cp = Ops::fma(cp, r2, Ops::fset1(64.93931579589844f));
   cp = Ops::fma(cp, r2, Ops::fset1(-19.739208221435547f));
-  F cs = Ops::fma(cp, r2, Ops::fset1(1.0f));
-  // Quadrant: odd k swaps sin and cos; cos is negated for k = 1, 2 and sin for k = 2, 3.
-  U q = Ops::and_(k, Ops::set1(3u));
-  U odd = Ops::sub(Ops::set1(0u), Ops::and_(q, Ops::set1(1u)));
-  U cb = Ops::select(odd, Ops::as_u(sn), Ops::as_u(cs));
-  U sb = Ops::select(odd, Ops::as_u(cs), Ops::as_u(sn));
-  cb = Ops::xor_(cb, Ops::sll<30>(Ops::and_(Ops::add(q, Ops::set1(1u)), Ops::set1(2u))));
-  sb = Ops::xor_(sb, Ops::sll<30>(Ops::and_(q, Ops::set1(2u))));
-  return {Ops::as_f(cb), Ops::as_f(sb)};
+  return {Ops::fma(cp, r2, Ops::fset1(1.0f)), Ops::fmul(sp, r)};
 }
 
 struct SinCosD {
   D c, s;
 };
-inline SinCosD sincos_turns_f64(Q a /* odd, < 2^53 */) {
-  Q k = Ops::qsrl<51>(Ops::qadd(a, Ops::qset1(1ull << 50)));
-  Q rr = Ops::qsub(a, Ops::qsll<51>(k));  // in [-2^50, 2^50]
-  // Evaluated in the integer variable rr = r * 2^53: coefficient j of each
-  // polynomial in r^2 carries 2^(-106 j) (and sin's a further 2^-53), powers
-  // of two that commute with rounding, so the values are bit for bit those
-  // of the polynomials in r, with two multiplies fewer.
-  const D rd = small_i64_to_f64(rr);
+// Takes rd = r * 2^53, an integer: coefficient j of each polynomial in r^2
+// carries 2^(-106 j) (and sin's a further 2^-53), powers of two that commute
+// with rounding, so the values are bit for bit those of the polynomials in r,
+// with two multiplies fewer.
+inline SinCosD sincos_eighth_f64(D rd) {
   const D t = Ops::dmul(rd, rd);
   D sp = Ops::dset1(3.7812998661468002 * 0x1p-689);
   sp = Ops::dfma(sp, t, Ops::dset1(-15.093825731836784 * 0x1p-583));
@@ -213,7 +189,6 @@ inline SinCosD sincos_turns_f64(Q a /* odd, < 2^53 */) {
   sp = Ops::dfma(sp, t, Ops::dset1(81.6052492759639 * 0x1p-265));
   sp = Ops::dfma(sp, t, Ops::dset1(-41.34170224039966 * 0x1p-159));
   sp = Ops::dfma(sp, t, Ops::dset1(6.283185307179586 * 0x1p-53));
-  D sn = Ops::dmul(sp, rd);
   D cp = Ops::dset1(-1.6968836187226088 * 0x1p-742);
   cp = Ops::dfma(cp, t, Ops::dset1(7.903094129161235 * 0x1p-636));
   cp = Ops::dfma(cp, t, Ops::dset1(-26.426250977244422 * 0x1p-530));
@@ -221,36 +196,44 @@ inline SinCosD sincos_turns_f64(Q a /* odd, < 2^53 */) {
   cp = Ops::dfma(cp, t, Ops::dset1(-85.4568172065299 * 0x1p-318));
   cp = Ops::dfma(cp, t, Ops::dset1(64.93939402266798 * 0x1p-212));
   cp = Ops::dfma(cp, t, Ops::dset1(-19.739208802178716 * 0x1p-106));
-  D cs = Ops::dfma(cp, t, Ops::dset1(1.0));
-  Q q = Ops::qand(k, Ops::qset1(3));
-  Q odd = Ops::qsub(Ops::qset1(0), Ops::qand(q, Ops::qset1(1)));
-  Q cb = Ops::qselect(odd, Ops::as_q(sn), Ops::as_q(cs));
-  Q sb = Ops::qselect(odd, Ops::as_q(cs), Ops::as_q(sn));
-  cb = Ops::qxor(cb, Ops::qsll<62>(Ops::qand(Ops::qadd(q, Ops::qset1(1)), Ops::qset1(2))));
-  sb = Ops::qxor(sb, Ops::qsll<62>(Ops::qand(q, Ops::qset1(2))));
-  return {Ops::as_d(cb), Ops::as_d(sb)};
+  return {Ops::dfma(cp, t, Ops::dset1(1.0)), Ops::dmul(sp, rd)};
 }
 
 // ---------------------------------------------------------- Box-Muller ----
-// Box & Muller (1958): (x, y) -> r cos(2 pi u2), r sin(2 pi u2) with
-// r = sqrt(-2 ln u1). u1 on the open grid never hits 0; max |z| is 5.77 in
-// float and 8.57 in double.
-inline void box_muller_f32(U x1, U x2, F* z1, F* z2) {
+// Box & Muller (1958): z1, z2 = rho cos(theta), rho sin(theta) with
+// rho = sqrt(-2 ln u1), u1 from the first word on the open grid (never 0;
+// max |z| is 5.77 in float and 8.57 in double). The angle comes from the
+// second word without any reduction (algorithms.md 3.1): its top bits give
+// theta = 2 pi r, r uniform and symmetric on an odd grid in (-1/8, 1/8) turn,
+// and its two low bits choose one of {identity, swap (reflection in y = x),
+// rho -> -rho (rotation by pi), both}, which carry that quarter-turn sector
+// onto the four sectors of the circle: theta is uniform on 2^24 (float) or
+// 2^52 (double) angles. std is folded into rho.
+inline void box_muller_f32(U x1, U x2, F mean, F std, F* z1, F* z2) {
   F u1 = unit_open_f32(x1);
-  F rad = Ops::fsqrt(Ops::fmul(log_f32(u1), Ops::fset1(-2.0f)));
-  U a = Ops::or_(Ops::sll<1>(Ops::srl<9>(x2)), Ops::set1(1u));  // odd, 24 bits: u2 = a * 2^-24
-  SinCosF sc = sincos_turns_f32(a);
-  *z1 = Ops::fmul(rad, sc.c);
-  *z2 = Ops::fmul(rad, sc.s);
+  F rho = Ops::fmul(Ops::fsqrt(Ops::fmul(log_f32(u1), Ops::fset1(-2.0f))), std);
+  rho = Ops::as_f(Ops::xor_(Ops::as_u(rho), Ops::sll<30>(Ops::and_(x2, Ops::set1(2u)))));
+  // r * 2^25 = (x2 >> 9 | 1) - 2^22, odd in (-2^22, 2^22): exact in float.
+  U rr = Ops::sub(Ops::or_(Ops::srl<9>(x2), Ops::set1(1u)), Ops::set1(1u << 22));
+  SinCosF sc = sincos_eighth_f32(Ops::fmul(Ops::cvt_i32_f(rr), Ops::fset1(0x1p-25f)));
+  U swap = Ops::sub(Ops::set1(0u), Ops::and_(x2, Ops::set1(1u)));
+  *z1 = Ops::fma(rho, Ops::fselect(swap, sc.s, sc.c), mean);
+  *z2 = Ops::fma(rho, Ops::fselect(swap, sc.c, sc.s), mean);
 }
 
-inline void box_muller_f64(Q x1, Q x2, D* z1, D* z2) {
+inline void box_muller_f64(Q x1, Q x2, D mean, D std, D* z1, D* z2) {
   D u1 = unit_open_f64(x1);
-  D rad = Ops::dsqrt(scaled_log_f64<-2>(u1));
-  Q a = Ops::qor(Ops::qsll<1>(Ops::qsrl<12>(x2)), Ops::qset1(1));  // odd, 53 bits
-  SinCosD sc = sincos_turns_f64(a);
-  *z1 = Ops::dmul(rad, sc.c);
-  *z2 = Ops::dmul(rad, sc.s);
+  D rho = Ops::dmul(Ops::dsqrt(scaled_log_f64<-2>(u1)), std);
+  rho = Ops::as_d(Ops::qxor(Ops::as_q(rho), Ops::qsll<62>(Ops::qand(x2, Ops::qset1(2)))));
+  // rd = r * 2^53 = (x2 >> 13 | 1) - 2^50, odd in (-2^50, 2^50), converted
+  // exactly through the 1.5 * 2^52 constant, 2^50 subtracted in the same step.
+  Q a = Ops::qor(Ops::qsrl<13>(x2), Ops::qset1(1));
+  D rd = Ops::dsub(Ops::as_d(Ops::qadd(a, Ops::qset1(0x4338000000000000ull))),
+                   Ops::dset1(6755399441055744.0 + 0x1p50));
+  SinCosD sc = sincos_eighth_f64(rd);
+  Q swap = Ops::qsub(Ops::qset1(0), Ops::qand(x2, Ops::qset1(1)));
+  *z1 = Ops::dfma(rho, Ops::dselect(swap, sc.s, sc.c), mean);
+  *z2 = Ops::dfma(rho, Ops::dselect(swap, sc.c, sc.s), mean);
 }
 
 // ------------------------------------------------ normal quantile, float ----
@@ -443,9 +426,8 @@ inline void transform_f32(const PreparedF32& p, const Words& w, float* dst /* 4N
     for (int i = 0; i < 4; ++i)
       o[i] = Ops::fmin(Ops::fma(unit_halfopen_f32(w.w[i]), p.b, p.a), p.hi);
   } else if constexpr (K == Distribution::normal) {
-    box_muller_f32(w.w[0], w.w[1], &o[0], &o[1]);
-    box_muller_f32(w.w[2], w.w[3], &o[2], &o[3]);
-    for (int i = 0; i < 4; ++i) o[i] = Ops::fma(o[i], p.b, p.a);
+    box_muller_f32(w.w[0], w.w[1], p.a, p.b, &o[0], &o[1]);
+    box_muller_f32(w.w[2], w.w[3], p.a, p.b, &o[2], &o[3]);
   } else {
     for (int i = 0; i < 4; ++i) {
       F u = unit_open_f32(w.w[i]);
@@ -469,8 +451,7 @@ inline void transform_f64(const PreparedF64& p, const Words& w, double* dst /* 2
       for (int i = 0; i < 2; ++i)
         o[i] = Ops::dmin(Ops::dfma(unit_halfopen_f64(x[h][i]), p.b, p.a), p.hi);
     } else if constexpr (K == Distribution::normal) {
-      box_muller_f64(x[h][0], x[h][1], &o[0], &o[1]);
-      for (int i = 0; i < 2; ++i) o[i] = Ops::dfma(o[i], p.b, p.a);
+      box_muller_f64(x[h][0], x[h][1], p.a, p.b, &o[0], &o[1]);
     } else {
       for (int i = 0; i < 2; ++i) {
         D u = unit_open_f64(x[h][i]);
