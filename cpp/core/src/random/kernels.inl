@@ -212,28 +212,27 @@ inline SinCosD sincos_eighth_f64(D rd) {
 inline void box_muller_f32(U x1, U x2, F mean, F std, F* z1, F* z2) {
   F u1 = unit_open_f32(x1);
   F rho = Ops::fmul(Ops::fsqrt(Ops::fmul(log_f32(u1), Ops::fset1(-2.0f))), std);
-  rho = Ops::as_f(Ops::xor_(Ops::as_u(rho), Ops::sll<30>(Ops::and_(x2, Ops::set1(2u)))));
-  // r * 2^25 = (x2 >> 9 | 1) - 2^22, odd in (-2^22, 2^22): exact in float.
-  U rr = Ops::sub(Ops::or_(Ops::srl<9>(x2), Ops::set1(1u)), Ops::set1(1u << 22));
-  SinCosF sc = sincos_eighth_f32(Ops::fmul(Ops::cvt_i32_f(rr), Ops::fset1(0x1p-25f)));
-  U swap = Ops::sub(Ops::set1(0u), Ops::and_(x2, Ops::set1(1u)));
-  *z1 = Ops::fma(rho, Ops::fselect(swap, sc.s, sc.c), mean);
-  *z2 = Ops::fma(rho, Ops::fselect(swap, sc.c, sc.s), mean);
+  rho = Ops::as_f(Ops::xor_and(Ops::as_u(rho), Ops::sll<30>(x2), Ops::set1(0x80000000u)));
+  // r * 2^25 = (x2 >> 9 | 1) - 2^22, odd in (-2^22, 2^22): exact in float, formed
+  // as (2^23 + (x2 >> 9 | 1)) - (2^23 + 2^22) from the bits of 2^23.
+  F rr = Ops::fsub(Ops::as_f(Ops::or_(Ops::srl<9>(x2), Ops::set1(0x4B000001u))),
+                   Ops::fset1(0x1p23f + 0x1p22f));
+  SinCosF sc = sincos_eighth_f32(Ops::fmul(rr, Ops::fset1(0x1p-25f)));
+  *z1 = Ops::fma(rho, Ops::fselect_bit<0>(x2, sc.s, sc.c), mean);
+  *z2 = Ops::fma(rho, Ops::fselect_bit<0>(x2, sc.c, sc.s), mean);
 }
 
 inline void box_muller_f64(Q x1, Q x2, D mean, D std, D* z1, D* z2) {
   D u1 = unit_open_f64(x1);
   D rho = Ops::dmul(Ops::dsqrt(scaled_log_f64<-2>(u1)), std);
-  rho = Ops::as_d(Ops::qxor(Ops::as_q(rho), Ops::qsll<62>(Ops::qand(x2, Ops::qset1(2)))));
-  // rd = r * 2^53 = (x2 >> 13 | 1) - 2^50, odd in (-2^50, 2^50), converted
-  // exactly through the 1.5 * 2^52 constant, 2^50 subtracted in the same step.
-  Q a = Ops::qor(Ops::qsrl<13>(x2), Ops::qset1(1));
-  D rd = Ops::dsub(Ops::as_d(Ops::qadd(a, Ops::qset1(0x4338000000000000ull))),
-                   Ops::dset1(6755399441055744.0 + 0x1p50));
+  rho = Ops::as_d(Ops::qxor_and(Ops::as_q(rho), Ops::qsll<62>(x2), Ops::qset1(1ull << 63)));
+  // rd = r * 2^53 = (x2 >> 13 | 1) - 2^50, odd in (-2^50, 2^50), exactly, as
+  // (1.5 * 2^52 + (x2 >> 13 | 1)) - (1.5 * 2^52 + 2^50) from the bits of 1.5 * 2^52.
+  D rd = Ops::dsub(Ops::as_d(Ops::qor(Ops::qsrl<13>(x2), Ops::qset1(0x4338000000000001ull))),
+                   Ops::dset1(0x1.8p52 + 0x1p50));
   SinCosD sc = sincos_eighth_f64(rd);
-  Q swap = Ops::qsub(Ops::qset1(0), Ops::qand(x2, Ops::qset1(1)));
-  *z1 = Ops::dfma(rho, Ops::dselect(swap, sc.s, sc.c), mean);
-  *z2 = Ops::dfma(rho, Ops::dselect(swap, sc.c, sc.s), mean);
+  *z1 = Ops::dfma(rho, Ops::dselect_bit<0>(x2, sc.s, sc.c), mean);
+  *z2 = Ops::dfma(rho, Ops::dselect_bit<0>(x2, sc.c, sc.s), mean);
 }
 
 // ------------------------------------------------ normal quantile, float ----

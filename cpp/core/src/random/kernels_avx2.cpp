@@ -57,6 +57,12 @@ struct Ops {
   static F fmax(F a, F b) { return _mm256_max_ps(a, b); }
   static U flt(F a, F b) { return as_u(_mm256_cmp_ps(a, b, _CMP_LT_OQ)); }
   static F fselect(U m, F a, F b) { return _mm256_blendv_ps(b, a, as_f(m)); }
+  // a where bit `b` of x is set, else c: blendv reads only the top bit.
+  template <int b>
+  static F fselect_bit(U x, F a, F c) {
+    return _mm256_blendv_ps(c, a, as_f(_mm256_slli_epi32(x, 31 - b)));
+  }
+  static U xor_and(U a, U b, U c) { return _mm256_xor_si256(a, _mm256_and_si256(b, c)); }
   static F cvt_i32_f(U a) { return _mm256_cvtepi32_ps(a); }
 
   // 64-bit lanes lo | hi << 32: blocks [0, N/2) and [N/2, N) of a group
@@ -100,6 +106,11 @@ struct Ops {
   static Q dlt(D a, D b) { return as_q(_mm256_cmp_pd(a, b, _CMP_LT_OQ)); }
   static Q dle(D a, D b) { return as_q(_mm256_cmp_pd(a, b, _CMP_LE_OQ)); }
   static D dselect(Q m, D a, D b) { return _mm256_blendv_pd(b, a, as_d(m)); }
+  template <int b>
+  static D dselect_bit(Q x, D a, D c) {
+    return _mm256_blendv_pd(c, a, as_d(_mm256_slli_epi64(x, 63 - b)));
+  }
+  static Q qxor_and(Q a, Q b, Q c) { return _mm256_xor_si256(a, _mm256_and_si256(b, c)); }
 
   static void store4(float* dst, F o0, F o1, F o2, F o3) {
     const F t0 = _mm256_unpacklo_ps(o0, o1), t1 = _mm256_unpackhi_ps(o0, o1);

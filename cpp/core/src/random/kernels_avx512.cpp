@@ -67,6 +67,13 @@ struct Ops {
   static F fmax(F a, F b) { return _mm512_max_ps(a, b); }
   static U flt(F a, F b) { return _mm512_movm_epi32(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ)); }
   static F fselect(U m, F a, F b) { return as_f(select(m, as_u(a), as_u(b))); }
+  // a where bit `b` of x is set, else c (a mask register, no mask vector)
+  template <int b>
+  static F fselect_bit(U x, F a, F c) {
+    return _mm512_mask_blend_ps(_mm512_test_epi32_mask(x, set1(1u << b)), c, a);
+  }
+  // a ^ (b & c) in one ternary-logic instruction
+  static U xor_and(U a, U b, U c) { return _mm512_ternarylogic_epi32(a, b, c, 0x78); }
   static F cvt_i32_f(U a) { return _mm512_cvtepi32_ps(a); }
 
   // 64-bit lanes lo | hi << 32: blocks [0, N/2) and [N/2, N) of a group,
@@ -111,6 +118,11 @@ struct Ops {
   static Q dlt(D a, D b) { return _mm512_movm_epi64(_mm512_cmp_pd_mask(a, b, _CMP_LT_OQ)); }
   static Q dle(D a, D b) { return _mm512_movm_epi64(_mm512_cmp_pd_mask(a, b, _CMP_LE_OQ)); }
   static D dselect(Q m, D a, D b) { return as_d(qselect(m, as_q(a), as_q(b))); }
+  template <int b>
+  static D dselect_bit(Q x, D a, D c) {
+    return _mm512_mask_blend_pd(_mm512_test_epi64_mask(x, qset1(1ull << b)), c, a);
+  }
+  static Q qxor_and(Q a, Q b, Q c) { return _mm512_ternarylogic_epi64(a, b, c, 0x78); }
 
   // dst[4j + i] = o_i[j]: two rounds of two-source permutes (8 in all):
   // interleave words of o0/o1 and o2/o3, then interleave their word pairs.

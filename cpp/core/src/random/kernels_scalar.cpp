@@ -136,6 +136,14 @@ struct Ops {
     return r;
   }
   static F fselect(U m, F a, F b) { return as_f(select(m, as_u(a), as_u(b))); }
+  // a where bit `b` of x is set, else c
+  template <int b>
+  static F fselect_bit(U x, F a, F c) {
+    F r;
+    for (int i = 0; i < N; ++i) r.v[i] = (x.v[i] >> b) & 1u ? a.v[i] : c.v[i];
+    return r;
+  }
+  static U xor_and(U a, U b, U c) { return xor_(a, and_(b, c)); }
   static F cvt_i32_f(U a) {
     return map<F>(a,
                   [](std::uint32_t x) { return static_cast<float>(static_cast<std::int32_t>(x)); });
@@ -235,6 +243,13 @@ struct Ops {
     return r;
   }
   static D dselect(Q m, D a, D b) { return as_d(qselect(m, as_q(a), as_q(b))); }
+  template <int b>
+  static D dselect_bit(Q x, D a, D c) {
+    D r;
+    for (int i = 0; i < N / 2; ++i) r.v[i] = (x.v[i] >> b) & 1u ? a.v[i] : c.v[i];
+    return r;
+  }
+  static Q qxor_and(Q a, Q b, Q c) { return qxor(a, qand(b, c)); }
 
   static void store4(float* dst, F o0, F o1, F o2, F o3) {
     for (int j = 0; j < N; ++j) {
