@@ -43,7 +43,7 @@ bool threads_disabled_by_fork() {
 void parallel_for(std::int64_t tiles, std::int64_t work, std::int64_t min_parallel_work,
                   const std::function<void(std::int64_t)>& body) {
   const int threads = static_cast<int>(std::min<std::int64_t>(get_num_threads(), tiles));
-  if (threads <= 1 || work < min_parallel_work) {
+  if (threads <= 1 || work < min_parallel_work || omp_in_parallel()) {
     DefaultFpEnvironment fp;
     for (std::int64_t t = 0; t < tiles; ++t) body(t);
     return;
@@ -54,6 +54,22 @@ void parallel_for(std::int64_t tiles, std::int64_t work, std::int64_t min_parall
     DefaultFpEnvironment fp;
 #pragma omp for schedule(static)
     for (std::int64_t t = 0; t < tiles; ++t) body(t);
+  }
+}
+
+void parallel_team(std::int64_t work, std::int64_t min_parallel_work,
+                   const std::function<void(int, int)>& body) {
+  const int threads = get_num_threads();
+  if (threads <= 1 || work < min_parallel_work || omp_in_parallel()) {
+    DefaultFpEnvironment fp;
+    body(0, 1);
+    return;
+  }
+  g_pool_started.store(true);
+#pragma omp parallel num_threads(threads)
+  {
+    DefaultFpEnvironment fp;
+    body(omp_get_thread_num(), omp_get_num_threads());
   }
 }
 

@@ -177,6 +177,57 @@ struct KnownStructure {
   bool zero_top = false;
 };
 
+// Columns [j0, j0 + w) of C := (I - V op(T) V^T) C.
+template <class T>
+void larfb_panel(std::int64_t rows, std::int64_t ib, const T* v, std::int64_t ldv, const T* t,
+                 bool transpose, MatRef<T> c, const KnownStructure& known, std::int64_t j0,
+                 std::int64_t w) {
+  if (w <= 0) return;
+  const MatRef<const T> vn{v, 1, ldv};
+  const bool zero_top = known.zero_top && rows > ib;
+  thread_local std::vector<T> wbuf;
+  if (wbuf.size() < static_cast<std::size_t>(2 * ib * w))
+    wbuf.resize(static_cast<std::size_t>(2 * ib * w));
+  T* w1 = wbuf.data();
+  T* w2 = w1 + ib * w;
+  std::fill(w1, w1 + 2 * ib * w, T(0));
+  const MatRef<T> cp{c.data + j0 * c.cs, c.rs, c.cs};
+  const std::int64_t nu = std::clamp<std::int64_t>(known.unit_cols - j0, 0, w);
+  // W = V^T C_p: unit columns e_e give row e of V; the rest skip zero rows.
+  for (std::int64_t jj = 0; jj < nu; ++jj) {
+    const std::int64_t e = known.unit_row0 + j0 + jj;
+    for (std::int64_t q = 0; q < ib; ++q) w1[q + jj * ib] = v[e + q * ldv];
+  }
+  const std::int64_t r0 = zero_top ? ib : 0;
+  gemm_update(ib, w - nu, rows - r0, MatRef<const T>{v + r0, ldv, 1},
+              MatRef<const T>{cp.data + r0 * cp.rs + nu * cp.cs, cp.rs, cp.cs},
+              MatRef<T>{w1 + nu * ib, 1, ib}, false);
+  // W2 = op(T) W. T is upper triangular: row block [q0, q1) of T W needs
+  // only T's columns q >= q0 (the rest are leading zeros of each chain).
+  if (transpose) {
+    gemm_update(ib, w, ib, MatRef<const T>{t, ib, 1}, MatRef<const T>{w1, 1, ib},
+                MatRef<T>{w2, 1, ib}, false);
+  } else {
+    constexpr std::int64_t kRowBlock = 32;
+    for (std::int64_t q0 = 0; q0 < ib; q0 += kRowBlock) {
+      const std::int64_t q1 = std::min(ib, q0 + kRowBlock);
+      gemm_update(q1 - q0, w, ib - q0, MatRef<const T>{t + q0 + q0 * ib, 1, ib},
+                  MatRef<const T>{w1 + q0, 1, ib}, MatRef<T>{w2 + q0, 1, ib}, false);
+    }
+  }
+  // C_p -= V W2. On a unit column e, W2 is zero below row e (V and T are
+  // triangular), so groups of unit columns stop their chains early.
+  constexpr std::int64_t kUnitGroup = 32;
+  for (std::int64_t g0 = 0; g0 < nu; g0 += kUnitGroup) {
+    const std::int64_t g1 = std::min(nu, g0 + kUnitGroup);
+    const std::int64_t kk = std::min(ib, known.unit_row0 + j0 + g1);
+    gemm_update(rows, g1 - g0, kk, vn, MatRef<const T>{w2 + g0 * ib, 1, ib},
+                MatRef<T>{cp.data + g0 * cp.cs, cp.rs, cp.cs}, true);
+  }
+  gemm_update(rows, w - nu, ib, vn, MatRef<const T>{w2 + nu * ib, 1, ib},
+              MatRef<T>{cp.data + nu * cp.cs, cp.rs, cp.cs}, true);
+}
+
 template <class T>
 void larfb_impl(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T* v,
                 std::int64_t ldv, const T* t, bool transpose, MatRef<T> c, KnownStructure known) {
@@ -188,54 +239,30 @@ void larfb_impl(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T*
   const std::int64_t rounds = ceil_div(ncols, threads * 512);
   const std::int64_t pw =
       std::max<std::int64_t>(48, ceil_div(ceil_div(ncols, threads * rounds), 48) * 48);
-  const std::int64_t panels = ceil_div(ncols, pw);
-  const MatRef<const T> vn{v, 1, ldv};
-  const bool zero_top = known.zero_top && rows > ib;
-  parallel_for(panels, 4 * rows * ib * ncols, kMinParallelFlops, [&](std::int64_t p) {
-    const std::int64_t j0 = p * pw, w = std::min(pw, ncols - j0);
-    thread_local std::vector<T> wbuf;
-    if (wbuf.size() < static_cast<std::size_t>(2 * ib * w))
-      wbuf.resize(static_cast<std::size_t>(2 * ib * w));
-    T* w1 = wbuf.data();
-    T* w2 = w1 + ib * w;
-    std::fill(w1, w1 + 2 * ib * w, T(0));
-    const MatRef<T> cp{c.data + j0 * c.cs, c.rs, c.cs};
-    const std::int64_t nu = std::clamp<std::int64_t>(known.unit_cols - j0, 0, w);
-    // W = V^T C_p: unit columns e_e give row e of V; the rest skip zero rows.
-    for (std::int64_t jj = 0; jj < nu; ++jj) {
-      const std::int64_t e = known.unit_row0 + j0 + jj;
-      for (std::int64_t q = 0; q < ib; ++q) w1[q + jj * ib] = v[e + q * ldv];
-    }
-    const std::int64_t r0 = zero_top ? ib : 0;
-    gemm_update(ib, w - nu, rows - r0, MatRef<const T>{v + r0, ldv, 1},
-                MatRef<const T>{cp.data + r0 * cp.rs + nu * cp.cs, cp.rs, cp.cs},
-                MatRef<T>{w1 + nu * ib, 1, ib}, false);
-    // W2 = op(T) W. T is upper triangular: row block [q0, q1) of T W needs
-    // only T's columns q >= q0 (the rest are leading zeros of each chain).
-    if (transpose) {
-      gemm_update(ib, w, ib, MatRef<const T>{t, ib, 1}, MatRef<const T>{w1, 1, ib},
-                  MatRef<T>{w2, 1, ib}, false);
-    } else {
-      constexpr std::int64_t kRowBlock = 32;
-      for (std::int64_t q0 = 0; q0 < ib; q0 += kRowBlock) {
-        const std::int64_t q1 = std::min(ib, q0 + kRowBlock);
-        gemm_update(q1 - q0, w, ib - q0, MatRef<const T>{t + q0 + q0 * ib, 1, ib},
-                    MatRef<const T>{w1 + q0, 1, ib}, MatRef<T>{w2 + q0, 1, ib}, false);
-      }
-    }
-    // C_p -= V W2. On a unit column e, W2 is zero below row e (V and T are
-    // triangular), so groups of unit columns stop their chains early.
-    constexpr std::int64_t kUnitGroup = 32;
-    for (std::int64_t g0 = 0; g0 < nu; g0 += kUnitGroup) {
-      const std::int64_t g1 = std::min(nu, g0 + kUnitGroup);
-      const std::int64_t kk = std::min(ib, known.unit_row0 + j0 + g1);
-      gemm_update(rows, g1 - g0, kk, vn, MatRef<const T>{w2 + g0 * ib, 1, ib},
-                  MatRef<T>{cp.data + g0 * cp.cs, cp.rs, cp.cs}, true);
-    }
-    gemm_update(rows, w - nu, ib, vn, MatRef<const T>{w2 + nu * ib, 1, ib},
-                MatRef<T>{cp.data + nu * cp.cs, cp.rs, cp.cs}, true);
+  parallel_for(ceil_div(ncols, pw), 4 * rows * ib * ncols, kMinParallelFlops, [&](std::int64_t p) {
+    const std::int64_t j0 = p * pw;
+    larfb_panel(rows, ib, v, ldv, t, transpose, c, known, j0, std::min(pw, ncols - j0));
   });
 }
+
+// Cost of larfb_panel per column of C in GEMM flops, from the known
+// structure: a model for splitting columns between threads that never
+// affects values. A unit column skips W = V^T C, but its short V W chains,
+// in groups of 32 with V packed per group, measured at about two thirds of a
+// full column's time on Zen 4 (float32, n = 1024), hence the factor 1.2.
+inline double larfb_column_cost(std::int64_t rows, std::int64_t ib, const KnownStructure& known,
+                                std::int64_t j) {
+  const double tw = static_cast<double>(ib) * static_cast<double>(ib);
+  if (j < known.unit_cols) return tw + 1.2 * 2.0 * rows * ib;
+  const std::int64_t r0 = known.zero_top && rows > ib ? ib : 0;
+  return 2.0 * ib * (rows - r0) + tw + 2.0 * rows * ib;
+}
+
+// Cost of drawing one reflector element and its share of larft, in the
+// same units (measured on Zen 4 against full larfb columns: ~6 ns per
+// element at ~90 float / ~45 double GFLOP/s). Used only to split work.
+template <class T>
+constexpr double kPrepareFlopsPerElement = sizeof(T) == 4 ? 560.0 : 280.0;
 
 }  // namespace
 
@@ -247,28 +274,79 @@ void larfb(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T* v, s
 
 template <class T>
 void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t c1, MatRef<T> q,
-                   const ReflectorSource<T>& source) {
+                   const ReflectorSource<T>& source, const ColumnEpilogue<T>& finish) {
   if (c1 <= c0 || m <= 0) return;
   for_each_element(m, c1 - c0, q,
                    [c0](std::int64_t r, std::int64_t j, T) { return r == c0 + j ? T(1) : T(0); });
-  if (k <= 0) return;
+  if (k <= 0) {
+    if (finish) finish(c0, c1 - c0, q);
+    return;
+  }
   const std::int64_t nb = block_size(m, k);
-  std::vector<T> v(static_cast<std::size_t>(m * nb)), tau(static_cast<std::size_t>(nb)),
-      t(static_cast<std::size_t>(nb * nb));
-  for (std::int64_t b = ceil_div(k, nb) - 1; b >= 0; --b) {
-    const std::int64_t i0 = b * nb;
-    if (i0 >= c1) continue;
-    const std::int64_t ib = std::min(nb, k - i0), rows = m - i0, j0 = std::max(c0, i0);
-    source(i0, ib, v.data(), rows, tau.data());
-    larft(rows, ib, v.data(), rows, tau.data(), t.data());
+  struct Block {
+    std::vector<T> v, tau, t;
+  };
+  Block blocks[2];
+  for (Block& bl : blocks) {
+    bl.v.resize(static_cast<std::size_t>(m * nb));
+    bl.tau.resize(static_cast<std::size_t>(nb));
+    bl.t.resize(static_cast<std::size_t>(nb * nb));
+  }
+  // Reflectors and T of block b: independent of Q, so block b - 1 is
+  // prepared on one thread while the others apply block b.
+  const auto prepare = [&](std::int64_t b, Block& bl) {
+    const std::int64_t i0 = b * nb, ib = std::min(nb, k - i0), rows = m - i0;
+    source(i0, ib, bl.v.data(), rows, bl.tau.data());
+    larft(rows, ib, bl.v.data(), rows, bl.tau.data(), bl.t.data());
+  };
+  // Blocks starting at or after c1 leave columns [c0, c1) alone.
+  const std::int64_t last = std::min(ceil_div(k, nb), ceil_div(c1, nb)) - 1;
+  prepare(last, blocks[last % 2]);
+  std::vector<double> cost;
+  std::vector<std::int64_t> bounds;
+  for (std::int64_t b = last; b >= 0; --b) {
+    const Block& cur = blocks[b % 2];
+    const std::int64_t i0 = b * nb, ib = std::min(nb, k - i0), rows = m - i0, j0 = std::max(c0, i0),
+                       ncols = c1 - j0;
     // Columns [j0, i0 + ib) are still e_j; later columns are zero in rows
     // [i0, i0 + ib) (only later blocks, which start below, have touched them).
     KnownStructure known;
     known.unit_cols = std::max<std::int64_t>(0, std::min(i0 + ib, c1) - j0);
     known.unit_row0 = j0 - i0;
     known.zero_top = true;
-    larfb_impl(rows, c1 - j0, ib, v.data(), rows, t.data(), false,
-               MatRef<T>{&q(i0, j0 - c0), q.rs, q.cs}, known);
+    const MatRef<T> c{&q(i0, j0 - c0), q.rs, q.cs};
+    // Split the columns into one contiguous range per thread with equal
+    // modelled cost, thread 0's share reduced by the next block's preparation.
+    const int threads = get_num_threads();
+    cost.assign(static_cast<std::size_t>(ncols) + 1, 0.0);
+    for (std::int64_t j = 0; j < ncols; ++j)
+      cost[j + 1] = cost[j] + larfb_column_cost(rows, ib, known, j);
+    const double prep = b > 0 ? kPrepareFlopsPerElement<T> * static_cast<double>(m - i0 + nb) *
+                                    static_cast<double>(nb)
+                              : 0.0;
+    const double share = (cost[ncols] + prep) / threads;
+    bounds.assign(static_cast<std::size_t>(threads) + 1, ncols);
+    bounds[0] = 0;
+    for (int r = 1; r < threads; ++r) {
+      const double target = share * r - prep;
+      // First column whose cumulative cost reaches the target, on a 16-column
+      // (64-byte) grid.
+      std::int64_t j = std::lower_bound(cost.begin(), cost.end(), target) - cost.begin();
+      j = std::clamp<std::int64_t>(ceil_div(j, 16) * 16, bounds[r - 1], ncols);
+      bounds[r] = j;
+    }
+    const bool final_step = b == 0;
+    parallel_team(static_cast<std::int64_t>(cost[ncols] + prep), kMinParallelFlops,
+                  [&](int thread, int team) {
+                    if (thread == 0 && b > 0) prepare(b - 1, blocks[(b - 1) % 2]);
+                    for (int r = thread; r < threads; r += team) {
+                      const std::int64_t p0 = bounds[r], w = bounds[r + 1] - p0;
+                      larfb_panel(rows, ib, cur.v.data(), rows, cur.t.data(), false, c, known, p0,
+                                  w);
+                      if (final_step && finish && w > 0)
+                        finish(j0 + p0, w, MatRef<T>{&q(0, j0 + p0 - c0), q.rs, q.cs});
+                    }
+                  });
   }
 }
 
@@ -347,24 +425,35 @@ void orthogonal_columns(std::uint64_t key, std::uint64_t stream, std::int64_t m,
         col[l + r] = static_cast<T>(x[static_cast<std::size_t>(r)]);
     });
   };
-  orgqr_columns<T>(m, n, c0, c1, q, source);
-  std::vector<T> scale(sign.size());
-  for (std::size_t j = 0; j < sign.size(); ++j) scale[j] = static_cast<T>(sign[j] * gain);
-  for_each_element(m, c1 - c0, q, [&scale](std::int64_t, std::int64_t j, T x) {
-    return x * scale[static_cast<std::size_t>(j)];
-  });
+  // Sign fix and gain on each finished panel, while it is still in cache.
+  // Every reflector has been drawn by then (block 0 is applied last).
+  const ColumnEpilogue<T> finish = [&](std::int64_t j, std::int64_t w, MatRef<T> cols) {
+    std::vector<T> scale(static_cast<std::size_t>(w));
+    for (std::int64_t jj = 0; jj < w; ++jj)
+      scale[jj] = static_cast<T>(sign[static_cast<std::size_t>(j - c0 + jj)] * gain);
+    if (cols.cs == 1) {
+      for (std::int64_t r = 0; r < m; ++r) {
+        T* row = cols.data + r * cols.rs;
+        for (std::int64_t jj = 0; jj < w; ++jj) row[jj] = row[jj] * scale[jj];
+      }
+    } else {
+      for (std::int64_t jj = 0; jj < w; ++jj)
+        for (std::int64_t r = 0; r < m; ++r) cols(r, jj) = cols(r, jj) * scale[jj];
+    }
+  };
+  orgqr_columns<T>(m, n, c0, c1, q, source, finish);
 }
 
-#define WEIGHTINIT_INSTANTIATE(T)                                                               \
-  template T larfg<T>(std::int64_t, T&, T*, std::int64_t);                                      \
-  template void larft<T>(std::int64_t, std::int64_t, const T*, std::int64_t, const T*, T*);     \
-  template void larfb<T>(std::int64_t, std::int64_t, std::int64_t, const T*, std::int64_t,      \
-                         const T*, bool, MatRef<T>);                                            \
-  template void orgqr_columns<T>(std::int64_t, std::int64_t, std::int64_t, std::int64_t,        \
-                                 MatRef<T>, const ReflectorSource<T>&);                         \
-  template void geqrf<T>(std::int64_t, std::int64_t, MatRef<T>, T*);                            \
-  template ReflectorSource<T> stored_reflectors<T>(std::int64_t, MatRef<const T>, const T*);    \
-  template void orthogonal_columns<T>(std::uint64_t, std::uint64_t, std::int64_t, std::int64_t, \
+#define WEIGHTINIT_INSTANTIATE(T)                                                                 \
+  template T larfg<T>(std::int64_t, T&, T*, std::int64_t);                                        \
+  template void larft<T>(std::int64_t, std::int64_t, const T*, std::int64_t, const T*, T*);       \
+  template void larfb<T>(std::int64_t, std::int64_t, std::int64_t, const T*, std::int64_t,        \
+                         const T*, bool, MatRef<T>);                                              \
+  template void orgqr_columns<T>(std::int64_t, std::int64_t, std::int64_t, std::int64_t,          \
+                                 MatRef<T>, const ReflectorSource<T>&, const ColumnEpilogue<T>&); \
+  template void geqrf<T>(std::int64_t, std::int64_t, MatRef<T>, T*);                              \
+  template ReflectorSource<T> stored_reflectors<T>(std::int64_t, MatRef<const T>, const T*);      \
+  template void orthogonal_columns<T>(std::uint64_t, std::uint64_t, std::int64_t, std::int64_t,   \
                                       std::int64_t, std::int64_t, double, MatRef<T>);
 WEIGHTINIT_INSTANTIATE(float)
 WEIGHTINIT_INSTANTIATE(double)

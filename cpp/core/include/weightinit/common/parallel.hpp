@@ -18,9 +18,17 @@ bool threads_disabled_by_fork();
 
 // Runs body(tile) for tile in [0, tiles). Uses up to get_num_threads() threads
 // when `work` (elements or flops, the caller's unit) reaches `min_parallel_work`.
-// `body` must not throw.
+// `body` must not throw. Called from inside another parallel region (a
+// body), it runs on the calling thread alone.
 void parallel_for(std::int64_t tiles, std::int64_t work, std::int64_t min_parallel_work,
                   const std::function<void(std::int64_t)>& body);
+
+// Runs body(thread, threads) once on each thread of a team, under the same
+// rules as parallel_for; body(0, 1) on the calling thread when the work is
+// small, threads are off, or the call is nested. For work the caller splits
+// itself (body must cope with any team size it is given).
+void parallel_team(std::int64_t work, std::int64_t min_parallel_work,
+                   const std::function<void(int thread, int threads)>& body);
 
 // Sets round-to-nearest, no FTZ/DAZ, all exceptions masked for its lifetime:
 // a -ffast-math library loaded in the process must not change our bits.

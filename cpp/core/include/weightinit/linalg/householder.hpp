@@ -56,9 +56,16 @@ using ReflectorSource =
 // first; a block starting at i0 touches only columns j >= i0 (the others are
 // still e_j). The diagonal block is applied with larfb as well, so every
 // column goes through the same level-3 operations wherever the range starts.
+// Block b - 1's reflectors are drawn on one thread while the others apply
+// block b; `finish`, if given, runs on each finished column panel.
+// Called on finished columns [j, j + w) (absolute indices; `cols` points at
+// column j) after the last block has been applied to them.
+template <class T>
+using ColumnEpilogue = std::function<void(std::int64_t j, std::int64_t w, MatRef<T> cols)>;
+
 template <class T>
 void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t c1, MatRef<T> q,
-                   const ReflectorSource<T>& source);
+                   const ReflectorSource<T>& source, const ColumnEpilogue<T>& finish = {});
 
 // Blocked Householder QR in place (LAPACK dgeqrf): R on and above the
 // diagonal, reflectors below it, tau[min(m, n)].
