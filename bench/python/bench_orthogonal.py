@@ -117,7 +117,11 @@ def methods(dtype):
     return out
 
 
-def timed(f, repeat):
+def timed(f, repeat, gap):
+    # Idle first: thread pools of the previous method (OpenBLAS, torch's
+    # OpenMP, XLA) spin for a while after their last call and would take the
+    # cores from this one; gap seconds let them go to sleep.
+    time.sleep(gap)
     f()  # warm-up (thread pools, JIT, page faults)
     ts = []
     res = None
@@ -148,14 +152,14 @@ def worker(args):
             for name, f in meths.items():
                 if name in ("ortho_group",) and max(rows, cols) > args.max_ortho_group:
                     continue
-                t, q = timed(lambda f=f: f(rows, cols, 1), args.repeat)
+                t, q = timed(lambda f=f: f(rows, cols, 1), args.repeat, args.gap)
                 if q is None:
                     continue
                 check(q, rows, cols, dtype)
                 rec["times"][name] = t
             n = min(rows, cols)
             a = np.random.default_rng(0).standard_normal((n, n)).astype(dtype)
-            tmm, _ = timed(lambda a=a: a @ a, args.repeat)
+            tmm, _ = timed(lambda a=a: a @ a, args.repeat, args.gap)
             rec["matmul_gflops"] = 2 * n**3 / tmm / 1e9
             m = max(rows, cols)
             rec["orgqr_gflops"] = (2 * m * n * n - 2 * n**3 / 3) / rec["times"]["weightinit"] / 1e9
@@ -198,6 +202,12 @@ def main():
     p.add_argument("--dtypes", default="float32,float64")
     p.add_argument("--threads", default="1,2", help="comma list of thread counts")
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument(
+        "--gap",
+        type=float,
+        default=0.3,
+        help="idle seconds before timing each method, so other thread pools stop spinning",
+    )
     p.add_argument("--quick", action="store_true", help=f"sizes {QUICK_SIZES}, one repeat")
     p.add_argument(
         "--max-ortho-group",
@@ -246,6 +256,8 @@ def main():
             args.dtypes,
             "--repeat",
             str(args.repeat),
+            "--gap",
+            str(args.gap),
             "--max-ortho-group",
             str(args.max_ortho_group),
         ]
@@ -257,7 +269,7 @@ def main():
     import weightinit as wi
 
     md = (
-        f"Orthogonal init, median of {args.repeat} run(s); "
+        f"Orthogonal init, median of {args.repeat} run(s), {args.gap} s idle before each method; "
         f"{platform.processor() or platform.machine()}, "
         f"numpy {np.__version__}, weightinit ISA {wi.simd.active()}. Times in seconds; "
         f"'x' columns are speedups of weightinit; orgqr GF/s counts 2mn^2 - 2n^3/3 over "

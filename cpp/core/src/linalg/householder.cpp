@@ -4,6 +4,7 @@
 #include "weightinit/linalg/householder.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -67,30 +68,26 @@ T hypot2(T a, T b) {
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
-// q(r, j) = f(r, j) for an m x w matrix, visiting memory in the order it is
-// laid out (a column loop on a row-major q touches a new cache line, and often
-// a new page, per element). Threads take tiles of the outer index.
-template <class T, class F>
-void for_each_element(std::int64_t m, std::int64_t w, MatRef<T> q, F f) {
+// Columns [c0, c0 + w) of the m x m identity into q (element (r, j) is
+// r == c0 + j), one line of memory at a time in layout order (a column loop
+// on a row-major q would touch a new cache line, and often a new page, per
+// element). Threads take tiles of lines.
+template <class T>
+void set_identity_columns(std::int64_t m, std::int64_t w, std::int64_t c0, MatRef<T> q) {
   const bool by_rows = std::llabs(q.cs) < std::llabs(q.rs);
   const std::int64_t outer = by_rows ? m : w, inner = by_rows ? w : m;
-  constexpr std::int64_t kTile = 16;
   const std::int64_t so = by_rows ? q.rs : q.cs, si = by_rows ? q.cs : q.rs;
+  constexpr std::int64_t kTile = 16;
   parallel_for(ceil_div(outer, kTile), m * w, std::int64_t{1} << 16, [&](std::int64_t t) {
     const std::int64_t o1 = std::min(outer, (t + 1) * kTile);
     for (std::int64_t o = t * kTile; o < o1; ++o) {
       T* line = q.data + o * so;
-      if (by_rows) {
-        if (si == 1)
-          for (std::int64_t i = 0; i < inner; ++i) line[i] = f(o, i, line[i]);
-        else
-          for (std::int64_t i = 0; i < inner; ++i) line[i * si] = f(o, i, line[i * si]);
-      } else {
-        if (si == 1)
-          for (std::int64_t i = 0; i < inner; ++i) line[i] = f(i, o, line[i]);
-        else
-          for (std::int64_t i = 0; i < inner; ++i) line[i * si] = f(i, o, line[i * si]);
-      }
+      if (si == 1)
+        std::fill(line, line + inner, T(0));
+      else
+        for (std::int64_t i = 0; i < inner; ++i) line[i * si] = T(0);
+      const std::int64_t one = by_rows ? o - c0 : c0 + o;  // the diagonal's index in this line
+      if (one >= 0 && one < inner) line[one * si] = T(1);
     }
   });
 }
@@ -248,12 +245,12 @@ void larfb_impl(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T*
 // Cost of larfb_panel per column of C in GEMM flops, from the known
 // structure: a model for splitting columns between threads that never
 // affects values. A unit column skips W = V^T C, but its short V W chains,
-// in groups of 32 with V packed per group, measured at about two thirds of a
-// full column's time on Zen 4 (float32, n = 1024), hence the factor 1.2.
+// in groups of 32 with V packed per group, measured at about a full column's
+// time on Zen 4 (float32, n = 1024), hence the factor 1.6.
 inline double larfb_column_cost(std::int64_t rows, std::int64_t ib, const KnownStructure& known,
                                 std::int64_t j) {
   const double tw = static_cast<double>(ib) * static_cast<double>(ib);
-  if (j < known.unit_cols) return tw + 1.2 * 2.0 * rows * ib;
+  if (j < known.unit_cols) return tw + 1.6 * 2.0 * rows * ib;
   const std::int64_t r0 = known.zero_top && rows > ib ? ib : 0;
   return 2.0 * ib * (rows - r0) + tw + 2.0 * rows * ib;
 }
@@ -276,8 +273,7 @@ template <class T>
 void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t c1, MatRef<T> q,
                    const ReflectorSource<T>& source, const ColumnEpilogue<T>& finish) {
   if (c1 <= c0 || m <= 0) return;
-  for_each_element(m, c1 - c0, q,
-                   [c0](std::int64_t r, std::int64_t j, T) { return r == c0 + j ? T(1) : T(0); });
+  set_identity_columns(m, c1 - c0, c0, q);
   if (k <= 0) {
     if (finish) finish(c0, c1 - c0, q);
     return;
@@ -316,7 +312,9 @@ void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t
     known.zero_top = true;
     const MatRef<T> c{&q(i0, j0 - c0), q.rs, q.cs};
     // Split the columns into one contiguous range per thread with equal
-    // modelled cost, thread 0's share reduced by the next block's preparation.
+    // modelled cost, thread 0's share reduced by the next block's
+    // preparation; the last ~10% of the cost is left as 48-column chunks that
+    // whichever thread is done first takes, which absorbs the model's error.
     const int threads = get_num_threads();
     cost.assign(static_cast<std::size_t>(ncols) + 1, 0.0);
     for (std::int64_t j = 0; j < ncols; ++j)
@@ -324,28 +322,33 @@ void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t
     const double prep = b > 0 ? kPrepareFlopsPerElement<T> * static_cast<double>(m - i0 + nb) *
                                     static_cast<double>(nb)
                               : 0.0;
-    const double share = (cost[ncols] + prep) / threads;
-    bounds.assign(static_cast<std::size_t>(threads) + 1, ncols);
+    // First column whose cumulative cost reaches `target`, on a 16-column
+    // (64-byte) grid.
+    const auto column_at = [&](double target) {
+      const std::int64_t j = std::lower_bound(cost.begin(), cost.end(), target) - cost.begin();
+      return std::min(ceil_div(j, 16) * 16, ncols);
+    };
+    const std::int64_t tail = threads > 1 ? column_at(0.9 * cost[ncols]) : ncols;
+    const double share = (cost[tail] + prep) / threads;
+    bounds.assign(static_cast<std::size_t>(threads) + 1, tail);
     bounds[0] = 0;
-    for (int r = 1; r < threads; ++r) {
-      const double target = share * r - prep;
-      // First column whose cumulative cost reaches the target, on a 16-column
-      // (64-byte) grid.
-      std::int64_t j = std::lower_bound(cost.begin(), cost.end(), target) - cost.begin();
-      j = std::clamp<std::int64_t>(ceil_div(j, 16) * 16, bounds[r - 1], ncols);
-      bounds[r] = j;
-    }
+    for (int r = 1; r < threads; ++r)
+      bounds[r] = std::clamp(column_at(share * r - prep), bounds[r - 1], tail);
+    std::atomic<std::int64_t> next_chunk{tail};
     const bool final_step = b == 0;
+    const auto apply = [&](std::int64_t p0, std::int64_t w) {
+      if (w <= 0) return;
+      larfb_panel(rows, ib, cur.v.data(), rows, cur.t.data(), false, c, known, p0, w);
+      if (final_step && finish) finish(j0 + p0, w, MatRef<T>{&q(0, j0 + p0 - c0), q.rs, q.cs});
+    };
     parallel_team(static_cast<std::int64_t>(cost[ncols] + prep), kMinParallelFlops,
                   [&](int thread, int team) {
                     if (thread == 0 && b > 0) prepare(b - 1, blocks[(b - 1) % 2]);
-                    for (int r = thread; r < threads; r += team) {
-                      const std::int64_t p0 = bounds[r], w = bounds[r + 1] - p0;
-                      larfb_panel(rows, ib, cur.v.data(), rows, cur.t.data(), false, c, known, p0,
-                                  w);
-                      if (final_step && finish && w > 0)
-                        finish(j0 + p0, w, MatRef<T>{&q(0, j0 + p0 - c0), q.rs, q.cs});
-                    }
+                    for (int r = thread; r < threads; r += team)
+                      apply(bounds[r], bounds[r + 1] - bounds[r]);
+                    constexpr std::int64_t kChunk = 48;
+                    for (std::int64_t p0; (p0 = next_chunk.fetch_add(kChunk)) < ncols;)
+                      apply(p0, std::min(kChunk, ncols - p0));
                   });
   }
 }
