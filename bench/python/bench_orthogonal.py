@@ -6,7 +6,7 @@ orgqr next to numpy's own matmul on the same machine.
 Run (OpenBLAS variables unset so numpy/scipy use their best kernels):
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=python \
-        python3 bench/python/bench_orthogonal.py --out bench/orthogonal.md
+        python3 bench/python/bench_orthogonal.py --out bench/results/orthogonal.md
 
 Each thread count runs in a fresh subprocess with OMP_NUM_THREADS,
 OPENBLAS_NUM_THREADS, MKL_NUM_THREADS set (BLAS pools are sized at import).
