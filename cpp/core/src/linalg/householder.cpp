@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "weightinit/common/parallel.hpp"
@@ -68,6 +69,13 @@ T hypot2(T a, T b) {
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
+// Spin-wait hint (short waits inside a team, never across calls).
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 // Columns [c0, c0 + w) of the m x m identity into q (element (r, j) is
 // r == c0 + j), one line of memory at a time in layout order (a column loop
 // on a row-major q would touch a new cache line, and often a new page, per
@@ -118,26 +126,32 @@ T larfg(std::int64_t n, T& alpha, T* x, std::int64_t incx) {
   return tau;
 }
 
+namespace {
+
+// S = V^T V, strictly upper part only (what dlarft's gemv calls compute), by
+// column groups [g0, g1): rows [0, g1) of S, summing over V's rows from g0 on.
+// V is zero above its diagonal, so the skipped products are all +-0 at the
+// head of each chain that starts from +0: the FMA chains and bits are those
+// of the full product. Tile `tile` of larft_tiles(ib) takes groups tile and
+// G-1-tile, so tiles have equal work; s starts zeroed.
+constexpr std::int64_t kLarftGroup = 32;
+std::int64_t larft_tiles(std::int64_t ib) { return ceil_div(ceil_div(ib, kLarftGroup), 2); }
+
 template <class T>
-void larft(std::int64_t rows, std::int64_t ib, const T* v, std::int64_t ldv, const T* tau, T* t) {
-  // S = V^T V, strictly upper part only (what dlarft's gemv calls compute), by
-  // column groups [g0, g1): rows [0, g1) of S, summing over V's rows from g0 on.
-  // V is zero above its diagonal, so the skipped products are all +-0 at the
-  // head of each chain that starts from +0: the FMA chains and bits are those
-  // of the full product.
-  // Tile t takes groups t and G-1-t, so tiles have equal work.
-  std::vector<T> s(static_cast<std::size_t>(ib * ib), T(0));
-  constexpr std::int64_t kGroup = 32;
-  const std::int64_t groups = ceil_div(ib, kGroup);
-  parallel_for(ceil_div(groups, 2), rows * ib * ib, kMinParallelFlops / 8, [&](std::int64_t tile) {
-    const std::int64_t pair[2] = {tile, groups - 1 - tile};
-    for (int i = 0; i < (pair[0] == pair[1] ? 1 : 2); ++i) {
-      const std::int64_t g0 = pair[i] * kGroup, g1 = std::min(ib, g0 + kGroup);
-      gemm_update(g1, g1 - g0, rows - g0, MatRef<const T>{v + g0, ldv, 1},
-                  MatRef<const T>{v + g0 + g0 * ldv, 1, ldv}, MatRef<T>{s.data() + g0 * ib, 1, ib},
-                  false);
-    }
-  });
+void larft_s_tile(std::int64_t rows, std::int64_t ib, const T* v, std::int64_t ldv,
+                  std::int64_t tile, T* s) {
+  const std::int64_t groups = ceil_div(ib, kLarftGroup);
+  const std::int64_t pair[2] = {tile, groups - 1 - tile};
+  for (int i = 0; i < (pair[0] == pair[1] ? 1 : 2); ++i) {
+    const std::int64_t g0 = pair[i] * kLarftGroup, g1 = std::min(ib, g0 + kLarftGroup);
+    gemm_update(g1, g1 - g0, rows - g0, MatRef<const T>{v + g0, ldv, 1},
+                MatRef<const T>{v + g0 + g0 * ldv, 1, ldv}, MatRef<T>{s + g0 * ib, 1, ib}, false);
+  }
+}
+
+// T from S and tau, column by column.
+template <class T>
+void larft_t(std::int64_t ib, const T* tau, const T* s, T* t) {
   std::vector<T> tmp(static_cast<std::size_t>(ib));
   for (std::int64_t l = 0; l < ib; ++l) {
     T* tl = t + l * ib;
@@ -157,6 +171,16 @@ void larft(std::int64_t rows, std::int64_t ib, const T* v, std::int64_t ldv, con
     }
     tl[l] = tau[l];
   }
+}
+
+}  // namespace
+
+template <class T>
+void larft(std::int64_t rows, std::int64_t ib, const T* v, std::int64_t ldv, const T* tau, T* t) {
+  std::vector<T> s(static_cast<std::size_t>(ib * ib), T(0));
+  parallel_for(larft_tiles(ib), rows * ib * ib, kMinParallelFlops / 8,
+               [&](std::int64_t tile) { larft_s_tile(rows, ib, v, ldv, tile, s.data()); });
+  larft_t(ib, tau, s.data(), t);
 }
 
 namespace {
@@ -257,7 +281,8 @@ inline double larfb_column_cost(std::int64_t rows, std::int64_t ib, const KnownS
 
 // Cost of drawing one reflector element and its share of larft, in the
 // same units (measured on Zen 4 against full larfb columns: ~6 ns per
-// element at ~90 float / ~45 double GFLOP/s). Used only to split work.
+// element at ~90 float / ~45 double GFLOP/s). Only decides whether a step
+// is worth a team.
 template <class T>
 constexpr double kPrepareFlopsPerElement = sizeof(T) == 4 ? 560.0 : 280.0;
 
@@ -279,25 +304,63 @@ void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t
     return;
   }
   const std::int64_t nb = block_size(m, k);
+  // Workspace: two blocks of V (rows x nb), tau, S and T. Not zeroed here:
+  // every element is written before it is read (V and tau by the source, S
+  // by Preparation::start, T by larft_t), and the pages of V are first
+  // touched by the threads drawing into them.
   struct Block {
-    std::vector<T> v, tau, t;
+    std::unique_ptr<T[]> v, tau, s, t;
   };
   Block blocks[2];
   for (Block& bl : blocks) {
-    bl.v.resize(static_cast<std::size_t>(m * nb));
-    bl.tau.resize(static_cast<std::size_t>(nb));
-    bl.t.resize(static_cast<std::size_t>(nb * nb));
+    bl.v.reset(new T[static_cast<std::size_t>(m * nb)]);
+    bl.tau.reset(new T[static_cast<std::size_t>(nb)]);
+    bl.s.reset(new T[static_cast<std::size_t>(nb * nb)]);
+    bl.t.reset(new T[static_cast<std::size_t>(nb * nb)]);
   }
-  // Reflectors and T of block b: independent of Q, so block b - 1 is
-  // prepared on one thread while the others apply block b.
-  const auto prepare = [&](std::int64_t b, Block& bl) {
-    const std::int64_t i0 = b * nb, ib = std::min(nb, k - i0), rows = m - i0;
-    source(i0, ib, bl.v.data(), rows, bl.tau.data());
-    larft(rows, ib, bl.v.data(), rows, bl.tau.data(), bl.t.data());
+  // Preparing block b (its reflectors, S = V^T V and T) does not depend on Q.
+  // Block b - 1 is prepared by the team that applies block b: every thread
+  // first takes reflectors kDraw at a time, then S tiles once all reflectors
+  // are in, and whoever completes S forms T; then each applies its own range
+  // of block b's columns and takes chunks of the shared tail.
+  constexpr std::int64_t kDraw = 8;
+  struct Preparation {
+    std::int64_t i0 = 0, ib = 0, rows = 0;
+    Block* block = nullptr;
+    std::atomic<std::int64_t> next_draw{0}, drawn{0}, next_tile{0}, tiles_done{0};
+    void start(std::int64_t b, std::int64_t nb_, std::int64_t k_, std::int64_t m_, Block& bl) {
+      i0 = b * nb_;
+      ib = std::min(nb_, k_ - i0);
+      rows = m_ - i0;
+      block = &bl;
+      std::fill(bl.s.get(), bl.s.get() + nb_ * nb_, T(0));
+      next_draw = 0;
+      drawn = 0;
+      next_tile = 0;
+      tiles_done = 0;
+    }
+  };
+  const auto prepare_share = [&](Preparation& pr) {
+    Block& bl = *pr.block;
+    for (std::int64_t l0; (l0 = pr.next_draw.fetch_add(kDraw)) < pr.ib;) {
+      const std::int64_t l1 = std::min(pr.ib, l0 + kDraw);
+      source(pr.i0, l0, l1, bl.v.get(), pr.rows, bl.tau.get());
+      pr.drawn.fetch_add(l1 - l0, std::memory_order_release);
+    }
+    while (pr.drawn.load(std::memory_order_acquire) < pr.ib) cpu_relax();
+    const std::int64_t tiles = larft_tiles(pr.ib);
+    for (std::int64_t tile; (tile = pr.next_tile.fetch_add(1)) < tiles;) {
+      larft_s_tile(pr.rows, pr.ib, bl.v.get(), pr.rows, tile, bl.s.get());
+      if (pr.tiles_done.fetch_add(1, std::memory_order_acq_rel) + 1 == tiles)
+        larft_t(pr.ib, bl.tau.get(), bl.s.get(), bl.t.get());
+    }
   };
   // Blocks starting at or after c1 leave columns [c0, c1) alone.
   const std::int64_t last = std::min(ceil_div(k, nb), ceil_div(c1, nb)) - 1;
-  prepare(last, blocks[last % 2]);
+  Preparation prep_state;
+  prep_state.start(last, nb, k, m, blocks[last % 2]);
+  parallel_team(static_cast<std::int64_t>(kPrepareFlopsPerElement<T> * (m - last * nb) * nb),
+                kMinParallelFlops, [&](int, int) { prepare_share(prep_state); });
   std::vector<double> cost;
   std::vector<std::int64_t> bounds;
   for (std::int64_t b = last; b >= 0; --b) {
@@ -311,17 +374,13 @@ void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t
     known.unit_row0 = j0 - i0;
     known.zero_top = true;
     const MatRef<T> c{&q(i0, j0 - c0), q.rs, q.cs};
-    // Split the columns into one contiguous range per thread with equal
-    // modelled cost, thread 0's share reduced by the next block's
-    // preparation; the last ~10% of the cost is left as 48-column chunks that
-    // whichever thread is done first takes, which absorbs the model's error.
+    // One contiguous range of columns per thread with equal modelled cost;
+    // the last ~10% of the cost is left as 48-column chunks that whichever
+    // thread is done first takes, which absorbs the model's error.
     const int threads = get_num_threads();
     cost.assign(static_cast<std::size_t>(ncols) + 1, 0.0);
     for (std::int64_t j = 0; j < ncols; ++j)
       cost[j + 1] = cost[j] + larfb_column_cost(rows, ib, known, j);
-    const double prep = b > 0 ? kPrepareFlopsPerElement<T> * static_cast<double>(m - i0 + nb) *
-                                    static_cast<double>(nb)
-                              : 0.0;
     // First column whose cumulative cost reaches `target`, on a 16-column
     // (64-byte) grid.
     const auto column_at = [&](double target) {
@@ -329,21 +388,23 @@ void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t
       return std::min(ceil_div(j, 16) * 16, ncols);
     };
     const std::int64_t tail = threads > 1 ? column_at(0.9 * cost[ncols]) : ncols;
-    const double share = (cost[tail] + prep) / threads;
     bounds.assign(static_cast<std::size_t>(threads) + 1, tail);
     bounds[0] = 0;
     for (int r = 1; r < threads; ++r)
-      bounds[r] = std::clamp(column_at(share * r - prep), bounds[r - 1], tail);
+      bounds[r] = std::clamp(column_at(cost[tail] * r / threads), bounds[r - 1], tail);
     std::atomic<std::int64_t> next_chunk{tail};
+    if (b > 0) prep_state.start(b - 1, nb, k, m, blocks[(b - 1) % 2]);
+    const double prep =
+        b > 0 ? kPrepareFlopsPerElement<T> * static_cast<double>(m - i0 + nb) * nb : 0.0;
     const bool final_step = b == 0;
     const auto apply = [&](std::int64_t p0, std::int64_t w) {
       if (w <= 0) return;
-      larfb_panel(rows, ib, cur.v.data(), rows, cur.t.data(), false, c, known, p0, w);
+      larfb_panel(rows, ib, cur.v.get(), rows, cur.t.get(), false, c, known, p0, w);
       if (final_step && finish) finish(j0 + p0, w, MatRef<T>{&q(0, j0 + p0 - c0), q.rs, q.cs});
     };
     parallel_team(static_cast<std::int64_t>(cost[ncols] + prep), kMinParallelFlops,
                   [&](int thread, int team) {
-                    if (thread == 0 && b > 0) prepare(b - 1, blocks[(b - 1) % 2]);
+                    if (b > 0) prepare_share(prep_state);
                     for (int r = thread; r < threads; r += team)
                       apply(bounds[r], bounds[r + 1] - bounds[r]);
                     constexpr std::int64_t kChunk = 48;
@@ -389,8 +450,9 @@ void geqrf(std::int64_t m, std::int64_t n, MatRef<T> a, T* tau) {
 
 template <class T>
 ReflectorSource<T> stored_reflectors(std::int64_t m, MatRef<const T> a, const T* tau) {
-  return [m, a, tau](std::int64_t i0, std::int64_t ib, T* v, std::int64_t ldv, T* tb) {
-    for (std::int64_t l = 0; l < ib; ++l) {
+  return [m, a, tau](std::int64_t i0, std::int64_t l0, std::int64_t l1, T* v, std::int64_t ldv,
+                     T* tb) {
+    for (std::int64_t l = l0; l < l1; ++l) {
       tb[l] = tau[i0 + l];
       for (std::int64_t r = 0; r < m - i0; ++r)
         v[r + l * ldv] = r < l ? T(0) : r == l ? T(1) : a(i0 + r, i0 + l);
@@ -407,9 +469,9 @@ void orthogonal_columns(std::uint64_t key, std::uint64_t stream, std::int64_t m,
   normal.kind = random::Distribution::normal;
   normal.normal = {0.0, 1.0};
   const random::KernelTable& kernels = random::active_kernels();
-  const ReflectorSource<T> source = [&](std::int64_t i0, std::int64_t ib, T* v, std::int64_t ldv,
-                                        T* tau) {
-    parallel_for(ib, ib * (m - i0), std::int64_t{1} << 14, [&](std::int64_t l) {
+  const ReflectorSource<T> source = [&](std::int64_t i0, std::int64_t l0, std::int64_t l1, T* v,
+                                        std::int64_t ldv, T* tau) {
+    for (std::int64_t l = l0; l < l1; ++l) {
       const std::int64_t i = i0 + l, len = m - i;
       thread_local std::vector<double> x;
       if (x.size() < static_cast<std::size_t>(len)) x.resize(static_cast<std::size_t>(len));
@@ -426,7 +488,7 @@ void orthogonal_columns(std::uint64_t key, std::uint64_t stream, std::int64_t m,
       col[l] = T(1);
       for (std::int64_t r = 1; r < len; ++r)
         col[l + r] = static_cast<T>(x[static_cast<std::size_t>(r)]);
-    });
+    }
   };
   // Sign fix and gain on each finished panel, while it is still in cache.
   // Every reflector has been drawn by then (block 0 is applied last).

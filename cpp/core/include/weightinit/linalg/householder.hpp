@@ -45,19 +45,21 @@ template <class T>
 void larfb(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T* v, std::int64_t ldv,
            const T* t, bool transpose, MatRef<T> c);
 
-// Supplies reflectors [i0, i0 + ib) as a block: fills V (rows i0..m-1,
-// leading dimension ldv, unit diagonal and zeros above it) and tau.
+// Supplies reflectors i0 + l, l in [l0, l1), of the block starting at i0:
+// fills columns l of V (rows i0..m-1, leading dimension ldv, unit diagonal
+// and zeros above it) and tau[l]. Called concurrently for disjoint ranges.
 template <class T>
-using ReflectorSource =
-    std::function<void(std::int64_t i0, std::int64_t ib, T* v, std::int64_t ldv, T* tau)>;
+using ReflectorSource = std::function<void(std::int64_t i0, std::int64_t l0, std::int64_t l1, T* v,
+                                           std::int64_t ldv, T* tau)>;
 
 // Columns [c0, c1) of Q = H_0 H_1 ... H_{k-1} [I; 0] (m rows) into q, whose
 // element (r, j - c0) is column j. Blocks are applied from the last to the
 // first; a block starting at i0 touches only columns j >= i0 (the others are
 // still e_j). The diagonal block is applied with larfb as well, so every
 // column goes through the same level-3 operations wherever the range starts.
-// Block b - 1's reflectors are drawn on one thread while the others apply
-// block b; `finish`, if given, runs on each finished column panel.
+// The team applying block b also prepares block b - 1 (reflectors, S, T),
+// which does not depend on Q; `finish`, if given, runs on each finished
+// column panel.
 // Called on finished columns [j, j + w) (absolute indices; `cols` points at
 // column j) after the last block has been applied to them.
 template <class T>
