@@ -79,17 +79,26 @@ inline void cpu_relax() {
 // Columns [c0, c0 + w) of the m x m identity into q (element (r, j) is
 // r == c0 + j), one line of memory at a time in layout order (a column loop
 // on a row-major q would touch a new cache line, and often a new page, per
-// element). Threads take tiles of lines.
+// element), in tiles of 16 lines that threads claim.
 template <class T>
-void set_identity_columns(std::int64_t m, std::int64_t w, std::int64_t c0, MatRef<T> q) {
-  const bool by_rows = std::llabs(q.cs) < std::llabs(q.rs);
-  const std::int64_t outer = by_rows ? m : w, inner = by_rows ? w : m;
-  const std::int64_t so = by_rows ? q.rs : q.cs, si = by_rows ? q.cs : q.rs;
-  constexpr std::int64_t kTile = 16;
-  parallel_for(ceil_div(outer, kTile), m * w, std::int64_t{1} << 16, [&](std::int64_t t) {
+struct IdentityFill {
+  static constexpr std::int64_t kTile = 16;
+  std::int64_t c0, outer, inner, so, si;
+  bool by_rows;
+  T* data;
+  IdentityFill(std::int64_t m, std::int64_t w, std::int64_t c0_, MatRef<T> q)
+      : c0(c0_), data(q.data) {
+    by_rows = std::llabs(q.cs) < std::llabs(q.rs);
+    outer = by_rows ? m : w;
+    inner = by_rows ? w : m;
+    so = by_rows ? q.rs : q.cs;
+    si = by_rows ? q.cs : q.rs;
+  }
+  std::int64_t tiles() const { return ceil_div(outer, kTile); }
+  void tile(std::int64_t t) const {
     const std::int64_t o1 = std::min(outer, (t + 1) * kTile);
     for (std::int64_t o = t * kTile; o < o1; ++o) {
-      T* line = q.data + o * so;
+      T* line = data + o * so;
       if (si == 1)
         std::fill(line, line + inner, T(0));
       else
@@ -97,8 +106,8 @@ void set_identity_columns(std::int64_t m, std::int64_t w, std::int64_t c0, MatRe
       const std::int64_t one = by_rows ? o - c0 : c0 + o;  // the diagonal's index in this line
       if (one >= 0 && one < inner) line[one * si] = T(1);
     }
-  });
-}
+  }
+};
 
 }  // namespace
 
@@ -298,8 +307,10 @@ template <class T>
 void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t c1, MatRef<T> q,
                    const ReflectorSource<T>& source, const ColumnEpilogue<T>& finish) {
   if (c1 <= c0 || m <= 0) return;
-  set_identity_columns(m, c1 - c0, c0, q);
+  const IdentityFill<T> identity(m, c1 - c0, c0, q);
   if (k <= 0) {
+    parallel_for(identity.tiles(), m * (c1 - c0), std::int64_t{1} << 16,
+                 [&](std::int64_t t) { identity.tile(t); });
     if (finish) finish(c0, c1 - c0, q);
     return;
   }
@@ -359,8 +370,14 @@ void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t
   const std::int64_t last = std::min(ceil_div(k, nb), ceil_div(c1, nb)) - 1;
   Preparation prep_state;
   prep_state.start(last, nb, k, m, blocks[last % 2]);
-  parallel_team(static_cast<std::int64_t>(kPrepareFlopsPerElement<T> * (m - last * nb) * nb),
-                kMinParallelFlops, [&](int, int) { prepare_share(prep_state); });
+  // The first block's preparation and the identity fill, shared by one team.
+  std::atomic<std::int64_t> next_tile{0};
+  parallel_team(
+      static_cast<std::int64_t>(kPrepareFlopsPerElement<T> * (m - last * nb) * nb) + m * (c1 - c0),
+      std::int64_t{1} << 16, [&](int, int) {
+        prepare_share(prep_state);
+        for (std::int64_t t; (t = next_tile.fetch_add(1)) < identity.tiles();) identity.tile(t);
+      });
   std::vector<double> cost;
   std::vector<std::int64_t> bounds;
   for (std::int64_t b = last; b >= 0; --b) {
