@@ -83,7 +83,15 @@ StridedBlock describe_block(const py::array& out, const std::vector<std::int64_t
                          std::string(py::str(dt)));
   }
   if (!out.writeable()) throw py::value_error(std::string(what) + " is read-only");
-  if (!dt.attr("isnative").cast<bool>())
+  // Native byte order: '=' or '|', or the explicit mark of this machine's order
+  // (read from the descriptor, no Python call).
+  const char order = dt.byteorder();
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  constexpr char kNative = '>';
+#else
+  constexpr char kNative = '<';
+#endif
+  if (order != '=' && order != '|' && order != kNative)
     throw py::value_error(std::string(what) + " must be in native byte order");
   const auto nd = static_cast<std::size_t>(out.ndim());
   if (shape.size() != nd || start.size() != nd)

@@ -43,6 +43,8 @@ def _real(x, name: str) -> float:
 
 
 def _finite(x, name: str) -> float:
+    if type(x) is float and x - x == 0.0:  # the common case, kept cheap (false for inf, nan)
+        return x
     v = _real(x, name)
     if not math.isfinite(v):
         raise ValueError(f"{name} must be finite, got {v}")
@@ -50,6 +52,8 @@ def _finite(x, name: str) -> float:
 
 
 def _std(x, name: str = "std") -> float:
+    if type(x) is float and x >= 0.0 and x - x == 0.0:
+        return x
     v = _finite(x, name)
     if v < 0:
         raise ValueError(f"{name} must be non-negative, got {v}")
@@ -66,12 +70,7 @@ def fill(kind: int, params, shape, dtype, rng, stream, out, region, default_dtyp
             raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
         if dtype is not None and np.dtype(dtype) != out.dtype:
             raise ValueError(f"out has dtype {out.dtype} but dtype={np.dtype(dtype)} was requested")
-        if out.dtype.char not in "efd":
-            raise TypeError(
-                f"out must be a float16, float32 or float64 array, got dtype {out.dtype}"
-            )
-        if not out.flags.writeable:
-            raise ValueError("out is read-only")
+        # dtype kind, writeability, byte order and strides are checked by the core.
         if shape is None:
             shape = out.shape
         elif region is None and normalize_shape(shape) != out.shape:
