@@ -370,14 +370,16 @@ void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t
   const std::int64_t last = std::min(ceil_div(k, nb), ceil_div(c1, nb)) - 1;
   Preparation prep_state;
   prep_state.start(last, nb, k, m, blocks[last % 2]);
-  // The first block's preparation and the identity fill, shared by one team.
+  // The first block's preparation and the identity fill, shared by one team
+  // (a fill of 2^16 elements is counted like 2^24 flops).
   std::atomic<std::int64_t> next_tile{0};
-  parallel_team(
-      static_cast<std::int64_t>(kPrepareFlopsPerElement<T> * (m - last * nb) * nb) + m * (c1 - c0),
-      std::int64_t{1} << 16, [&](int, int) {
-        prepare_share(prep_state);
-        for (std::int64_t t; (t = next_tile.fetch_add(1)) < identity.tiles();) identity.tile(t);
-      });
+  parallel_team(static_cast<std::int64_t>(kPrepareFlopsPerElement<T> * (m - last * nb) * nb) +
+                    256 * m * (c1 - c0),
+                kMinParallelFlops, [&](int, int) {
+                  prepare_share(prep_state);
+                  for (std::int64_t t; (t = next_tile.fetch_add(1)) < identity.tiles();)
+                    identity.tile(t);
+                });
   std::vector<double> cost;
   std::vector<std::int64_t> bounds;
   for (std::int64_t b = last; b >= 0; --b) {
