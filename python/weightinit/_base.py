@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _rng
 from ._errors import ShapeError
-from ._shapes import normalize_dtype, normalize_shape, parse_region
+from ._shapes import block_shape, full_rank_view, normalize_dtype, normalize_shape, parse_region
 
 _default_dtype = np.dtype(np.float64)
 
@@ -73,7 +73,7 @@ class Initializer:
         shape = _normalize_shape(shape)
         dt = normalize_dtype(dtype, _default_dtype)
         start, extent, kept = _block(shape, region)
-        out = np.empty(tuple(e for e, k in zip(extent, kept, strict=True) if k), dtype=dt)
+        out = np.empty(block_shape(extent, kept), dtype=dt)
         self._fill_checked(shape, out, start, kept, rng, stream)
         return out
 
@@ -115,18 +115,16 @@ class Initializer:
         _check_out(out)
         shape = _normalize_shape(shape)
         start, extent, kept = parse_region(region, shape)
-        block_shape = tuple(e for e, k in zip(extent, kept, strict=True) if k)
-        if out.shape != block_shape:
-            raise ValueError(f"out has shape {out.shape} but the region needs {block_shape}")
+        needed = block_shape(extent, kept)
+        if out.shape != needed:
+            raise ValueError(f"out has shape {out.shape} but the region needs {needed}")
         self._fill_checked(shape, out, start, kept, rng, stream)
         return out
 
     def _fill_checked(self, shape, out, start, kept, rng, stream):
         self._check_shape(shape)
         key, sid = _rng.resolve(rng, stream)
-        block = out
-        if not all(kept):
-            block = np.expand_dims(out, tuple(i for i, k in enumerate(kept) if not k))
+        block = full_rank_view(out, kept)
         if block.size:
             self._fill_block(shape, block, start, key, sid)
 

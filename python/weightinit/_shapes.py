@@ -81,3 +81,15 @@ def parse_region(region, shape: tuple[int, ...]):
             extent.append(1)
             kept.append(False)
     return start, extent, kept
+
+
+def block_shape(extent, kept) -> tuple[int, ...]:
+    """Shape of ``full[region]`` from :func:`parse_region`'s extent and kept axes."""
+    return tuple(e for e, k in zip(extent, kept, strict=True) if k)
+
+
+def full_rank_view(out, kept):
+    """``out`` (shaped like ``full[region]``) as a view with the int-indexed axes back, size 1."""
+    if all(kept):
+        return out
+    return np.expand_dims(out, tuple(i for i, k in enumerate(kept) if not k))

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import _core
 from ._rng import resolve
-from ._shapes import normalize_dtype, normalize_shape, parse_region
+from ._shapes import block_shape, full_rank_view, normalize_dtype, normalize_shape, parse_region
 
 __all__ = ["uniform", "normal", "truncated_normal", "fill"]
 
@@ -83,19 +83,16 @@ def fill(kind: int, params, shape, dtype, rng, stream, out, region, default_dtyp
         raise TypeError("shape is required when out is not given")
     shape = normalize_shape(shape)
     if region is None:
-        start, extent, kept = (), shape, None
+        start, extent, kept = (), shape, (True,) * len(shape)
     else:
         start, extent, kept = parse_region(region, shape)
-        extent = tuple(e for e, k in zip(extent, kept) if k)
+    extent = block_shape(extent, kept)
     if out is None:
         out = np.empty(extent, dtype=normalize_dtype(dtype, default_dtype))
     elif out.shape != extent:
         raise ValueError(f"out has shape {out.shape} but the region needs {extent}")
     key, sid = resolve(rng, stream)
-    target = out
-    if kept is not None and not all(kept):
-        target = np.expand_dims(out, tuple(i for i, k in enumerate(kept) if not k))
-    _core.fill(kind, params, key, sid, shape, start, target)
+    _core.fill(kind, params, key, sid, shape, start, full_rank_view(out, kept))
     return out
 
 
