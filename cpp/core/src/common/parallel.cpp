@@ -29,6 +29,23 @@ std::atomic<int>& thread_slot() {
   return slot;
 }
 
+// body(thread, team) on a team of up to `threads`, or body(0, 1) on the calling
+// thread when that is all there is, the work is small, or the call is nested.
+void run_team(int threads, std::int64_t work, std::int64_t min_parallel_work,
+              const std::function<void(int, int)>& body) {
+  if (threads <= 1 || work < min_parallel_work || omp_in_parallel()) {
+    DefaultFpEnvironment fp;
+    body(0, 1);
+    return;
+  }
+  g_pool_started.store(true);
+#pragma omp parallel num_threads(threads)
+  {
+    DefaultFpEnvironment fp;
+    body(omp_get_thread_num(), omp_get_num_threads());
+  }
+}
+
 }  // namespace
 
 int get_num_threads() { return threads_disabled_by_fork() ? 1 : thread_slot().load(); }
@@ -43,34 +60,17 @@ bool threads_disabled_by_fork() {
 void parallel_for(std::int64_t tiles, std::int64_t work, std::int64_t min_parallel_work,
                   const std::function<void(std::int64_t)>& body) {
   const int threads = static_cast<int>(std::min<std::int64_t>(get_num_threads(), tiles));
-  if (threads <= 1 || work < min_parallel_work || omp_in_parallel()) {
-    DefaultFpEnvironment fp;
-    for (std::int64_t t = 0; t < tiles; ++t) body(t);
-    return;
-  }
-  g_pool_started.store(true);
-#pragma omp parallel num_threads(threads)
-  {
-    DefaultFpEnvironment fp;
-#pragma omp for schedule(static)
-    for (std::int64_t t = 0; t < tiles; ++t) body(t);
-  }
+  // Contiguous equal shares of the tiles, as OpenMP's static schedule.
+  run_team(threads, work, min_parallel_work, [&](int thread, int team) {
+    const std::int64_t share = (tiles + team - 1) / team;
+    const std::int64_t t1 = std::min(tiles, (thread + 1) * share);
+    for (std::int64_t t = thread * share; t < t1; ++t) body(t);
+  });
 }
 
 void parallel_team(std::int64_t work, std::int64_t min_parallel_work,
                    const std::function<void(int, int)>& body) {
-  const int threads = get_num_threads();
-  if (threads <= 1 || work < min_parallel_work || omp_in_parallel()) {
-    DefaultFpEnvironment fp;
-    body(0, 1);
-    return;
-  }
-  g_pool_started.store(true);
-#pragma omp parallel num_threads(threads)
-  {
-    DefaultFpEnvironment fp;
-    body(omp_get_thread_num(), omp_get_num_threads());
-  }
+  run_team(get_num_threads(), work, min_parallel_work, body);
 }
 
 #if defined(WEIGHTINIT_X86)
