@@ -1,6 +1,6 @@
-// C++ unit tests of the linalg core: GEMM against a naive FMA loop (bit for bit,
-// every available ISA), orthogonality of generated Q, column chunks equal the
-// full matrix, geqrf + orgqr reproduce A.
+// C++ unit tests of the linalg core: GEMM and packed-operand updates against a
+// naive FMA loop (bit for bit, every available ISA), orthogonality of generated Q, column chunks
+// equal the full matrix, geqrf + orgqr reproduce A.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -36,6 +36,47 @@ void test_gemm_exact(Isa isa) {
   gemm_update(m, n, k, MatRef<const T>{a.data(), k, 1}, MatRef<const T>{b.data(), 1, k},
               MatRef<T>{c.data(), n, 1}, true);
   for (std::int64_t i = 0; i < m * n; ++i) CHECK(c[i] == ref[i]);
+}
+
+// An operand packed once (tiles in any order), then used with a prefix of
+// its k: the same bits as the naive FMA chain with that operand negated.
+// Sizes cross the KC, MC and group boundaries of every path.
+template <class T>
+void test_packed_exact(Isa isa, Side side) {
+  set_active_isa(isa);
+  const std::int64_t mn = 530, other = 37, k = 300, kused = 260;
+  std::vector<T> x(mn * k), y(other * k), c(mn * other), ref(mn * other);
+  unsigned s = 3;
+  auto rnd = [&] {
+    s = s * 1103515245u + 12345u;
+    return T((s >> 8) % 2001) / T(1000) - T(1);
+  };
+  for (auto& e : x) e = rnd();
+  for (auto& e : y) e = rnd();
+  for (auto& e : c) e = rnd();
+  ref = c;
+  const bool left = side == Side::left;
+  // left: C (mn x other, column-major) += (-X) Y, X = A (mn x k, column-major),
+  // Y = B (k x other, row-major). right: C (other x mn, row-major) += Y (-X),
+  // X = B (k x mn, row-major), Y = A (other x k, column-major).
+  const std::int64_t m = left ? mn : other, n = left ? other : mn;
+  const MatRef<const T> xr =
+      left ? MatRef<const T>{x.data(), 1, mn} : MatRef<const T>{x.data(), mn, 1};
+  const MatRef<const T> yr =
+      left ? MatRef<const T>{y.data(), other, 1} : MatRef<const T>{y.data(), 1, other};
+  const MatRef<T> cr = left ? MatRef<T>{c.data(), 1, mn} : MatRef<T>{c.data(), mn, 1};
+  const MatRef<T> rr = left ? MatRef<T>{ref.data(), 1, mn} : MatRef<T>{ref.data(), mn, 1};
+  for (std::int64_t i = 0; i < m; ++i)
+    for (std::int64_t j = 0; j < n; ++j)
+      for (std::int64_t p = 0; p < kused; ++p) {
+        const T a = left ? -xr(i, p) : yr(i, p), b = left ? yr(p, j) : -xr(p, j);
+        rr(i, j) = std::fma(a, b, rr(i, j));
+      }
+  const PackedOperand<T> packed(side, mn, k);
+  std::vector<T> data(static_cast<std::size_t>(packed.size()));
+  for (std::int64_t t = packed.tiles() - 1; t >= 0; --t) packed.pack_tile(t, xr, true, data.data());
+  packed.update(data.data(), m, n, kused, yr, cr);
+  for (std::int64_t i = 0; i < mn * other; ++i) CHECK(c[i] == ref[i]);
 }
 
 template <class T>
@@ -84,6 +125,10 @@ int main() {
   for (Isa isa : available_isas()) {
     test_gemm_exact<double>(isa);
     test_gemm_exact<float>(isa);
+    for (Side side : {Side::left, Side::right}) {
+      test_packed_exact<double>(isa, side);
+      test_packed_exact<float>(isa, side);
+    }
   }
   set_active_isa(best);
   for (int t : {1, 2}) {

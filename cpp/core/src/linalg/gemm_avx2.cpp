@@ -39,7 +39,7 @@ using GemmF = Gemm<OpsF, 2, 6, 256, 192, 4080>;
 }  // namespace
 
 const GemmTable& gemm_table() {
-  static const GemmTable table{&GemmD::run, &GemmF::run, {8, 6, 16, 6}};
+  static const GemmTable table{gemm_fns<GemmD>(), gemm_fns<GemmF>(), {8, 6, 16, 6}};
   return table;
 }
 

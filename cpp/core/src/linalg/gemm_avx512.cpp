@@ -44,7 +44,7 @@ using GemmF = Gemm<OpsF, 2, 12, 128, 480, 3072>;
 }  // namespace
 
 const GemmTable& gemm_table() {
-  static const GemmTable table{&GemmD::run, &GemmF::run, {16, 14, 32, 12}};
+  static const GemmTable table{gemm_fns<GemmD>(), gemm_fns<GemmF>(), {16, 14, 32, 12}};
   return table;
 }
 

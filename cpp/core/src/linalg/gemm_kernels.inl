@@ -78,27 +78,33 @@ struct Gemm {
 
   // kc x nc block of B into NR-column micro-panels: dst[q][k][j], zero-padded.
   static void pack_b(std::int64_t kc, std::int64_t nc, const T* b, std::int64_t rs, std::int64_t cs,
-                     T* dst) {
+                     bool negate, T* dst) {
     for (std::int64_t jp = 0; jp < nc; jp += NR) {
       const std::int64_t cols = std::min<std::int64_t>(NR, nc - jp);
       const T* src = b + jp * cs;
       if (cs == 1 && cols == NR) {
         for (std::int64_t k = 0; k < kc; ++k, dst += NR) {
           const T* s = src + k * rs;
-          for (int j = 0; j < NR; ++j) dst[j] = s[j];
+          if (negate)
+            for (int j = 0; j < NR; ++j) dst[j] = -s[j];
+          else
+            for (int j = 0; j < NR; ++j) dst[j] = s[j];
         }
       } else if (rs == 1) {
         // Columns of B contiguous in k: read each column once, write strided.
         for (std::int64_t j = 0; j < cols; ++j) {
           const T* s = src + j * cs;
-          for (std::int64_t k = 0; k < kc; ++k) dst[k * NR + j] = s[k];
+          for (std::int64_t k = 0; k < kc; ++k) dst[k * NR + j] = negate ? -s[k] : s[k];
         }
         for (std::int64_t k = 0; k < kc; ++k)
           for (std::int64_t j = cols; j < NR; ++j) dst[k * NR + j] = T(0);
         dst += kc * NR;
       } else {
         for (std::int64_t k = 0; k < kc; ++k, dst += NR) {
-          for (std::int64_t j = 0; j < cols; ++j) dst[j] = src[k * rs + j * cs];
+          for (std::int64_t j = 0; j < cols; ++j) {
+            const T x = src[k * rs + j * cs];
+            dst[j] = negate ? -x : x;
+          }
           for (std::int64_t j = cols; j < NR; ++j) dst[j] = T(0);
         }
       }
@@ -106,12 +112,13 @@ struct Gemm {
   }
 
   // C (mc x cols, at cp with c's strides) += A~ (mc x kc) B~ micro-panel
-  // (kc x cols): the micro-kernels down one column panel.
+  // (kc x cols): the micro-kernels down one column panel. A~'s micro-panels
+  // are ka >= kc long (a pre-packed A may hold more of k than is used).
   static void block(std::int64_t mc, std::int64_t cols, std::int64_t kc, const T* ap,
-                    const T* bpanel, T* cp0, MatRef<T> c, T* tile) {
+                    std::int64_t ka, const T* bpanel, T* cp0, MatRef<T> c, T* tile) {
     for (std::int64_t ir = 0; ir < mc; ir += MR) {
       const std::int64_t rows = std::min<std::int64_t>(MR, mc - ir);
-      const T* apanel = ap + ir * kc;
+      const T* apanel = ap + ir * ka;
       T* cp = cp0 + ir * c.rs;
       if (c.rs == 1 && rows == MR && cols == NR) {
         ukernel(kc, apanel, bpanel, cp, c.cs);
@@ -131,6 +138,45 @@ struct Gemm {
     return v.data();
   }
 
+  // An operand packed once for many calls (gemm.hpp, Packed): k in chunks
+  // of KC, each chunk holding all of the other dimension (mn) in micro-panels
+  // (MR rows of a left operand, NR columns of a right one) of that chunk's
+  // length, zero-padded; the chunk at k offset pc starts at pc * padded(mn).
+  // Packing runs in tiles (a k chunk times a group of micro-panels) that
+  // threads may share.
+  static std::int64_t panel(bool left) { return left ? MR : NR; }
+  static std::int64_t padded(bool left, std::int64_t mn) {
+    return (mn + panel(left) - 1) / panel(left) * panel(left);
+  }
+  static std::int64_t group(bool left) {
+    return panel(left) * ((128 + panel(left) - 1) / panel(left));
+  }
+  static std::int64_t packed_size(bool left, std::int64_t mn, std::int64_t k) {
+    return padded(left, mn) * k;
+  }
+  static std::int64_t pack_tiles(bool left, std::int64_t mn, std::int64_t k) {
+    return (k + KC - 1) / KC * ((mn + group(left) - 1) / group(left));
+  }
+  static void pack_tile(bool left, std::int64_t mn, std::int64_t k, MatRef<const T> x, bool negate,
+                        T* dst, std::int64_t tile) {
+    const std::int64_t groups = (mn + group(left) - 1) / group(left);
+    const std::int64_t pc = tile / groups * KC, kc = std::min<std::int64_t>(KC, k - pc);
+    const std::int64_t r0 = tile % groups * group(left), r1 = std::min(mn, r0 + group(left));
+    T* d = dst + pc * padded(left, mn) + r0 * kc;
+    if (left)
+      pack_a(r1 - r0, kc, x.data + r0 * x.rs + pc * x.cs, x.rs, x.cs, negate, d);
+    else
+      pack_b(kc, r1 - r0, x.data + pc * x.rs + r0 * x.cs, x.rs, x.cs, negate, d);
+  }
+
+  // Where one of A~, B~ comes from when it was packed in advance: the
+  // packed data and the k it was packed with (>= the k used).
+  struct Prepacked {
+    const T* a = nullptr;
+    const T* b = nullptr;
+    std::int64_t k = 0;
+  };
+
   static void run(std::int64_t m, std::int64_t n, std::int64_t k, MatRef<const T> a,
                   MatRef<const T> b, MatRef<T> c, bool subtract) {
     if (m <= 0 || n <= 0 || k <= 0) return;
@@ -141,10 +187,51 @@ struct Gemm {
           MatRef<T>{c.data, c.cs, c.rs}, subtract);
       return;
     }
+    run_blocked(m, n, k, a, b, c, subtract, Prepacked{});
+  }
+
+  // C += A~ B (left) or A B~ (right) with the packed operand `packed` (its mn
+  // is m or n, packed with k_packed >= k; the first k used). C may have any
+  // strides: the caller chooses the side that gives C a unit row stride.
+  static void run_packed(bool left, std::int64_t m, std::int64_t n, std::int64_t k, const T* packed,
+                         std::int64_t k_packed, MatRef<const T> other, MatRef<T> c) {
+    if (m <= 0 || n <= 0 || k <= 0) return;
+    Prepacked pre;
+    (left ? pre.a : pre.b) = packed;
+    pre.k = k_packed;
+    run_blocked(m, n, k, left ? MatRef<const T>{nullptr, 0, 0} : other,
+                left ? other : MatRef<const T>{nullptr, 0, 0}, c, false, pre);
+  }
+
+  static void run_blocked(std::int64_t m, std::int64_t n, std::int64_t k, MatRef<const T> a,
+                          MatRef<const T> b, MatRef<T> c, bool subtract, const Prepacked& pre) {
     thread_local std::vector<T> abuf, bbuf;
-    T* ap = buffer(abuf, static_cast<std::size_t>(MC) * KC);
-    T* bp = buffer(bbuf, static_cast<std::size_t>(NC) * KC);
+    T* ap = pre.a ? nullptr : buffer(abuf, static_cast<std::size_t>(MC) * KC);
+    T* bp = pre.b ? nullptr : buffer(bbuf, static_cast<std::size_t>(NC) * KC);
     alignas(64) T tile[MR * NR];
+    // A~ (rows [ic, ic + mc), k chunk pc) and B~ (columns [jc, jc + nc)):
+    // packed here, or found in the pre-packed operand, whose micro-panels are
+    // that chunk's packed length long.
+    const auto a_block = [&](std::int64_t ic, std::int64_t mc, std::int64_t pc, std::int64_t kc,
+                             std::int64_t& ka) -> const T* {
+      if (pre.a) {
+        ka = std::min<std::int64_t>(KC, pre.k - pc);
+        return pre.a + pc * padded(true, m) + ic * ka;
+      }
+      ka = kc;
+      pack_a(mc, kc, a.data + ic * a.rs + pc * a.cs, a.rs, a.cs, subtract, ap);
+      return ap;
+    };
+    const auto b_block = [&](std::int64_t jc, std::int64_t nc, std::int64_t pc, std::int64_t kc,
+                             std::int64_t& kb) -> const T* {
+      if (pre.b) {
+        kb = std::min<std::int64_t>(KC, pre.k - pc);
+        return pre.b + pc * padded(false, n) + jc * kb;
+      }
+      kb = kc;
+      pack_b(kc, nc, b.data + pc * b.rs + jc * b.cs, b.rs, b.cs, false, bp);
+      return bp;
+    };
     if (m <= MC) {
       // Few rows (W = V^T C in larfb, m = nb): all of A~ stays in L2 and B
       // is packed a few micro-panels (>= 48 columns, whole cache lines of a
@@ -155,12 +242,13 @@ struct Gemm {
       static_assert(JB <= NC, "B chunk must fit the B buffer");
       for (std::int64_t pc = 0; pc < k; pc += KC) {
         const std::int64_t kc = std::min<std::int64_t>(KC, k - pc);
-        pack_a(m, kc, a.data + pc * a.cs, a.rs, a.cs, subtract, ap);
+        std::int64_t ka, kb;
+        const T* ablock = a_block(0, m, pc, kc, ka);
         for (std::int64_t jb = 0; jb < n; jb += JB) {
           const std::int64_t nb = std::min<std::int64_t>(JB, n - jb);
-          pack_b(kc, nb, b.data + pc * b.rs + jb * b.cs, b.rs, b.cs, bp);
+          const T* bblock = b_block(jb, nb, pc, kc, kb);
           for (std::int64_t jr = 0; jr < nb; jr += NR)
-            block(m, std::min<std::int64_t>(NR, nb - jr), kc, ap, bp + jr * kc,
+            block(m, std::min<std::int64_t>(NR, nb - jr), kc, ablock, ka, bblock + jr * kb,
                   c.data + (jb + jr) * c.cs, c, tile);
         }
       }
@@ -170,16 +258,23 @@ struct Gemm {
       const std::int64_t nc = std::min<std::int64_t>(NC, n - jc);
       for (std::int64_t pc = 0; pc < k; pc += KC) {
         const std::int64_t kc = std::min<std::int64_t>(KC, k - pc);
-        pack_b(kc, nc, b.data + pc * b.rs + jc * b.cs, b.rs, b.cs, bp);
+        std::int64_t ka, kb;
+        const T* bblock = b_block(jc, nc, pc, kc, kb);
         for (std::int64_t ic = 0; ic < m; ic += MC) {
           const std::int64_t mc = std::min<std::int64_t>(MC, m - ic);
-          pack_a(mc, kc, a.data + ic * a.rs + pc * a.cs, a.rs, a.cs, subtract, ap);
+          const T* ablock = a_block(ic, mc, pc, kc, ka);
           for (std::int64_t jr = 0; jr < nc; jr += NR) {
             const std::int64_t cols = std::min<std::int64_t>(NR, nc - jr);
-            block(mc, cols, kc, ap, bp + jr * kc, c.data + ic * c.rs + (jc + jr) * c.cs, c, tile);
+            block(mc, cols, kc, ablock, ka, bblock + jr * kb, c.data + ic * c.rs + (jc + jr) * c.cs,
+                  c, tile);
           }
         }
       }
     }
   }
 };
+
+template <class G>
+GemmFns<typename G::T> gemm_fns() {
+  return {&G::run, &G::packed_size, &G::pack_tiles, &G::pack_tile, &G::run_packed};
+}

@@ -29,7 +29,7 @@ using GemmF = Gemm<Ops<float>, 4, 4, 256, 64, 1024>;
 }  // namespace
 
 const GemmTable& gemm_table() {
-  static const GemmTable table{&GemmD::run, &GemmF::run, {4, 4, 4, 4}};
+  static const GemmTable table{gemm_fns<GemmD>(), gemm_fns<GemmF>(), {4, 4, 4, 4}};
   return table;
 }
 

@@ -207,14 +207,55 @@ struct KnownStructure {
   bool zero_top = false;
 };
 
-// Columns [j0, j0 + w) of C := (I - V op(T) V^T) C.
+// V of one block packed once for larfb_panel and shared by every panel and
+// thread: V^T from row r0 on as the left factor of W = V^T C (rows above r0
+// are skipped as known zeros of C), and -V as the factor of C -= V W: left
+// for a C with unit row stride, right (as -V^T) for a row-major C, whose
+// update runs as C^T -= W^T V^T so the micro-kernels store along rows.
+// The buffers are the caller's; packing runs in tiles threads can share.
 template <class T>
-void larfb_panel(std::int64_t rows, std::int64_t ib, const T* v, std::int64_t ldv, const T* t,
+struct PackedV {
+  PackedOperand<T> vt, vu;
+  T* vt_data = nullptr;
+  T* vu_data = nullptr;
+  std::int64_t r0 = 0;
+  bool right = false;
+
+  PackedV() = default;
+  PackedV(std::int64_t rows, std::int64_t ib, std::int64_t r0_, MatRef<const T> c, T* vt_buf,
+          T* vu_buf)
+      : vt(Side::left, ib, rows - r0_),
+        vu(row_major(c) ? Side::right : Side::left, rows, ib),
+        vt_data(vt_buf),
+        vu_data(vu_buf),
+        r0(r0_),
+        right(row_major(c)) {}
+  static bool row_major(MatRef<const T> c) { return c.rs != 1 && c.cs == 1; }
+  // Workspace of the two packed forms for up to `rows` x `ib` (any r0).
+  static std::int64_t vt_size(std::int64_t rows, std::int64_t ib) {
+    return PackedOperand<T>(Side::left, ib, rows).size();
+  }
+  static std::int64_t vu_size(std::int64_t rows, std::int64_t ib, MatRef<const T> c) {
+    return PackedOperand<T>(row_major(c) ? Side::right : Side::left, rows, ib).size();
+  }
+  std::int64_t tiles() const { return vt.tiles() + vu.tiles(); }
+  void pack_tile(std::int64_t tile, const T* v, std::int64_t ldv) const {
+    if (tile < vt.tiles())
+      vt.pack_tile(tile, MatRef<const T>{v + r0, ldv, 1}, false, vt_data);
+    else if (right)
+      vu.pack_tile(tile - vt.tiles(), MatRef<const T>{v, ldv, 1}, true, vu_data);
+    else
+      vu.pack_tile(tile - vt.tiles(), MatRef<const T>{v, 1, ldv}, true, vu_data);
+  }
+};
+
+// Columns [j0, j0 + w) of C := (I - V op(T) V^T) C, with V packed in pv.
+template <class T>
+void larfb_panel(std::int64_t ib, const T* v, std::int64_t ldv, const PackedV<T>& pv, const T* t,
                  bool transpose, MatRef<T> c, const KnownStructure& known, std::int64_t j0,
                  std::int64_t w) {
   if (w <= 0) return;
-  const MatRef<const T> vn{v, 1, ldv};
-  const bool zero_top = known.zero_top && rows > ib;
+  const std::int64_t rows = pv.vu.mn();
   thread_local std::vector<T> wbuf;
   if (wbuf.size() < static_cast<std::size_t>(2 * ib * w))
     wbuf.resize(static_cast<std::size_t>(2 * ib * w));
@@ -228,10 +269,10 @@ void larfb_panel(std::int64_t rows, std::int64_t ib, const T* v, std::int64_t ld
     const std::int64_t e = known.unit_row0 + j0 + jj;
     for (std::int64_t q = 0; q < ib; ++q) w1[q + jj * ib] = v[e + q * ldv];
   }
-  const std::int64_t r0 = zero_top ? ib : 0;
-  gemm_update(ib, w - nu, rows - r0, MatRef<const T>{v + r0, ldv, 1},
-              MatRef<const T>{cp.data + r0 * cp.rs + nu * cp.cs, cp.rs, cp.cs},
-              MatRef<T>{w1 + nu * ib, 1, ib}, false);
+  const std::int64_t r0 = pv.r0;
+  pv.vt.update(pv.vt_data, ib, w - nu, rows - r0,
+               MatRef<const T>{cp.data + r0 * cp.rs + nu * cp.cs, cp.rs, cp.cs},
+               MatRef<T>{w1 + nu * ib, 1, ib});
   // W2 = op(T) W. T is upper triangular: row block [q0, q1) of T W needs
   // only T's columns q >= q0 (the rest are leading zeros of each chain).
   if (transpose) {
@@ -245,23 +286,35 @@ void larfb_panel(std::int64_t rows, std::int64_t ib, const T* v, std::int64_t ld
                   MatRef<const T>{w1 + q0, 1, ib}, MatRef<T>{w2 + q0, 1, ib}, false);
     }
   }
-  // C_p -= V W2. On a unit column e, W2 is zero below row e (V and T are
-  // triangular), so groups of unit columns stop their chains early.
+  // C_p(:, [a, b)) -= V(:, :kk) W2(:kk, [a, b)).
+  const auto update = [&](std::int64_t a, std::int64_t b, std::int64_t kk) {
+    if (pv.right)
+      pv.vu.update(pv.vu_data, b - a, rows, kk, MatRef<const T>{w2 + a * ib, ib, 1},
+                   MatRef<T>{cp.data + a * cp.cs, cp.cs, cp.rs});
+    else
+      pv.vu.update(pv.vu_data, rows, b - a, kk, MatRef<const T>{w2 + a * ib, 1, ib},
+                   MatRef<T>{cp.data + a * cp.cs, cp.rs, cp.cs});
+  };
+  // On a unit column e, W2 is zero below row e (V and T are triangular), so
+  // groups of unit columns stop their chains early.
   constexpr std::int64_t kUnitGroup = 32;
   for (std::int64_t g0 = 0; g0 < nu; g0 += kUnitGroup) {
     const std::int64_t g1 = std::min(nu, g0 + kUnitGroup);
-    const std::int64_t kk = std::min(ib, known.unit_row0 + j0 + g1);
-    gemm_update(rows, g1 - g0, kk, vn, MatRef<const T>{w2 + g0 * ib, 1, ib},
-                MatRef<T>{cp.data + g0 * cp.cs, cp.rs, cp.cs}, true);
+    update(g0, g1, std::min(ib, known.unit_row0 + j0 + g1));
   }
-  gemm_update(rows, w - nu, ib, vn, MatRef<const T>{w2 + nu * ib, 1, ib},
-              MatRef<T>{cp.data + nu * cp.cs, cp.rs, cp.cs}, true);
+  update(nu, w, ib);
 }
 
 template <class T>
 void larfb_impl(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T* v,
-                std::int64_t ldv, const T* t, bool transpose, MatRef<T> c, KnownStructure known) {
+                std::int64_t ldv, const T* t, bool transpose, MatRef<T> c) {
   if (rows <= 0 || ncols <= 0 || ib <= 0) return;
+  const MatRef<const T> cc{c.data, c.rs, c.cs};
+  std::vector<T> vt(static_cast<std::size_t>(PackedV<T>::vt_size(rows, ib))),
+      vu(static_cast<std::size_t>(PackedV<T>::vu_size(rows, ib, cc)));
+  const PackedV<T> pv(rows, ib, 0, cc, vt.data(), vu.data());
+  parallel_for(pv.tiles(), 2 * rows * ib, std::int64_t{1} << 16,
+               [&](std::int64_t tile) { pv.pack_tile(tile, v, ldv); });
   // Panel width only balances the threads: columns are independent, so it
   // never changes values.
   // A whole number of panels per thread (static schedule), at most ~512 wide.
@@ -271,8 +324,37 @@ void larfb_impl(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T*
       std::max<std::int64_t>(48, ceil_div(ceil_div(ncols, threads * rounds), 48) * 48);
   parallel_for(ceil_div(ncols, pw), 4 * rows * ib * ncols, kMinParallelFlops, [&](std::int64_t p) {
     const std::int64_t j0 = p * pw;
-    larfb_panel(rows, ib, v, ldv, t, transpose, c, known, j0, std::min(pw, ncols - j0));
+    larfb_panel(ib, v, ldv, pv, t, transpose, c, KnownStructure{}, j0, std::min(pw, ncols - j0));
   });
+}
+
+// Workspace of at least n elements. Up to kKeepBytes it stays with the
+// calling thread for its next call: fresh memory costs a page fault per
+// 4 KiB on first touch, measured at 3-4% of an n = 1024 orthogonal matrix.
+// Larger workspaces are owned by the call (`owned`) and freed with it.
+constexpr std::size_t kKeepBytes = std::size_t{64} << 20;
+
+template <class T>
+T* workspace(std::int64_t n, std::unique_ptr<T[]>& owned) {
+  const auto count = static_cast<std::size_t>(n);
+  if (count * sizeof(T) > kKeepBytes) {
+    owned.reset(new T[count]);
+    return owned.get();
+  }
+  thread_local std::unique_ptr<T[]> kept;
+  thread_local std::size_t kept_count = 0;
+  if (kept_count < count) {
+    kept.reset(new T[count]);
+    kept_count = count;
+  }
+  return kept.get();
+}
+
+// n rounded up to whole 64-byte lines of T.
+template <class T>
+std::int64_t aligned_count(std::int64_t n) {
+  constexpr std::int64_t line = 64 / sizeof(T);
+  return ceil_div(n, line) * line;
 }
 
 // Cost of larfb_panel per column of C in GEMM flops, from the known
@@ -300,7 +382,7 @@ constexpr double kPrepareFlopsPerElement = sizeof(T) == 4 ? 560.0 : 280.0;
 template <class T>
 void larfb(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T* v, std::int64_t ldv,
            const T* t, bool transpose, MatRef<T> c) {
-  larfb_impl(rows, ncols, ib, v, ldv, t, transpose, c, KnownStructure{});
+  larfb_impl(rows, ncols, ib, v, ldv, t, transpose, c);
 }
 
 template <class T>
@@ -315,36 +397,50 @@ void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t
     return;
   }
   const std::int64_t nb = block_size(m, k);
-  // Workspace: two blocks of V (rows x nb), tau, S and T. Not zeroed here:
-  // every element is written before it is read (V and tau by the source, S
-  // by Preparation::start, T by larft_t), and the pages of V are first
-  // touched by the threads drawing into them.
+  // Workspace: two blocks of V (rows x nb), its two packed forms, tau, S and
+  // T, O(m nb) in all. Not zeroed: every element is written before it is
+  // read (V and tau by the source, S by Preparation::start, T by larft_t,
+  // the packed forms by their tiles).
   struct Block {
-    std::unique_ptr<T[]> v, tau, s, t;
+    T *v, *tau, *s, *t, *vt, *vu;
+    PackedV<T> packed;
   };
+  const MatRef<const T> qc{q.data, q.rs, q.cs};
+  const std::int64_t sizes[6] = {
+      m * nb, nb, nb * nb, nb * nb, PackedV<T>::vt_size(m, nb), PackedV<T>::vu_size(m, nb, qc)};
+  std::int64_t total = 0;
+  for (const std::int64_t n : sizes) total += 2 * aligned_count<T>(n);
+  std::unique_ptr<T[]> owned;
+  T* next = workspace<T>(total, owned);
   Block blocks[2];
   for (Block& bl : blocks) {
-    bl.v.reset(new T[static_cast<std::size_t>(m * nb)]);
-    bl.tau.reset(new T[static_cast<std::size_t>(nb)]);
-    bl.s.reset(new T[static_cast<std::size_t>(nb * nb)]);
-    bl.t.reset(new T[static_cast<std::size_t>(nb * nb)]);
+    T** parts[6] = {&bl.v, &bl.tau, &bl.s, &bl.t, &bl.vt, &bl.vu};
+    for (int i = 0; i < 6; ++i) {
+      *parts[i] = next;
+      next += aligned_count<T>(sizes[i]);
+    }
   }
-  // Preparing block b (its reflectors, S = V^T V and T) does not depend on Q.
-  // Block b - 1 is prepared by the team that applies block b: every thread
-  // first takes reflectors kDraw at a time, then S tiles once all reflectors
-  // are in, and whoever completes S forms T; then each applies its own range
-  // of block b's columns and takes chunks of the shared tail.
+  // Preparing block b (its reflectors, S = V^T V, T and packed V) does not
+  // depend on Q. Block b - 1 is prepared by the team that applies block b:
+  // every thread first takes reflectors kDraw at a time, then, once all
+  // reflectors are in, S tiles and packing tiles, and whoever completes S
+  // forms T; then each applies its own range of block b's columns and takes
+  // chunks of the shared tail.
   constexpr std::int64_t kDraw = 8;
   struct Preparation {
     std::int64_t i0 = 0, ib = 0, rows = 0;
     Block* block = nullptr;
     std::atomic<std::int64_t> next_draw{0}, drawn{0}, next_tile{0}, tiles_done{0};
-    void start(std::int64_t b, std::int64_t nb_, std::int64_t k_, std::int64_t m_, Block& bl) {
+    void start(std::int64_t b, std::int64_t nb_, std::int64_t k_, std::int64_t m_,
+               MatRef<const T> c, Block& bl) {
       i0 = b * nb_;
       ib = std::min(nb_, k_ - i0);
       rows = m_ - i0;
       block = &bl;
-      std::fill(bl.s.get(), bl.s.get() + nb_ * nb_, T(0));
+      // Rows [i0, i0 + ib) of the columns V^T C reads are known zeros (see
+      // KnownStructure) unless C is only that block.
+      bl.packed = PackedV<T>(rows, ib, rows > ib ? ib : 0, c, bl.vt, bl.vu);
+      std::fill(bl.s, bl.s + nb_ * nb_, T(0));
       next_draw = 0;
       drawn = 0;
       next_tile = 0;
@@ -355,21 +451,25 @@ void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t
     Block& bl = *pr.block;
     for (std::int64_t l0; (l0 = pr.next_draw.fetch_add(kDraw)) < pr.ib;) {
       const std::int64_t l1 = std::min(pr.ib, l0 + kDraw);
-      source(pr.i0, l0, l1, bl.v.get(), pr.rows, bl.tau.get());
+      source(pr.i0, l0, l1, bl.v, pr.rows, bl.tau);
       pr.drawn.fetch_add(l1 - l0, std::memory_order_release);
     }
     while (pr.drawn.load(std::memory_order_acquire) < pr.ib) cpu_relax();
-    const std::int64_t tiles = larft_tiles(pr.ib);
+    const std::int64_t s_tiles = larft_tiles(pr.ib), tiles = s_tiles + bl.packed.tiles();
     for (std::int64_t tile; (tile = pr.next_tile.fetch_add(1)) < tiles;) {
-      larft_s_tile(pr.rows, pr.ib, bl.v.get(), pr.rows, tile, bl.s.get());
-      if (pr.tiles_done.fetch_add(1, std::memory_order_acq_rel) + 1 == tiles)
-        larft_t(pr.ib, bl.tau.get(), bl.s.get(), bl.t.get());
+      if (tile >= s_tiles) {
+        bl.packed.pack_tile(tile - s_tiles, bl.v, pr.rows);
+      } else {
+        larft_s_tile(pr.rows, pr.ib, bl.v, pr.rows, tile, bl.s);
+        if (pr.tiles_done.fetch_add(1, std::memory_order_acq_rel) + 1 == s_tiles)
+          larft_t(pr.ib, bl.tau, bl.s, bl.t);
+      }
     }
   };
   // Blocks starting at or after c1 leave columns [c0, c1) alone.
   const std::int64_t last = std::min(ceil_div(k, nb), ceil_div(c1, nb)) - 1;
   Preparation prep_state;
-  prep_state.start(last, nb, k, m, blocks[last % 2]);
+  prep_state.start(last, nb, k, m, qc, blocks[last % 2]);
   // The first block's preparation and the identity fill, shared by one team
   // (a fill of 2^16 elements is counted like 2^24 flops).
   std::atomic<std::int64_t> next_tile{0};
@@ -412,13 +512,13 @@ void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t
     for (int r = 1; r < threads; ++r)
       bounds[r] = std::clamp(column_at(cost[tail] * r / threads), bounds[r - 1], tail);
     std::atomic<std::int64_t> next_chunk{tail};
-    if (b > 0) prep_state.start(b - 1, nb, k, m, blocks[(b - 1) % 2]);
+    if (b > 0) prep_state.start(b - 1, nb, k, m, qc, blocks[(b - 1) % 2]);
     const double prep =
         b > 0 ? kPrepareFlopsPerElement<T> * static_cast<double>(m - i0 + nb) * nb : 0.0;
     const bool final_step = b == 0;
     const auto apply = [&](std::int64_t p0, std::int64_t w) {
       if (w <= 0) return;
-      larfb_panel(rows, ib, cur.v.get(), rows, cur.t.get(), false, c, known, p0, w);
+      larfb_panel(ib, cur.v, rows, cur.packed, cur.t, false, c, known, p0, w);
       if (final_step && finish) finish(j0 + p0, w, MatRef<T>{&q(0, j0 + p0 - c0), q.rs, q.cs});
     };
     parallel_team(static_cast<std::int64_t>(cost[ncols] + prep), kMinParallelFlops,
