@@ -360,8 +360,9 @@ std::int64_t aligned_count(std::int64_t n) {
 // Cost of larfb_panel per column of C in GEMM flops, from the known
 // structure: a model for splitting columns between threads that never
 // affects values. A unit column skips W = V^T C, but its short V W chains,
-// in groups of 32 with V packed per group, measured at about a full column's
-// time on Zen 4 (float32, n = 1024), hence the factor 1.6.
+// in groups of 32, measured at about a full column's time on Zen 4 (float32,
+// n = 1024), hence the factor 1.6 (0.9-1.6 measure the same since V is
+// packed once per block).
 inline double larfb_column_cost(std::int64_t rows, std::int64_t ib, const KnownStructure& known,
                                 std::int64_t j) {
   const double tw = static_cast<double>(ib) * static_cast<double>(ib);
