@@ -10,7 +10,9 @@ Run (OpenBLAS variables unset so numpy/scipy use their best kernels):
 
 Each thread count runs in a fresh subprocess with OMP_NUM_THREADS,
 OPENBLAS_NUM_THREADS, MKL_NUM_THREADS set (BLAS pools are sized at import).
-Times are medians of --repeat runs; every result is checked to be
+The methods take turns over --repeat rounds (see timed_rounds), so slow
+phases of a shared machine fall on all of them alike; every result is
+checked to be
 (semi-)orthogonal, so the benchmark cannot silently measure nothing.
 """
 
@@ -58,7 +60,7 @@ def sign_fixed(q, r):
 
 
 def methods(dtype):
-    """name -> callable(rows, cols, seed) returning the matrix (None if unavailable)."""
+    """name -> callable(rows, cols, seed) returning the matrix, for the installed libraries."""
     import weightinit as wi
 
     out = {}
@@ -83,9 +85,7 @@ def methods(dtype):
             return q if r >= c else q.T
 
         out["scipy"] = scipy_route
-        out["ortho_group"] = lambda r, c, s: (
-            scipy.stats.ortho_group.rvs(r, random_state=s) if r == c else None
-        )
+        out["ortho_group"] = lambda r, c, s: scipy.stats.ortho_group.rvs(r, random_state=s)
     except ImportError:
         pass
     try:
@@ -117,19 +117,36 @@ def methods(dtype):
     return out
 
 
-def timed(f, repeat, gap):
-    # Idle first: thread pools of the previous method (OpenBLAS, torch's
-    # OpenMP, XLA) spin for a while after their last call and would take the
-    # cores from this one; gap seconds let them go to sleep.
-    time.sleep(gap)
-    f()  # warm-up (thread pools, JIT, page faults)
-    ts = []
-    res = None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        res = f()
-        ts.append(time.perf_counter() - t)
-    return statistics.median(ts), res
+def timed_rounds(fns, rounds, gap, min_time, max_calls=50):
+    """Median seconds per call of each callable, and its warm-up result.
+
+    The callables take turns: each round visits every one, so a slow phase of
+    the shared VM (its second vCPU wanders by 10-30% for seconds at a time)
+    falls on all of them alike, and ratios are side by side. Within a round a
+    callable runs until min_time / rounds seconds have passed (at least once);
+    the result is the median over rounds of the per-round medians.
+    """
+    # Idle before each callable: thread pools of the previous one (OpenBLAS,
+    # torch's OpenMP, XLA) spin for a while after their last call and would
+    # take the cores from this one; gap seconds let them go to sleep.
+    results = {}
+    for name, f in fns.items():
+        time.sleep(gap)
+        results[name] = f()  # warm-up (thread pools, JIT, page faults)
+    samples = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, f in fns.items():
+            time.sleep(gap)
+            ts = []
+            start = time.perf_counter()
+            while not ts or (
+                time.perf_counter() - start < min_time / rounds and len(ts) < max_calls
+            ):
+                t = time.perf_counter()
+                f()
+                ts.append(time.perf_counter() - t)
+            samples[name].append(statistics.median(ts))
+    return {name: statistics.median(v) for name, v in samples.items()}, results
 
 
 def worker(args):
@@ -149,18 +166,20 @@ def worker(args):
                 "isa": wi.simd.active(),
                 "times": {},
             }
-            for name, f in meths.items():
-                if name in ("ortho_group",) and max(rows, cols) > args.max_ortho_group:
-                    continue
-                t, q = timed(lambda f=f: f(rows, cols, 1), args.repeat, args.gap)
-                if q is None:
-                    continue
-                check(q, rows, cols, dtype)
-                rec["times"][name] = t
+            fns = {
+                name: (lambda f=f: f(rows, cols, 1))
+                for name, f in meths.items()
+                if not (name == "ortho_group" and (rows != cols or rows > args.max_ortho_group))
+            }
             n = min(rows, cols)
             a = np.random.default_rng(0).standard_normal((n, n)).astype(dtype)
-            tmm, _ = timed(lambda a=a: a @ a, args.repeat, args.gap)
-            rec["matmul_gflops"] = 2 * n**3 / tmm / 1e9
+            fns["matmul"] = lambda a=a: a @ a
+            times, results = timed_rounds(fns, args.repeat, args.gap, args.min_time)
+            for name in meths:
+                if name in times:
+                    check(results[name], rows, cols, dtype)
+                    rec["times"][name] = times[name]
+            rec["matmul_gflops"] = 2 * n**3 / times["matmul"] / 1e9
             m = max(rows, cols)
             rec["orgqr_gflops"] = (2 * m * n * n - 2 * n**3 / 3) / rec["times"]["weightinit"] / 1e9
             rows_out.append(rec)
@@ -201,7 +220,13 @@ def main():
     p.add_argument("--sizes", default=None, help=f"comma list of n or RxC (default {SIZES})")
     p.add_argument("--dtypes", default="float32,float64")
     p.add_argument("--threads", default="1,2", help="comma list of thread counts")
-    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--repeat", type=int, default=5, help="rounds in which every method runs")
+    p.add_argument(
+        "--min-time",
+        type=float,
+        default=1.0,
+        help="seconds of repeated calls per method, spread over the rounds",
+    )
     p.add_argument(
         "--gap",
         type=float,
@@ -222,6 +247,7 @@ def main():
         args.sizes = QUICK_SIZES if args.quick else SIZES
     if args.quick:
         args.repeat = 1
+        args.min_time = 0.0
     if args.worker:
         args.threads = int(args.threads)
         return worker(args)
@@ -256,6 +282,8 @@ def main():
             args.dtypes,
             "--repeat",
             str(args.repeat),
+            "--min-time",
+            str(args.min_time),
             "--gap",
             str(args.gap),
             "--max-ortho-group",
@@ -269,7 +297,9 @@ def main():
     import weightinit as wi
 
     md = (
-        f"Orthogonal init, median of {args.repeat} run(s), {args.gap} s idle before each method; "
+        f"Orthogonal init, median of {args.repeat} interleaved round(s), "
+        f">= {args.min_time} s of calls per method, "
+        f"{args.gap} s idle before each method; "
         f"{platform.processor() or platform.machine()}, "
         f"numpy {np.__version__}, weightinit ISA {wi.simd.active()}. Times in seconds; "
         f"'x' columns are speedups of weightinit; orgqr GF/s counts 2mn^2 - 2n^3/3 over "
