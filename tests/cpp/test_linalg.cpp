@@ -15,19 +15,25 @@
 using namespace weightinit;
 using namespace weightinit::linalg;
 
+// Values on a 1/1000 grid in [-1, 1] from a small LCG with state s.
+template <class T>
+void fill_grid(std::vector<T>& v, unsigned& s) {
+  for (auto& x : v) {
+    s = s * 1103515245u + 12345u;
+    x = T((s >> 8) % 2001) / T(1000) - T(1);
+  }
+}
+
 template <class T>
 void test_gemm_exact(Isa isa) {
   set_active_isa(isa);
   const std::int64_t m = 37, n = 23, k = 300;
-  std::vector<T> a(m * k), b(k * n), c(m * n), ref(m * n);
+  std::vector<T> a(m * k), b(k * n), c(m * n);
   unsigned s = 1;
-  auto rnd = [&] {
-    s = s * 1103515245u + 12345u;
-    return T((s >> 8) % 2001) / T(1000) - T(1);
-  };
-  for (auto& x : a) x = rnd();
-  for (auto& x : b) x = rnd();
-  for (std::int64_t i = 0; i < m * n; ++i) c[i] = ref[i] = rnd();
+  fill_grid(a, s);
+  fill_grid(b, s);
+  fill_grid(c, s);
+  std::vector<T> ref = c;
   // Row-major A, column-major B, row-major C: exercises the transposed path.
   for (std::int64_t i = 0; i < m; ++i)
     for (std::int64_t j = 0; j < n; ++j)
@@ -45,16 +51,12 @@ template <class T>
 void test_packed_exact(Isa isa, Side side) {
   set_active_isa(isa);
   const std::int64_t mn = 530, other = 37, k = 300, kused = 260;
-  std::vector<T> x(mn * k), y(other * k), c(mn * other), ref(mn * other);
+  std::vector<T> x(mn * k), y(other * k), c(mn * other);
   unsigned s = 3;
-  auto rnd = [&] {
-    s = s * 1103515245u + 12345u;
-    return T((s >> 8) % 2001) / T(1000) - T(1);
-  };
-  for (auto& e : x) e = rnd();
-  for (auto& e : y) e = rnd();
-  for (auto& e : c) e = rnd();
-  ref = c;
+  fill_grid(x, s);
+  fill_grid(y, s);
+  fill_grid(c, s);
+  std::vector<T> ref = c;
   const bool left = side == Side::left;
   // left: C (mn x other, column-major) += (-X) Y, X = A (mn x k, column-major),
   // Y = B (k x other, row-major). right: C (other x mn, row-major) += Y (-X),
@@ -99,13 +101,10 @@ void test_orthogonal(double tol) {
 
 void test_qr() {
   const std::int64_t m = 200, n = 150;
-  std::vector<double> a(m * n), f(m * n), tau(n), q(m * n);
+  std::vector<double> a(m * n), tau(n), q(m * n);
   unsigned s = 5;
-  for (auto& x : a) {
-    s = s * 1103515245u + 12345u;
-    x = double((s >> 8) % 2001) / 1000 - 1;
-  }
-  f = a;
+  fill_grid(a, s);
+  std::vector<double> f = a;
   geqrf<double>(m, n, MatRef<double>{f.data(), 1, m}, tau.data());
   orgqr_columns<double>(
       m, n, 0, n, MatRef<double>{q.data(), 1, m},
