@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <limits>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "weightinit/common/parallel.hpp"
@@ -74,6 +75,18 @@ inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
 #endif
+}
+
+// Spins until ready() (a short wait inside a team), then yields the core
+// while it keeps waiting, in case the thread it waits for is not running.
+template <class Ready>
+void wait_until(Ready ready) {
+  for (int spins = 0; !ready(); ++spins) {
+    if (spins < (1 << 12))
+      cpu_relax();
+    else
+      std::this_thread::yield();
+  }
 }
 
 // Columns [c0, c0 + w) of the m x m identity into q (element (r, j) is
@@ -142,7 +155,7 @@ namespace {
 // V is zero above its diagonal, so the skipped products are all +-0 at the
 // head of each chain that starts from +0: the FMA chains and bits are those
 // of the full product. Tile `tile` of larft_tiles(ib) takes groups tile and
-// G-1-tile, so tiles have equal work; s starts zeroed.
+// G-1-tile, so tiles have equal work; each zeroes its part of s first.
 constexpr std::int64_t kLarftGroup = 32;
 std::int64_t larft_tiles(std::int64_t ib) { return ceil_div(ceil_div(ib, kLarftGroup), 2); }
 
@@ -153,6 +166,7 @@ void larft_s_tile(std::int64_t rows, std::int64_t ib, const T* v, std::int64_t l
   const std::int64_t pair[2] = {tile, groups - 1 - tile};
   for (int i = 0; i < (pair[0] == pair[1] ? 1 : 2); ++i) {
     const std::int64_t g0 = pair[i] * kLarftGroup, g1 = std::min(ib, g0 + kLarftGroup);
+    for (std::int64_t l = g0; l < g1; ++l) std::fill(s + l * ib, s + l * ib + g1, T(0));
     gemm_update(g1, g1 - g0, rows - g0, MatRef<const T>{v + g0, ldv, 1},
                 MatRef<const T>{v + g0 + g0 * ldv, 1, ldv}, MatRef<T>{s + g0 * ib, 1, ib}, false);
   }
@@ -186,7 +200,7 @@ void larft_t(std::int64_t ib, const T* tau, const T* s, T* t) {
 
 template <class T>
 void larft(std::int64_t rows, std::int64_t ib, const T* v, std::int64_t ldv, const T* tau, T* t) {
-  std::vector<T> s(static_cast<std::size_t>(ib * ib), T(0));
+  std::vector<T> s(static_cast<std::size_t>(ib * ib));
   parallel_for(larft_tiles(ib), rows * ib * ib, kMinParallelFlops / 8,
                [&](std::int64_t tile) { larft_s_tile(rows, ib, v, ldv, tile, s.data()); });
   larft_t(ib, tau, s.data(), t);
@@ -398,140 +412,155 @@ void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t
     return;
   }
   const std::int64_t nb = block_size(m, k);
-  // Workspace: two blocks of V (rows x nb), its two packed forms, tau, S and
-  // T, O(m nb) in all. Not zeroed: every element is written before it is
-  // read (V and tau by the source, S by Preparation::start, T by larft_t,
-  // the packed forms by their tiles).
-  struct Block {
-    T *v, *tau, *s, *t, *vt, *vu;
-    PackedV<T> packed;
-  };
+  // Blocks starting at or after c1 leave columns [c0, c1) alone.
+  const std::int64_t last = std::min(ceil_div(k, nb), ceil_div(c1, nb)) - 1;
   const MatRef<const T> qc{q.data, q.rs, q.cs};
+  const int threads = get_num_threads();
+
+  // One team runs the whole product with no barrier between blocks. Block b
+  // is applied to columns [max(c0, b nb), c1), in ranges per thread (equal
+  // modelled cost) and a shared tail of 48-column chunks; a column takes
+  // block b once block b + 1 is done with it (its own counter says so), so
+  // a thread that is ahead moves on instead of waiting for the slowest. The
+  // preparation of block b (reflectors, S = V^T V, T, packed V), which does
+  // not depend on Q, is shared out by the threads as they start block b + 1.
+  // Every column still sees blocks last, ..., 0 in order through the same
+  // operations, so the bits are those of any other schedule.
+  struct Step {
+    std::int64_t i0 = 0, ib = 0, rows = 0, j0 = 0, ncols = 0, tasks = 0;
+    KnownStructure known;
+    std::vector<std::int64_t> bounds;  // threads + 1 column offsets; the tail follows
+    T *v = nullptr, *tau = nullptr, *s = nullptr, *t = nullptr;
+    PackedV<T> packed;
+    std::atomic<std::int64_t> next_draw{0}, drawn{0}, next_task{0}, s_done{0}, tasks_done{0},
+        next_chunk{0}, applied{0};
+  };
+  std::unique_ptr<Step[]> steps(new Step[static_cast<std::size_t>(last + 1)]);
+
+  // Workspace: three slots of V (rows x nb), its two packed forms, tau, S and
+  // T, O(m nb) in all; block b uses slot b % 3 (while block b is applied,
+  // b - 1 is being prepared and a thread may still be applying b + 1). Not
+  // zeroed: every element is written before it is read.
+  constexpr int kSlots = 3;
+  constexpr std::int64_t kDraw = 8;  // reflectors drawn at a time
   const std::int64_t sizes[6] = {
       m * nb, nb, nb * nb, nb * nb, PackedV<T>::vt_size(m, nb), PackedV<T>::vu_size(m, nb, qc)};
   std::int64_t total = 0;
-  for (const std::int64_t n : sizes) total += 2 * aligned_count<T>(n);
+  for (const std::int64_t n : sizes) total += kSlots * aligned_count<T>(n);
   std::unique_ptr<T[]> owned;
+  T* slots[kSlots][6];
   T* next = workspace<T>(total, owned);
-  Block blocks[2];
-  for (Block& bl : blocks) {
-    T** parts[6] = {&bl.v, &bl.tau, &bl.s, &bl.t, &bl.vt, &bl.vu};
+  for (auto& slot : slots)
     for (int i = 0; i < 6; ++i) {
-      *parts[i] = next;
+      slot[i] = next;
       next += aligned_count<T>(sizes[i]);
     }
-  }
-  // Preparing block b (its reflectors, S = V^T V, T and packed V) does not
-  // depend on Q. Block b - 1 is prepared by the team that applies block b:
-  // every thread first takes reflectors kDraw at a time, then, once all
-  // reflectors are in, S tiles and packing tiles, and whoever completes S
-  // forms T; then each applies its own range of block b's columns and takes
-  // chunks of the shared tail.
-  constexpr std::int64_t kDraw = 8;
-  struct Preparation {
-    std::int64_t i0 = 0, ib = 0, rows = 0;
-    Block* block = nullptr;
-    std::atomic<std::int64_t> next_draw{0}, drawn{0}, next_tile{0}, tiles_done{0};
-    void start(std::int64_t b, std::int64_t nb_, std::int64_t k_, std::int64_t m_,
-               MatRef<const T> c, Block& bl) {
-      i0 = b * nb_;
-      ib = std::min(nb_, k_ - i0);
-      rows = m_ - i0;
-      block = &bl;
-      // Rows [i0, i0 + ib) of the columns V^T C reads are known zeros (see
-      // KnownStructure) unless C is only that block.
-      bl.packed = PackedV<T>(rows, ib, rows > ib ? ib : 0, c, bl.vt, bl.vu);
-      std::fill(bl.s, bl.s + nb_ * nb_, T(0));
-      next_draw = 0;
-      drawn = 0;
-      next_tile = 0;
-      tiles_done = 0;
-    }
-  };
-  const auto prepare_share = [&](Preparation& pr) {
-    Block& bl = *pr.block;
-    for (std::int64_t l0; (l0 = pr.next_draw.fetch_add(kDraw)) < pr.ib;) {
-      const std::int64_t l1 = std::min(pr.ib, l0 + kDraw);
-      source(pr.i0, l0, l1, bl.v, pr.rows, bl.tau);
-      pr.drawn.fetch_add(l1 - l0, std::memory_order_release);
-    }
-    while (pr.drawn.load(std::memory_order_acquire) < pr.ib) cpu_relax();
-    const std::int64_t s_tiles = larft_tiles(pr.ib), tiles = s_tiles + bl.packed.tiles();
-    for (std::int64_t tile; (tile = pr.next_tile.fetch_add(1)) < tiles;) {
-      if (tile >= s_tiles) {
-        bl.packed.pack_tile(tile - s_tiles, bl.v, pr.rows);
-      } else {
-        larft_s_tile(pr.rows, pr.ib, bl.v, pr.rows, tile, bl.s);
-        if (pr.tiles_done.fetch_add(1, std::memory_order_acq_rel) + 1 == s_tiles)
-          larft_t(pr.ib, bl.tau, bl.s, bl.t);
-      }
-    }
-  };
-  // Blocks starting at or after c1 leave columns [c0, c1) alone.
-  const std::int64_t last = std::min(ceil_div(k, nb), ceil_div(c1, nb)) - 1;
-  Preparation prep_state;
-  prep_state.start(last, nb, k, m, qc, blocks[last % 2]);
-  // The first block's preparation and the identity fill, shared by one team
-  // (a fill of 2^16 elements is counted like 2^24 flops).
-  std::atomic<std::int64_t> next_tile{0};
-  parallel_team(static_cast<std::int64_t>(kPrepareFlopsPerElement<T> * (m - last * nb) * nb) +
-                    256 * m * (c1 - c0),
-                kMinParallelFlops, [&](int, int) {
-                  prepare_share(prep_state);
-                  for (std::int64_t t; (t = next_tile.fetch_add(1)) < identity.tiles();)
-                    identity.tile(t);
-                });
+
+  double work = 256.0 * m * (c1 - c0);  // the identity fill, 2^16 elements ~ 2^24 flops
   std::vector<double> cost;
-  std::vector<std::int64_t> bounds;
   for (std::int64_t b = last; b >= 0; --b) {
-    const Block& cur = blocks[b % 2];
-    const std::int64_t i0 = b * nb, ib = std::min(nb, k - i0), rows = m - i0, j0 = std::max(c0, i0),
-                       ncols = c1 - j0;
+    Step& st = steps[b];
+    st.i0 = b * nb;
+    st.ib = std::min(nb, k - st.i0);
+    st.rows = m - st.i0;
+    st.j0 = std::max(c0, st.i0);
+    st.ncols = c1 - st.j0;
+    T* const* slot = slots[b % kSlots];
+    st.v = slot[0];
+    st.tau = slot[1];
+    st.s = slot[2];
+    st.t = slot[3];
+    // Rows [i0, i0 + ib) of the columns V^T C reads are known zeros (below)
+    // unless C is only that block.
+    st.packed = PackedV<T>(st.rows, st.ib, st.rows > st.ib ? st.ib : 0, qc, slot[4], slot[5]);
+    st.tasks = larft_tiles(st.ib) + st.packed.tiles();
     // Columns [j0, i0 + ib) are still e_j; later columns are zero in rows
     // [i0, i0 + ib) (only later blocks, which start below, have touched them).
-    KnownStructure known;
-    known.unit_cols = std::max<std::int64_t>(0, std::min(i0 + ib, c1) - j0);
-    known.unit_row0 = j0 - i0;
-    known.zero_top = true;
-    const MatRef<T> c{&q(i0, j0 - c0), q.rs, q.cs};
-    // One contiguous range of columns per thread with equal modelled cost;
-    // the last ~10% of the cost is left as 48-column chunks that whichever
-    // thread is done first takes, which absorbs the model's error.
-    const int threads = get_num_threads();
-    cost.assign(static_cast<std::size_t>(ncols) + 1, 0.0);
-    for (std::int64_t j = 0; j < ncols; ++j)
-      cost[j + 1] = cost[j] + larfb_column_cost(rows, ib, known, j);
+    st.known.unit_cols = std::max<std::int64_t>(0, std::min(st.i0 + st.ib, c1) - st.j0);
+    st.known.unit_row0 = st.j0 - st.i0;
+    st.known.zero_top = true;
+    cost.assign(static_cast<std::size_t>(st.ncols) + 1, 0.0);
+    for (std::int64_t j = 0; j < st.ncols; ++j)
+      cost[j + 1] = cost[j] + larfb_column_cost(st.rows, st.ib, st.known, j);
     // First column whose cumulative cost reaches `target`, on a 16-column
-    // (64-byte) grid.
+    // (64-byte) grid. The last ~10% of the cost is left as chunks that
+    // whichever thread is done first takes, which absorbs the model's error.
     const auto column_at = [&](double target) {
       const std::int64_t j = std::lower_bound(cost.begin(), cost.end(), target) - cost.begin();
-      return std::min(ceil_div(j, 16) * 16, ncols);
+      return std::min(ceil_div(j, 16) * 16, st.ncols);
     };
-    const std::int64_t tail = threads > 1 ? column_at(0.9 * cost[ncols]) : ncols;
-    bounds.assign(static_cast<std::size_t>(threads) + 1, tail);
-    bounds[0] = 0;
+    const std::int64_t tail = threads > 1 ? column_at(0.9 * cost.back()) : st.ncols;
+    st.bounds.assign(static_cast<std::size_t>(threads) + 1, tail);
+    st.bounds[0] = 0;
     for (int r = 1; r < threads; ++r)
-      bounds[r] = std::clamp(column_at(cost[tail] * r / threads), bounds[r - 1], tail);
-    std::atomic<std::int64_t> next_chunk{tail};
-    if (b > 0) prep_state.start(b - 1, nb, k, m, qc, blocks[(b - 1) % 2]);
-    const double prep =
-        b > 0 ? kPrepareFlopsPerElement<T> * static_cast<double>(m - i0 + nb) * nb : 0.0;
-    const bool final_step = b == 0;
-    const auto apply = [&](std::int64_t p0, std::int64_t w) {
-      if (w <= 0) return;
-      larfb_panel(ib, cur.v, rows, cur.packed, cur.t, false, c, known, p0, w);
-      if (final_step && finish) finish(j0 + p0, w, MatRef<T>{&q(0, j0 + p0 - c0), q.rs, q.cs});
-    };
-    parallel_team(static_cast<std::int64_t>(cost[ncols] + prep), kMinParallelFlops,
-                  [&](int thread, int team) {
-                    if (b > 0) prepare_share(prep_state);
-                    for (int r = thread; r < threads; r += team)
-                      apply(bounds[r], bounds[r + 1] - bounds[r]);
-                    constexpr std::int64_t kChunk = 48;
-                    for (std::int64_t p0; (p0 = next_chunk.fetch_add(kChunk)) < ncols;)
-                      apply(p0, std::min(kChunk, ncols - p0));
-                  });
+      st.bounds[r] = std::clamp(column_at(cost[tail] * r / threads), st.bounds[r - 1], tail);
+    st.next_chunk = tail;
+    work += cost.back() + kPrepareFlopsPerElement<T> * static_cast<double>(st.rows) * st.ib;
   }
+  // The block column j takes next (blocks start at multiples of nb).
+  std::unique_ptr<std::atomic<std::int64_t>[]> next_block(
+      new std::atomic<std::int64_t>[static_cast<std::size_t>(c1 - c0)]);
+  for (std::int64_t j = 0; j < c1 - c0; ++j) next_block[j] = std::min(last, (c0 + j) / nb);
+
+  const auto prepare_share = [&](std::int64_t b) {
+    Step& st = steps[b];
+    // Slot b % 3 was block b + 3's: every column must be done with it.
+    if (b + kSlots <= last) {
+      const Step& old = steps[b + kSlots];
+      wait_until([&] { return old.applied.load(std::memory_order_acquire) == old.ncols; });
+    }
+    for (std::int64_t l0; (l0 = st.next_draw.fetch_add(kDraw)) < st.ib;) {
+      const std::int64_t l1 = std::min(st.ib, l0 + kDraw);
+      source(st.i0, l0, l1, st.v, st.rows, st.tau);
+      st.drawn.fetch_add(l1 - l0, std::memory_order_release);
+    }
+    wait_until([&] { return st.drawn.load(std::memory_order_acquire) == st.ib; });
+    const std::int64_t s_tiles = larft_tiles(st.ib);
+    for (std::int64_t task; (task = st.next_task.fetch_add(1)) < st.tasks;) {
+      if (task >= s_tiles) {
+        st.packed.pack_tile(task - s_tiles, st.v, st.rows);
+      } else {
+        larft_s_tile(st.rows, st.ib, st.v, st.rows, task, st.s);
+        if (st.s_done.fetch_add(1, std::memory_order_acq_rel) + 1 == s_tiles)
+          larft_t(st.ib, st.tau, st.s, st.t);
+      }
+      st.tasks_done.fetch_add(1, std::memory_order_acq_rel);
+    }
+  };
+  // Block b on columns [j0 + p0, j0 + p0 + w), once block b + 1 is done with them.
+  const auto apply = [&](std::int64_t b, std::int64_t p0, std::int64_t w) {
+    if (w <= 0) return;
+    Step& st = steps[b];
+    std::atomic<std::int64_t>* col = &next_block[st.j0 + p0 - c0];
+    for (std::int64_t j = 0; j < w; ++j)
+      wait_until([&] { return col[j].load(std::memory_order_acquire) == b; });
+    const MatRef<T> c{&q(st.i0, st.j0 - c0), q.rs, q.cs};
+    larfb_panel(st.ib, st.v, st.rows, st.packed, st.t, false, c, st.known, p0, w);
+    if (b == 0 && finish) finish(st.j0 + p0, w, MatRef<T>{&q(0, st.j0 + p0 - c0), q.rs, q.cs});
+    for (std::int64_t j = 0; j < w; ++j) col[j].store(b - 1, std::memory_order_release);
+    st.applied.fetch_add(w, std::memory_order_acq_rel);
+  };
+  std::atomic<std::int64_t> next_fill{0}, filled{0};
+  parallel_team(
+      static_cast<std::int64_t>(std::min(work, 9e18)), kMinParallelFlops,
+      [&](int thread, int team) {
+        prepare_share(last);
+        for (std::int64_t t; (t = next_fill.fetch_add(1)) < identity.tiles();) {
+          identity.tile(t);
+          filled.fetch_add(1, std::memory_order_acq_rel);
+        }
+        wait_until([&] { return filled.load(std::memory_order_acquire) == identity.tiles(); });
+        for (std::int64_t b = last; b >= 0; --b) {
+          if (b > 0) prepare_share(b - 1);
+          Step& st = steps[b];
+          wait_until([&] { return st.tasks_done.load(std::memory_order_acquire) == st.tasks; });
+          for (int r = thread; r < threads; r += team)
+            apply(b, st.bounds[r], st.bounds[r + 1] - st.bounds[r]);
+          constexpr std::int64_t kChunk = 48;
+          for (std::int64_t p0; (p0 = st.next_chunk.fetch_add(kChunk)) < st.ncols;)
+            apply(b, p0, std::min(kChunk, st.ncols - p0));
+        }
+      });
 }
 
 template <class T>

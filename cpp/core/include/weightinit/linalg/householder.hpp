@@ -57,9 +57,10 @@ using ReflectorSource = std::function<void(std::int64_t i0, std::int64_t l0, std
 // first; a block starting at i0 touches only columns j >= i0 (the others are
 // still e_j). The diagonal block is applied with larfb as well, so every
 // column goes through the same level-3 operations wherever the range starts.
-// The team applying block b also prepares block b - 1 (reflectors, S, T),
-// which does not depend on Q; `finish`, if given, runs on each finished
-// column panel.
+// One team applies all blocks with no barrier between them (a column takes
+// block b once block b + 1 is done with it); threads starting block b
+// prepare block b - 1 (reflectors, S, T, packed V), which does not depend
+// on Q. `finish`, if given, runs on each finished column panel.
 // Called on finished columns [j, j + w) (absolute indices; `cols` points at
 // column j) after the last block has been applied to them.
 template <class T>
