@@ -24,24 +24,34 @@ void fill_grid(std::vector<T>& v, unsigned& s) {
   }
 }
 
+// Every layout of A, B and C (row- or column-major each; a row-major C
+// runs as the transposed product), both signs: bit for bit the naive chain.
+// m and n are not multiples of the register blocks, k crosses KC.
 template <class T>
 void test_gemm_exact(Isa isa) {
   set_active_isa(isa);
-  const std::int64_t m = 37, n = 23, k = 300;
-  std::vector<T> a(m * k), b(k * n), c(m * n);
+  const std::int64_t m = 37, n = 29, k = 300;
+  std::vector<T> a(m * k), b(k * n), c0(m * n);
   unsigned s = 1;
   fill_grid(a, s);
   fill_grid(b, s);
-  fill_grid(c, s);
-  std::vector<T> ref = c;
-  // Row-major A, column-major B, row-major C: exercises the transposed path.
-  for (std::int64_t i = 0; i < m; ++i)
-    for (std::int64_t j = 0; j < n; ++j)
-      for (std::int64_t p = 0; p < k; ++p)
-        ref[i * n + j] = std::fma(-a[i * k + p], b[p + j * k], ref[i * n + j]);
-  gemm_update(m, n, k, MatRef<const T>{a.data(), k, 1}, MatRef<const T>{b.data(), 1, k},
-              MatRef<T>{c.data(), n, 1}, true);
-  for (std::int64_t i = 0; i < m * n; ++i) CHECK(c[i] == ref[i]);
+  fill_grid(c0, s);
+  for (int layout = 0; layout < 16; ++layout) {
+    const bool a_rows = layout & 1, b_rows = layout & 2, c_rows = layout & 4, subtract = layout & 8;
+    const MatRef<const T> ar =
+        a_rows ? MatRef<const T>{a.data(), k, 1} : MatRef<const T>{a.data(), 1, m};
+    const MatRef<const T> br =
+        b_rows ? MatRef<const T>{b.data(), n, 1} : MatRef<const T>{b.data(), 1, k};
+    std::vector<T> c = c0, ref = c0;
+    const MatRef<T> cr = c_rows ? MatRef<T>{c.data(), n, 1} : MatRef<T>{c.data(), 1, m};
+    const MatRef<T> rr = c_rows ? MatRef<T>{ref.data(), n, 1} : MatRef<T>{ref.data(), 1, m};
+    for (std::int64_t i = 0; i < m; ++i)
+      for (std::int64_t j = 0; j < n; ++j)
+        for (std::int64_t p = 0; p < k; ++p)
+          rr(i, j) = std::fma(subtract ? -ar(i, p) : ar(i, p), br(p, j), rr(i, j));
+    gemm_update(m, n, k, ar, br, cr, subtract);
+    for (std::int64_t i = 0; i < m * n; ++i) CHECK(c[i] == ref[i]);
+  }
 }
 
 // An operand packed once (tiles in any order), then used with a prefix of

@@ -19,6 +19,11 @@ struct Ops {
   static void store(T* p, V v) { *p = v; }
   static V set1(T x) { return x; }
   static V fma(V a, V b, V c) { return std::fma(a, b, c); }
+  // No in-register transpose here: the generic strided copy packs.
+  template <int NR>
+  static bool pack_columns(std::int64_t, const T*, std::int64_t, bool, T*) {
+    return false;
+  }
 };
 
 #include "gemm_kernels.inl"
