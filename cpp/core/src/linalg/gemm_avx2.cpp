@@ -42,7 +42,8 @@ inline void transpose8(__m256 r[8]) {
 
 // pack_columns<NR> (gemm_kernels.inl): dst[k * NR + j] = +-src[j * cs + k]
 // for the NR columns of a column-major B, L values of k at a time through
-// in-register transposes; negation flips the sign bit, exactly as -x does.
+// in-register transposes, for the whole groups of L in kc; returns the k
+// reached. Negation flips the sign bit, exactly as -x does.
 struct OpsD {
   using T = double;
   using V = __m256d;
@@ -52,7 +53,8 @@ struct OpsD {
   static V set1(T x) { return _mm256_set1_pd(x); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
   template <int NR>
-  static bool pack_columns(std::int64_t kc, const T* src, std::int64_t cs, bool negate, T* dst) {
+  static std::int64_t pack_columns(std::int64_t kc, const T* src, std::int64_t cs, bool negate,
+                                   T* dst) {
     static_assert(NR > 4 && NR <= 8, "two 4-column groups");
     const V sign = _mm256_set1_pd(negate ? -0.0 : 0.0);
     std::int64_t k = 0;
@@ -71,9 +73,7 @@ struct OpsD {
         for (int j = 0; j < NR - 4; ++j) dst[(k + kk) * NR + 4 + j] = row[j];
       }
     }
-    for (; k < kc; ++k)
-      for (int j = 0; j < NR; ++j) dst[k * NR + j] = negate ? -src[j * cs + k] : src[j * cs + k];
-    return true;
+    return k;
   }
 };
 
@@ -86,7 +86,8 @@ struct OpsF {
   static V set1(T x) { return _mm256_set1_ps(x); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   template <int NR>
-  static bool pack_columns(std::int64_t kc, const T* src, std::int64_t cs, bool negate, T* dst) {
+  static std::int64_t pack_columns(std::int64_t kc, const T* src, std::int64_t cs, bool negate,
+                                   T* dst) {
     static_assert(NR <= 8, "one 8-column group");
     const V sign = _mm256_set1_ps(negate ? -0.0f : 0.0f);
     const __m256i mask =
@@ -99,9 +100,7 @@ struct OpsF {
       transpose8(r);
       for (int kk = 0; kk < 8; ++kk) _mm256_maskstore_ps(dst + (k + kk) * NR, mask, r[kk]);
     }
-    for (; k < kc; ++k)
-      for (int j = 0; j < NR; ++j) dst[k * NR + j] = negate ? -src[j * cs + k] : src[j * cs + k];
-    return true;
+    return k;
   }
 };
 

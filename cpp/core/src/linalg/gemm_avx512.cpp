@@ -65,8 +65,9 @@ inline void transpose16(__m512 r[16]) {
 
 // pack_columns<NR> (gemm_kernels.inl): dst[k * NR + j] = +-src[j * cs + k]
 // for the NR columns of a column-major B, L values of k at a time through
-// in-register transposes (a strided scalar store per element otherwise);
-// negation flips the sign bit, exactly as -x does.
+// in-register transposes (instead of a strided store per element), for the
+// whole groups of L in kc; returns the k reached. Negation flips the sign
+// bit, exactly as -x does.
 struct OpsD {
   using T = double;
   using V = __m512d;
@@ -76,7 +77,8 @@ struct OpsD {
   static V set1(T x) { return _mm512_set1_pd(x); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   template <int NR>
-  static bool pack_columns(std::int64_t kc, const T* src, std::int64_t cs, bool negate, T* dst) {
+  static std::int64_t pack_columns(std::int64_t kc, const T* src, std::int64_t cs, bool negate,
+                                   T* dst) {
     static_assert(NR > 8 && NR <= 16, "two 8-column groups");
     const V sign = _mm512_set1_pd(negate ? -0.0 : 0.0);
     std::int64_t k = 0;
@@ -93,9 +95,7 @@ struct OpsD {
         _mm512_mask_storeu_pd(dst + (k + kk) * NR + 8, (1u << (NR - 8)) - 1, hi[kk]);
       }
     }
-    for (; k < kc; ++k)
-      for (int j = 0; j < NR; ++j) dst[k * NR + j] = negate ? -src[j * cs + k] : src[j * cs + k];
-    return true;
+    return k;
   }
 };
 
@@ -108,7 +108,8 @@ struct OpsF {
   static V set1(T x) { return _mm512_set1_ps(x); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   template <int NR>
-  static bool pack_columns(std::int64_t kc, const T* src, std::int64_t cs, bool negate, T* dst) {
+  static std::int64_t pack_columns(std::int64_t kc, const T* src, std::int64_t cs, bool negate,
+                                   T* dst) {
     static_assert(NR <= 16, "one 16-column group");
     const V sign = _mm512_set1_ps(negate ? -0.0f : 0.0f);
     std::int64_t k = 0;
@@ -120,9 +121,7 @@ struct OpsF {
       for (int kk = 0; kk < 16; ++kk)
         _mm512_mask_storeu_ps(dst + (k + kk) * NR, (1u << NR) - 1, r[kk]);
     }
-    for (; k < kc; ++k)
-      for (int j = 0; j < NR; ++j) dst[k * NR + j] = negate ? -src[j * cs + k] : src[j * cs + k];
-    return true;
+    return k;
   }
 };
 

@@ -1,6 +1,7 @@
 // Packed GEMM written once against a small vector interface `O` (T, V, L,
-// load, store, set1, fma, and pack_columns<NR>, an in-register transpose for
-// column-major B that may decline) and compiled per instruction set. Included inside
+// load, store, set1, fma, and pack_columns<NR>, in-register transposes for a
+// column-major B that return how much of k they packed) and compiled per
+// instruction set. Included inside
 // each ISA's namespace after its Ops structs and block sizes are defined.
 //
 // Every c_ij sees c <- fma(a_ik, b_kj, c) for k ascending and nothing else,
@@ -92,17 +93,17 @@ struct Gemm {
             for (int j = 0; j < NR; ++j) dst[j] = s[j];
         }
       } else if (rs == 1) {
-        // Columns of B contiguous in k (column-major B): a transpose, in
-        // registers where the path has one, else each column read once and
-        // written strided.
-        if (cols < NR || !O::template pack_columns<NR>(kc, src, cs, negate, dst)) {
-          for (std::int64_t j = 0; j < cols; ++j) {
-            const T* s = src + j * cs;
-            for (std::int64_t k = 0; k < kc; ++k) dst[k * NR + j] = negate ? -s[k] : s[k];
-          }
-          for (std::int64_t k = 0; k < kc; ++k)
-            for (std::int64_t j = cols; j < NR; ++j) dst[k * NR + j] = T(0);
+        // Columns of B contiguous in k (column-major B): a transpose. The
+        // path's in-register transposes take whole groups of k for a full
+        // micro-panel; the rest is read a column at a time, written strided.
+        const std::int64_t k0 =
+            cols == NR ? O::template pack_columns<NR>(kc, src, cs, negate, dst) : 0;
+        for (std::int64_t j = 0; j < cols; ++j) {
+          const T* s = src + j * cs;
+          for (std::int64_t k = k0; k < kc; ++k) dst[k * NR + j] = negate ? -s[k] : s[k];
         }
+        for (std::int64_t k = 0; k < kc; ++k)
+          for (std::int64_t j = cols; j < NR; ++j) dst[k * NR + j] = T(0);
         dst += kc * NR;
       } else {
         for (std::int64_t k = 0; k < kc; ++k, dst += NR) {

@@ -19,10 +19,10 @@ struct Ops {
   static void store(T* p, V v) { *p = v; }
   static V set1(T x) { return x; }
   static V fma(V a, V b, V c) { return std::fma(a, b, c); }
-  // No in-register transpose here: the generic strided copy packs.
+  // No in-register transpose here: the generic strided copy packs all of k.
   template <int NR>
-  static bool pack_columns(std::int64_t, const T*, std::int64_t, bool, T*) {
-    return false;
+  static std::int64_t pack_columns(std::int64_t, const T*, std::int64_t, bool, T*) {
+    return 0;
   }
 };
 
