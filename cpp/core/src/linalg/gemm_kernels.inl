@@ -1,7 +1,6 @@
 // Packed GEMM written once against a small vector interface `O` (T, V, L,
-// load, store, set1, fma, and pack_columns<NR>, in-register transposes for a
-// column-major B that return how much of k they packed) and compiled per
-// instruction set. Included inside
+// load, store, store_first, set1, neg, fma, and transpose of L x L values)
+// and compiled per instruction set. Included inside
 // each ISA's namespace after its Ops structs and block sizes are defined.
 //
 // Every c_ij sees c <- fma(a_ik, b_kj, c) for k ascending and nothing else,
@@ -43,6 +42,36 @@ struct Gemm {
       for (int v = 0; v < MV; ++v) O::store(c + j * ldc + v * L, acc[j][v]);
   }
 
+  // One P-wide micro-panel from `lines` <= P lines of X that are contiguous
+  // along k (line j at x + j * stride): dst[k * P + j] = +-x[j * stride + k],
+  // zero for j >= lines. L lines by L values of k at a time through the
+  // path's in-register transpose, instead of a strided store per element;
+  // the last kc % L values of k one at a time.
+  template <int P>
+  static void pack_transposed(std::int64_t kc, std::int64_t lines, const T* x, std::int64_t stride,
+                              bool negate, T* dst) {
+    std::int64_t k = 0;
+    for (; k + L <= kc; k += L) {
+      for (int g = 0; g < P; g += L) {
+        V r[L];
+        for (int j = 0; j < L; ++j) {
+          if (g + j < lines) {
+            const V v = O::load(x + (g + j) * stride + k);
+            r[j] = negate ? O::neg(v) : v;
+          } else {
+            r[j] = O::set1(T(0));
+          }
+        }
+        O::transpose(r);
+        for (int kk = 0; kk < L; ++kk)
+          O::store_first(dst + (k + kk) * P + g, r[kk], std::min(L, P - g));
+      }
+    }
+    for (; k < kc; ++k)
+      for (std::int64_t j = 0; j < P; ++j)
+        dst[k * P + j] = j >= lines ? T(0) : negate ? -x[j * stride + k] : x[j * stride + k];
+  }
+
   // mc x kc block of A into MR-row micro-panels: dst[p][k][i], zero-padded.
   static void pack_a(std::int64_t mc, std::int64_t kc, const T* a, std::int64_t rs, std::int64_t cs,
                      bool negate, T* dst) {
@@ -58,13 +87,8 @@ struct Gemm {
             for (int i = 0; i < MR; ++i) dst[i] = s[i];
         }
       } else if (cs == 1) {
-        // Rows of A contiguous in k (A = V^T): read each row once, write strided.
-        for (std::int64_t i = 0; i < rows; ++i) {
-          const T* s = src + i * rs;
-          for (std::int64_t k = 0; k < kc; ++k) dst[k * MR + i] = negate ? -s[k] : s[k];
-        }
-        for (std::int64_t k = 0; k < kc; ++k)
-          for (std::int64_t i = rows; i < MR; ++i) dst[k * MR + i] = T(0);
+        // Rows of A contiguous in k (A = V^T): a transpose.
+        pack_transposed<MR>(kc, rows, src, rs, negate, dst);
         dst += kc * MR;
       } else {
         for (std::int64_t k = 0; k < kc; ++k, dst += MR) {
@@ -93,17 +117,8 @@ struct Gemm {
             for (int j = 0; j < NR; ++j) dst[j] = s[j];
         }
       } else if (rs == 1) {
-        // Columns of B contiguous in k (column-major B): a transpose. The
-        // path's in-register transposes take whole groups of k for a full
-        // micro-panel; the rest is read a column at a time, written strided.
-        const std::int64_t k0 =
-            cols == NR ? O::template pack_columns<NR>(kc, src, cs, negate, dst) : 0;
-        for (std::int64_t j = 0; j < cols; ++j) {
-          const T* s = src + j * cs;
-          for (std::int64_t k = k0; k < kc; ++k) dst[k * NR + j] = negate ? -s[k] : s[k];
-        }
-        for (std::int64_t k = 0; k < kc; ++k)
-          for (std::int64_t j = cols; j < NR; ++j) dst[k * NR + j] = T(0);
+        // Columns of B contiguous in k (column-major B): a transpose.
+        pack_transposed<NR>(kc, cols, src, cs, negate, dst);
         dst += kc * NR;
       } else {
         for (std::int64_t k = 0; k < kc; ++k, dst += NR) {

@@ -19,11 +19,9 @@ struct Ops {
   static void store(T* p, V v) { *p = v; }
   static V set1(T x) { return x; }
   static V fma(V a, V b, V c) { return std::fma(a, b, c); }
-  // No in-register transpose here: the generic strided copy packs all of k.
-  template <int NR>
-  static std::int64_t pack_columns(std::int64_t, const T*, std::int64_t, bool, T*) {
-    return 0;
-  }
+  static void store_first(T* p, V v, int) { *p = v; }
+  static V neg(V v) { return -v; }
+  static void transpose(V*) {}  // one value of one line
 };
 
 #include "gemm_kernels.inl"
