@@ -72,64 +72,50 @@ struct Gemm {
         dst[k * P + j] = j >= lines ? T(0) : negate ? -x[j * stride + k] : x[j * stride + k];
   }
 
-  // mc x kc block of A into MR-row micro-panels: dst[p][k][i], zero-padded.
-  static void pack_a(std::int64_t mc, std::int64_t kc, const T* a, std::int64_t rs, std::int64_t cs,
-                     bool negate, T* dst) {
-    for (std::int64_t ip = 0; ip < mc; ip += MR) {
-      const std::int64_t rows = std::min<std::int64_t>(MR, mc - ip);
-      const T* src = a + ip * rs;
-      if (rs == 1 && rows == MR) {
-        for (std::int64_t k = 0; k < kc; ++k, dst += MR) {
-          const T* s = src + k * cs;
+  // X (mn x kc, element (i, k) at x[i * si + k * sk]) into P-wide
+  // micro-panels dst[p][k][i], zero-padded, negated if asked: A~ is X = A
+  // with P = MR, B~ is X = B^T with P = NR.
+  template <int P>
+  static void pack(std::int64_t mn, std::int64_t kc, const T* x, std::int64_t si, std::int64_t sk,
+                   bool negate, T* dst) {
+    for (std::int64_t ip = 0; ip < mn; ip += P, dst += kc * P) {
+      const std::int64_t lines = std::min<std::int64_t>(P, mn - ip);
+      const T* src = x + ip * si;
+      if (si == 1 && lines == P) {
+        for (std::int64_t k = 0; k < kc; ++k) {
+          const T* s = src + k * sk;
+          T* d = dst + k * P;
           if (negate)
-            for (int i = 0; i < MR; ++i) dst[i] = -s[i];
+            for (int i = 0; i < P; ++i) d[i] = -s[i];
           else
-            for (int i = 0; i < MR; ++i) dst[i] = s[i];
+            for (int i = 0; i < P; ++i) d[i] = s[i];
         }
-      } else if (cs == 1) {
-        // Rows of A contiguous in k (A = V^T): a transpose.
-        pack_transposed<MR>(kc, rows, src, rs, negate, dst);
-        dst += kc * MR;
+      } else if (sk == 1) {
+        // Lines contiguous in k (A = V^T, a column-major B): a transpose.
+        pack_transposed<P>(kc, lines, src, si, negate, dst);
       } else {
-        for (std::int64_t k = 0; k < kc; ++k, dst += MR) {
-          for (std::int64_t i = 0; i < rows; ++i) {
-            const T x = src[i * rs + k * cs];
-            dst[i] = negate ? -x : x;
+        for (std::int64_t k = 0; k < kc; ++k) {
+          T* d = dst + k * P;
+          for (std::int64_t i = 0; i < lines; ++i) {
+            const T v = src[i * si + k * sk];
+            d[i] = negate ? -v : v;
           }
-          for (std::int64_t i = rows; i < MR; ++i) dst[i] = T(0);
+          for (std::int64_t i = lines; i < P; ++i) d[i] = T(0);
         }
       }
     }
   }
 
-  // kc x nc block of B into NR-column micro-panels: dst[q][k][j], zero-padded.
+  // mc x kc block of A into MR-row micro-panels.
+  static void pack_a(std::int64_t mc, std::int64_t kc, const T* a, std::int64_t rs, std::int64_t cs,
+                     bool negate, T* dst) {
+    pack<MR>(mc, kc, a, rs, cs, negate, dst);
+  }
+
+  // kc x nc block of B into NR-column micro-panels.
   static void pack_b(std::int64_t kc, std::int64_t nc, const T* b, std::int64_t rs, std::int64_t cs,
                      bool negate, T* dst) {
-    for (std::int64_t jp = 0; jp < nc; jp += NR) {
-      const std::int64_t cols = std::min<std::int64_t>(NR, nc - jp);
-      const T* src = b + jp * cs;
-      if (cs == 1 && cols == NR) {
-        for (std::int64_t k = 0; k < kc; ++k, dst += NR) {
-          const T* s = src + k * rs;
-          if (negate)
-            for (int j = 0; j < NR; ++j) dst[j] = -s[j];
-          else
-            for (int j = 0; j < NR; ++j) dst[j] = s[j];
-        }
-      } else if (rs == 1) {
-        // Columns of B contiguous in k (column-major B): a transpose.
-        pack_transposed<NR>(kc, cols, src, cs, negate, dst);
-        dst += kc * NR;
-      } else {
-        for (std::int64_t k = 0; k < kc; ++k, dst += NR) {
-          for (std::int64_t j = 0; j < cols; ++j) {
-            const T x = src[k * rs + j * cs];
-            dst[j] = negate ? -x : x;
-          }
-          for (std::int64_t j = cols; j < NR; ++j) dst[j] = T(0);
-        }
-      }
-    }
+    pack<NR>(nc, kc, b, cs, rs, negate, dst);
   }
 
   // C (mc x cols, at cp with c's strides) += A~ (mc x kc) B~ micro-panel

@@ -218,7 +218,6 @@ namespace {
 // of T W, and the zero tail of V W on the diagonal block.
 struct KnownStructure {
   std::int64_t unit_cols = 0, unit_row0 = 0;
-  bool zero_top = false;
 };
 
 // V of one block packed once for larfb_panel and shared by every panel and
@@ -377,11 +376,11 @@ std::int64_t aligned_count(std::int64_t n) {
 // in groups of 32, measured at about a full column's time on Zen 4 (float32,
 // n = 1024), hence the factor 1.6 (0.9-1.6 measure the same since V is
 // packed once per block).
-inline double larfb_column_cost(std::int64_t rows, std::int64_t ib, const KnownStructure& known,
-                                std::int64_t j) {
+// W = V^T C reads C from row r0 on (PackedV).
+inline double larfb_column_cost(std::int64_t rows, std::int64_t ib, std::int64_t r0,
+                                const KnownStructure& known, std::int64_t j) {
   const double tw = static_cast<double>(ib) * static_cast<double>(ib);
   if (j < known.unit_cols) return tw + 1.6 * 2.0 * rows * ib;
-  const std::int64_t r0 = known.zero_top && rows > ib ? ib : 0;
   return 2.0 * ib * (rows - r0) + tw + 2.0 * rows * ib;
 }
 
@@ -472,16 +471,16 @@ void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t
     st.t = slot[3];
     // Rows [i0, i0 + ib) of the columns V^T C reads are known zeros (below)
     // unless C is only that block.
-    st.packed = PackedV<T>(st.rows, st.ib, st.rows > st.ib ? st.ib : 0, qc, slot[4], slot[5]);
+    const std::int64_t r0 = st.rows > st.ib ? st.ib : 0;
+    st.packed = PackedV<T>(st.rows, st.ib, r0, qc, slot[4], slot[5]);
     st.tasks = larft_tiles(st.ib) + st.packed.tiles();
     // Columns [j0, i0 + ib) are still e_j; later columns are zero in rows
     // [i0, i0 + ib) (only later blocks, which start below, have touched them).
     st.known.unit_cols = std::max<std::int64_t>(0, std::min(st.i0 + st.ib, c1) - st.j0);
     st.known.unit_row0 = st.j0 - st.i0;
-    st.known.zero_top = true;
     cost.assign(static_cast<std::size_t>(st.ncols) + 1, 0.0);
     for (std::int64_t j = 0; j < st.ncols; ++j)
-      cost[j + 1] = cost[j] + larfb_column_cost(st.rows, st.ib, st.known, j);
+      cost[j + 1] = cost[j] + larfb_column_cost(st.rows, st.ib, r0, st.known, j);
     // First column whose cumulative cost reaches `target`, on a 16-column
     // (64-byte) grid. The last ~10% of the cost is left as chunks that
     // whichever thread is done first takes, which absorbs the model's error.

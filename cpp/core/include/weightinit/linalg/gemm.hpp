@@ -48,7 +48,6 @@ class PackedOperand {
   PackedOperand() = default;
   PackedOperand(Side side, std::int64_t mn, std::int64_t k);
   std::int64_t mn() const { return mn_; }
-  std::int64_t k() const { return k_; }
   std::int64_t size() const;   // elements of the packed buffer
   std::int64_t tiles() const;  // independent packing tasks
   // Tile `tile` of x (A or B of the shape above), negated if asked, into data.
