@@ -250,6 +250,7 @@ def sharded(
             f"PartitionSpec(...))), got {sharding!r}"
         )
     blocks = _Blocks(init, shape, dt, layout, order)  # shape errors before any draw
+    sharding.shard_shape(shape)  # JAX's error if the sharding does not divide the shape
     if _is_key(jax, rng):
         rng = seed_from_key(np.asarray(_key_data(jax, rng)))
     return _assemble(jax, blocks, sharding, *_adapters.pinned(rng, stream))
