@@ -188,7 +188,11 @@ def check_jit(inits=INITS[1:2]):
     key = jax.random.key(KEY_SEED)
     for init in inits:
         f = wij.initializer(init)
-        for shape, spec in [((64, 32), P("a", "b")), ((3, 3, 16, 8), P(None, None, "b", "a"))]:
+        for shape, spec in [
+            ((64, 32), P("a", "b")),
+            ((64, 32), P(None, ("b", "a"))),  # one array axis over both mesh axes
+            ((3, 3, 16, 8), P(None, None, "b", "a")),
+        ]:
             for dtype in ("float32", "bfloat16"):
                 want = reference(init, shape, dtype)
                 s = NamedSharding(mesh, spec)
