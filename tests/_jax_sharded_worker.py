@@ -191,6 +191,7 @@ def check_jit(inits=INITS[1:2]):
         for shape, spec in [
             ((64, 32), P("a", "b")),
             ((64, 32), P(None, ("b", "a"))),  # one array axis over both mesh axes
+            ((32, 32), P("b", "a")),  # square: generated in torch order all the same
             ((3, 3, 16, 8), P(None, None, "b", "a")),
         ]:
             for dtype in ("float32", "bfloat16"):

@@ -102,6 +102,27 @@ def test_sharded_on_one_device_equals_initializer():
     )
 
 
+@pytest.mark.parametrize("shape", [(32, 32), (3, 3, 3, 3), (3, 3, 8, 8)])
+def test_square_kernels_under_jit_equal_eager(shape):
+    """A kernel whose torch shape equals its own is still generated in torch order.
+
+    (The traced path used to compare shapes to decide on the transpose, so
+    square Dense kernels under jit were the transpose of the eager ones.)
+    """
+    f = wij.initializer(wi.HeNormal())
+    key = jax.random.key(5)
+    want = _adapters.with_layout(wi.HeNormal(), "torch", force=True).sample(
+        _adapters.torch_shape(shape), np.float32, rng=5
+    )
+    want = want.transpose(_adapters.keras_from_torch(len(shape)))
+    np.testing.assert_array_equal(np.asarray(f(key, shape)), want)
+    np.testing.assert_array_equal(np.asarray(jax.jit(lambda k: f(k, shape))(key)), want)
+    batched = jax.vmap(lambda k: f(k, shape))(jax.random.split(key, 2))
+    seed = wij.seed_from_key(jax.random.key_data(jax.random.split(key, 2)[1]))
+    other = wij.initializer(wi.HeNormal(), rng=seed)(key, shape)
+    np.testing.assert_array_equal(np.asarray(batched[1]), np.asarray(other))
+
+
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [

@@ -172,14 +172,13 @@ def initializer(
             # Traced (jit, vmap): generate when the computation runs, not at trace
             # time, so no weight becomes a constant baked into the program.
             key_data = _key_data(jax, key)
-            gen_shape = _generated_shape(init, shape, layout, order)
+            gen_shape, perm = _generated_shape(init, shape, layout, order)
             out = jax.pure_callback(
                 lambda kd: host(np.asarray(kd))[0],
                 jax.ShapeDtypeStruct(gen_shape, dt),
                 key_data,
                 vmap_method="sequential",
             )
-            perm = None if gen_shape == shape else _adapters.keras_from_torch(len(shape))
         if perm is not None:
             out = jnp.transpose(out, perm)
         if sharding is not None:
@@ -402,10 +401,13 @@ def _shape(shape):
 
 
 def _generated_shape(init, shape, layout, order):
-    if order != "torch":
-        return shape
-    plan = _adapters.torch_order_plan(init, shape, layout)
-    return shape if plan is None else plan[1]
+    """(shape generated, permutation to JAX's order or None), as ``sample_numpy`` does.
+
+    Decided by the plan, not by comparing shapes: a square kernel's torch shape
+    equals its own, yet it is still generated in torch order and transposed.
+    """
+    plan = _adapters.torch_order_plan(init, shape, layout) if order == "torch" else None
+    return (shape, None) if plan is None else (plan[1], _adapters.keras_from_torch(len(shape)))
 
 
 def _key_data(jax, key):
