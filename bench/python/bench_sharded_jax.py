@@ -17,7 +17,9 @@ Routes, each in a fresh process per device count:
 * ``weightinit.jax.initializer`` inside ``jax.jit(..., out_shardings=...)`` --
   one host callback per parameter generates it whole, XLA splits it;
 * ``jax.random.normal`` inside ``jax.jit(..., out_shardings=...)``
-  (``jax_threefry_partitionable`` as this JAX version sets it by default).
+  (``jax_threefry_partitionable`` as this JAX version sets it by default), and
+  the same with ``jax_threefry_partitionable=False`` (JAX's default before
+  0.5, still what older code pins).
 
 Reported per route at the largest device count: seconds of the first call
 (including compilation) and of a second call, the process's peak RSS after
@@ -50,6 +52,7 @@ ROUTES = {
     "jit-per-device": "weightinit.jax.initializer(out_sharding=) in jit (callback per device)",
     "jit-whole": "weightinit.jax.initializer in jit(out_shardings=) (whole callback)",
     "jax.random": "jax.random.normal in jit(out_shardings=)",
+    "jax.random-legacy": "same, jax_threefry_partitionable=False",
 }
 MESHES = {1: (1, 1), 2: (1, 2), 4: (2, 2), 8: (2, 4)}
 
@@ -113,6 +116,8 @@ def worker(route: str, devices: int, small: bool, dtype: str) -> dict:
             return run_jit(key)
 
     else:
+        if route == "jax.random-legacy":
+            jax.config.update("jax_threefry_partitionable", False)
 
         def build(k):
             keys = jax.random.split(k, len(params))
@@ -213,7 +218,7 @@ def main():
             f"| {ROUTES[r]} | {res['first']:.2f} | {res['second']:.2f} | "
             f"{res['peak'] / 2**20:.0f} | {res['nbytes'] / 2**20:.0f} | {verdict} |"
         )
-    wi_routes = [r for r in routes if r != "jax.random"]
+    wi_routes = [r for r in routes if not r.startswith("jax.random")]
     if len(wi_routes) > 1:
         ref = results[(wi_routes[0], top)]["digests"]
         agree = all(results[(r, top)]["digests"] == ref for r in wi_routes)
