@@ -356,7 +356,7 @@ def _per_device(jax, sharding, shape) -> bool:
         return False  # e.g. PartitionSpec.UNCONSTRAINED: the layout is XLA's choice
     try:
         sharding.shard_shape(shape)
-    except ValueError:  # uneven: JAX pads; let XLA split a whole array
+    except ValueError:  # uneven: no jax.Array can hold it (IndivisibleError); XLA decides
         return False
     return max(shape) < 2**31  # offsets are int32 in the traced program
 
