@@ -7,6 +7,7 @@ each check is described). What runs here needs one device.
 """
 
 import hashlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -46,8 +47,11 @@ def run_worker(*checks, devices=8, timeout=240):
 
 
 def test_sharded_jit_and_flax_on_8_host_devices():
-    out = run_worker("values", "seeds", "once", "memory", "errors", "jit", "flax")
-    for check in ("values", "seeds", "once", "memory", "errors", "jit", "flax"):
+    checks = ["values", "seeds", "once", "memory", "errors", "jit"]
+    if importlib.util.find_spec("flax") is not None:
+        checks.append("flax")
+    out = run_worker(*checks)
+    for check in checks:
         assert f"ok {check} (8 devices)" in out
 
 
