@@ -14,6 +14,26 @@ else JAX keeps their low 32 bits): ``initializer(init)(jax.random.key(7),
 shape)`` equals weightinit's ``rng=7``. Split and folded keys (Flax gives every parameter
 its own) are just other seeds.
 
+Sharded arrays
+--------------
+Every block of a weight is generated alone through ``region=``, bit-identical
+to the same block of the whole array, so values never depend on how an array
+is split (docs/distributed.md):
+
+* :func:`sharded` builds a global ``jax.Array`` with
+  ``jax.make_array_from_callback``; each distinct addressable shard is
+  generated once on the host, moved to its device(s) and dropped, so host
+  memory is bounded by the largest shard.
+* :func:`initializer` called with ``out_sharding=`` (a ``NamedSharding``)
+  does the same eagerly, and under ``jit`` runs one host callback per device
+  inside ``jax.shard_map``, each generating its device's block. Under ``jit``
+  without ``out_sharding`` (``jax.jit(model.init, out_shardings=...)``, Flax's
+  ``nn.with_partitioning`` and NNX sharding metadata) the sharding is chosen
+  after tracing, so one host callback generates the whole array and XLA
+  splits it: the same values, but whole-array host memory per parameter.
+  (``custom_partitioning`` would see the final sharding, but a host callback
+  inside its partitioned function crashes JAX 0.10.2 on CPU.)
+
 Examples
 --------
 >>> import jax, flax.linen as nn, weightinit as wi, weightinit.jax as wij
@@ -23,12 +43,15 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import _adapters
 from ._adapters import as_initializer, check_framework_layout, check_order
+from ._shapes import parse_region
 
-__all__ = ["initializer", "seed_from_key"]
+__all__ = ["initializer", "seed_from_key", "sharded"]
 
 _jax = None
 
@@ -57,7 +80,9 @@ def seed_from_key(key_data) -> int:
     return seed
 
 
-def initializer(init, *, rng=None, stream=None, layout="jax", order="torch", dtype=None):
+def initializer(
+    init, *, rng=None, stream=None, layout="jax", order="torch", dtype=None, out_sharding=None
+):
     """A function ``f(key, shape, dtype=None, out_sharding=None)``, as Flax and
     ``jax.nn.initializers`` expect, that draws ``init``'s values.
 
@@ -80,14 +105,32 @@ def initializer(init, *, rng=None, stream=None, layout="jax", order="torch", dty
         ``init.sample(shape)`` with ``layout``.
     dtype : optional
         Default dtype when the call passes none (else JAX's default float).
+    out_sharding : jax.sharding.Sharding, optional
+        Default ``out_sharding`` when the call passes none: lets wrappers
+        that call ``f(key, shape, dtype)`` (Flax's ``nn.with_partitioning``)
+        generate per shard.
 
     Notes
     -----
-    Generation runs on the host (the C++ core) and the result is moved to
-    the device once. Inside ``jax.jit`` (as in ``jax.jit(model.init)``) it
-    runs through ``jax.pure_callback``, so it works traced too; under
-    ``vmap`` the callback runs once per key. float16 and bfloat16 are
-    supported (bfloat16: float32 rounded to nearest even, as everywhere).
+    Generation runs on the host (the C++ core). Values never depend on
+    ``out_sharding``; only where they are generated does:
+
+    * eager, no ``out_sharding``: the whole array, moved to the device once;
+    * eager, ``out_sharding`` a ``jax.sharding.Sharding``: as :func:`sharded`,
+      each distinct shard alone (host memory: the largest shard);
+    * traced (``jit``, ``vmap``), ``out_sharding`` a ``NamedSharding`` that
+      divides the shape: one ``jax.pure_callback`` per device inside
+      ``jax.shard_map``, each generating that device's block (devices
+      holding replicas each generate their copy);
+    * traced otherwise (including ``jax.jit(..., out_shardings=...)`` around a
+      call without ``out_sharding``): one ``jax.pure_callback`` generates the
+      whole array when the computation runs and XLA moves the parts where the
+      sharding says. Under ``vmap`` the callback runs once per key.
+
+    A ``Generator`` passed as ``rng`` without ``stream`` takes one stream per
+    call (per trace under ``jit`` with a per-device ``out_sharding``).
+    float16 and bfloat16 are supported (bfloat16: float32 rounded to nearest
+    even, as everywhere).
 
     Examples
     --------
@@ -100,40 +143,49 @@ def initializer(init, *, rng=None, stream=None, layout="jax", order="torch", dty
     layout = check_framework_layout(layout)
     order = check_order(order)
     default_dtype = dtype
+    default_sharding = out_sharding
 
     def init_fn(key, shape, dtype=None, out_sharding=None):
         jax = _framework()
         jnp = jax.numpy
-        shape = tuple(int(d) for d in (shape if isinstance(shape, (tuple, list)) else (shape,)))
+        shape = _shape(shape)
         dt = _dtype(jax, dtype if dtype is not None else default_dtype)
+        sharding = out_sharding if out_sharding is not None else default_sharding
+        traced = isinstance(key, jax.core.Tracer)
+        if isinstance(sharding, jax.sharding.Sharding) and not traced:
+            blocks = _Blocks(init, shape, dt, layout, order)
+            r = rng if rng is not None else seed_from_key(np.asarray(_key_data(jax, key)))
+            return _assemble(jax, blocks, sharding, *_adapters.pinned(r, stream))
+        if traced and _per_device(jax, sharding, shape):
+            blocks = _Blocks(init, shape, dt, layout, order)
+            return _per_device_callbacks(jax, blocks, sharding, _key_data(jax, key), rng, stream)
 
         def host(key_data):
             r = rng if rng is not None else seed_from_key(key_data)
             arr, perm = _adapters.sample_numpy(init, shape, dt.name, r, stream, layout, order)
             return arr.astype(dt, copy=False), perm
 
-        if not isinstance(key, jax.core.Tracer):
+        if not traced:
             arr, perm = host(None if rng is not None else np.asarray(_key_data(jax, key)))
             out = jnp.asarray(arr)
         else:
             # Traced (jit, vmap): generate when the computation runs, not at trace
             # time, so no weight becomes a constant baked into the program.
             key_data = _key_data(jax, key)
-            gen_shape = _generated_shape(init, shape, layout, order)
+            gen_shape, perm = _generated_shape(init, shape, layout, order)
             out = jax.pure_callback(
                 lambda kd: host(np.asarray(kd))[0],
                 jax.ShapeDtypeStruct(gen_shape, dt),
                 key_data,
                 vmap_method="sequential",
             )
-            perm = None if gen_shape == shape else _adapters.keras_from_torch(len(shape))
         if perm is not None:
             out = jnp.transpose(out, perm)
-        if out_sharding is not None:
+        if sharding is not None:
             out = (
-                jax.device_put(out, out_sharding)
-                if not isinstance(out, jax.core.Tracer)
-                else jax.lax.with_sharding_constraint(out, out_sharding)
+                jax.device_put(out, sharding)
+                if not traced
+                else jax.lax.with_sharding_constraint(out, sharding)
             )
         return out
 
@@ -142,11 +194,220 @@ def initializer(init, *, rng=None, stream=None, layout="jax", order="torch", dty
     return init_fn
 
 
+def sharded(
+    init, shape, dtype=None, sharding=None, rng=None, stream=None, *, layout="jax", order="torch"
+):
+    """A global ``jax.Array`` of ``shape`` laid out by ``sharding``, each shard generated alone.
+
+    The values are those of ``initializer(init, layout=layout,
+    order=order)(key, shape, dtype)`` (``rng`` a JAX key) or of ``rng=``/
+    ``stream=`` (``rng`` a seed or Generator), whatever the sharding: the
+    array is built with ``jax.make_array_from_callback``, and each distinct
+    addressable shard is generated once through ``region=``, placed on the
+    devices that hold it and dropped, so host memory is bounded by the
+    largest shard (plus the initializer's workspace: Orthogonal shards that
+    cut Q's rows generate the Q columns they touch, see
+    :mod:`weightinit.orthogonal`). Only the shards of this process's
+    devices are generated; every process computes the same values, with no
+    communication.
+
+    Parameters
+    ----------
+    init : weightinit.Initializer, name or config dict
+    shape : tuple of ints
+        The global shape.
+    dtype : optional
+        float16, bfloat16, float32 or float64 (default JAX's default float).
+    sharding : jax.sharding.Sharding
+        E.g. ``NamedSharding(mesh, PartitionSpec("data", "model"))``.
+    rng : JAX key, int seed or Generator, optional
+        Default: the global generator (one stream per call). Processes of a
+        multi-process run must pass the same key or seed.
+    stream : int or str, optional
+        Stream id (default 0 with a key or seed).
+    layout, order
+        As in :func:`initializer`.
+
+    Examples
+    --------
+    >>> import jax, numpy as np, weightinit as wi, weightinit.jax as wij
+    >>> mesh = jax.sharding.Mesh(np.array(jax.devices()), ("model",))
+    >>> s = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec(None, "model"))
+    >>> w = wij.sharded(wi.HeNormal(), (1024, 4096), "float32", s, rng=jax.random.key(0))
+    >>> bool((w == wij.initializer(wi.HeNormal())(jax.random.key(0), (1024, 4096))).all())
+    True
+    """
+    jax = _framework()
+    init = as_initializer(init)
+    layout = check_framework_layout(layout)
+    order = check_order(order)
+    shape = _shape(shape)
+    dt = _dtype(jax, dtype)
+    if not isinstance(sharding, jax.sharding.Sharding):
+        raise TypeError(
+            "sharding must be a jax.sharding.Sharding (e.g. NamedSharding(mesh, "
+            f"PartitionSpec(...))), got {sharding!r}"
+        )
+    blocks = _Blocks(init, shape, dt, layout, order)  # shape errors before any draw
+    sharding.shard_shape(shape)  # JAX's error if the sharding does not divide the shape
+    if _is_key(jax, rng):
+        rng = seed_from_key(np.asarray(_key_data(jax, rng)))
+    return _assemble(jax, blocks, sharding, *_adapters.pinned(rng, stream))
+
+
+class _Blocks:
+    """Any block ``full[index]`` of the array that ``initializer(init)`` gives for ``shape``.
+
+    With the torch order a ``(*kernel, in, out)`` block is the block of the
+    torch tensor ``(out, in, *kernel)`` at the permuted region, transposed:
+    JAX axis ``j`` is torch axis ``perm[j]``.
+    """
+
+    def __init__(self, init, shape, dt, layout, order):
+        plan = _adapters.torch_order_plan(init, shape, layout) if order == "torch" else None
+        if plan is None:
+            self.init, self.gen_shape, self.perm = _adapters.relayout(init, layout), shape, None
+        else:
+            (self.init, self.gen_shape), self.perm = plan, _adapters.keras_from_torch(len(shape))
+        self.init._check_shape(self.gen_shape)
+        self.shape, self.dt = shape, dt
+
+    def __call__(self, gen, sid, index):
+        start, extent, _ = parse_region(tuple(index), self.shape)
+        if self.perm is not None:
+            start = [start[self.perm.index(a)] for a in range(len(start))]
+            extent = [extent[self.perm.index(a)] for a in range(len(extent))]
+        if self.dt.name == "bfloat16":
+            out = np.empty(extent, dtype=np.uint16)
+            _fill_bfloat16_block(self.init, out, gen, sid, self.gen_shape, start)
+            out = out.view(self.dt)
+        else:
+            out = np.empty(extent, dtype=self.dt)
+            region = tuple(slice(s, s + e) for s, e in zip(start, extent, strict=True))
+            self.init.fill(out, rng=gen, stream=sid, shape=self.gen_shape, region=region)
+        return out if self.perm is None else out.transpose(self.perm)
+
+
+def _fill_bfloat16_block(init, dst, gen, sid, shape, start):
+    """bfloat16 bits of the block of ``shape`` at ``start``: float32 sub-blocks, rounded.
+
+    As :func:`weightinit._adapters.fill_bfloat16_bits`, restricted to one
+    block: the float32 scratch stays bounded and the bits equal the whole
+    tensor's at the same indices.
+    """
+    from ._chunking import slabs, whole_axes
+
+    subs = list(slabs(dst.shape, 4, _adapters.BF16_BLOCK_BYTES, whole_axes(init, shape)))
+    if not subs:
+        return
+    biggest = max(math.prod(e) for _, e in subs)
+    scratch, tmp = np.empty(biggest, np.float32), np.empty(biggest, np.uint32)
+    for sub, extent in subs:
+        n = math.prod(extent)
+        block = scratch[:n].reshape(extent)
+        region = tuple(slice(s + o, s + o + e) for s, o, e in zip(start, sub, extent, strict=True))
+        init.fill(block, rng=gen, stream=sid, shape=shape, region=region)
+        where = tuple(slice(o, o + e) for o, e in zip(sub, extent, strict=True))
+        _adapters.float32_to_bfloat16_bits(block, dst[where], tmp[:n])
+
+
+def _assemble(jax, blocks, sharding, gen, sid):
+    """``jax.make_array_from_callback`` generating each distinct shard once.
+
+    JAX collects every value the callback returns before placing them, so
+    the callback places each block itself (``device_put`` to the device JAX
+    asks for next with that index) and keeps the host copy only until its
+    last replica is placed: host memory stays at one shard.
+    """
+    waiting = {}  # index -> devices still to receive that block, in JAX's order
+    for device, index in sharding.addressable_devices_indices_map(blocks.shape).items():
+        waiting.setdefault(_index_key(index, blocks.shape), []).append(device)
+    held = {}
+
+    def shard(index):
+        k = _index_key(index, blocks.shape)
+        block = held.get(k)
+        if block is None:
+            block = held[k] = blocks(gen, sid, index)
+        devices = waiting.get(k)
+        if not devices:  # not an index JAX announced: let JAX place it
+            return block
+        device = devices.pop(0)
+        if not devices:
+            del held[k]
+        return jax.device_put(block, device)
+
+    return jax.make_array_from_callback(blocks.shape, sharding, shard)
+
+
+def _index_key(index, shape):
+    start, extent, _ = parse_region(tuple(index), shape)
+    return tuple(start), tuple(extent)
+
+
+def _per_device(jax, sharding, shape) -> bool:
+    """Whether a traced call can generate per device: a NamedSharding dividing ``shape``."""
+    if not isinstance(sharding, jax.sharding.NamedSharding) or not shape:
+        return False
+    spec = tuple(sharding.spec)
+    if len(spec) > len(shape) or any(
+        p is not None and not isinstance(p, (str, tuple)) for p in spec
+    ):
+        return False  # e.g. PartitionSpec.UNCONSTRAINED: the layout is XLA's choice
+    try:
+        sharding.shard_shape(shape)
+    except ValueError:  # uneven: no jax.Array can hold it (IndivisibleError); XLA decides
+        return False
+    return max(shape) < 2**31  # offsets are int32 in the traced program
+
+
+def _per_device_callbacks(jax, blocks, sharding, key_data, rng, stream):
+    """Under ``jit``: inside ``shard_map``, each device's callback generates its block."""
+    jnp = jax.numpy
+    mesh, local = sharding.mesh, tuple(sharding.shard_shape(blocks.shape))
+    spec = tuple(sharding.spec) + (None,) * (len(blocks.shape) - len(sharding.spec))
+    pinned = None if rng is None else _adapters.pinned(rng, stream)
+
+    def host(kd, *offsets):
+        gen, sid = pinned if pinned is not None else (seed_from_key(np.asarray(kd)), stream)
+        index = tuple(slice(int(o), int(o) + n) for o, n in zip(offsets, local, strict=True))
+        return np.ascontiguousarray(blocks(gen, sid, index))
+
+    def body(kd):
+        offsets = []
+        for names, n in zip(spec, local, strict=True):
+            i = jnp.int32(0)
+            for name in () if names is None else (names,) if isinstance(names, str) else names:
+                i = i * mesh.shape[name] + jax.lax.axis_index(name)
+            offsets.append(i * n)
+        return jax.pure_callback(
+            host, jax.ShapeDtypeStruct(local, blocks.dt), kd, *offsets, vmap_method="sequential"
+        )
+
+    P = jax.sharding.PartitionSpec
+    return jax.shard_map(body, mesh=mesh, in_specs=P(), out_specs=P(*spec), check_vma=False)(
+        key_data
+    )
+
+
+def _is_key(jax, rng) -> bool:
+    if isinstance(rng, jax.Array):
+        return True
+    return isinstance(rng, np.ndarray) and rng.dtype == np.uint32
+
+
+def _shape(shape):
+    return tuple(int(d) for d in (shape if isinstance(shape, (tuple, list)) else (shape,)))
+
+
 def _generated_shape(init, shape, layout, order):
-    if order != "torch":
-        return shape
-    plan = _adapters.torch_order_plan(init, shape, layout)
-    return shape if plan is None else plan[1]
+    """(shape generated, permutation to JAX's order or None), as ``sample_numpy`` does.
+
+    Decided by the plan, not by comparing shapes: a square kernel's torch shape
+    equals its own, yet it is still generated in torch order and transposed.
+    """
+    plan = _adapters.torch_order_plan(init, shape, layout) if order == "torch" else None
+    return (shape, None) if plan is None else (plan[1], _adapters.keras_from_torch(len(shape)))
 
 
 def _key_data(jax, key):
