@@ -111,7 +111,7 @@ INITS = [
 ]
 
 
-def dtensor_cases(mesh_shape):
+def dtensor_cases(mesh_shape, fast=False):
     """(shape, placement codes, initializer, dtype name) covering uneven and empty shards."""
     if len(mesh_shape) == 1:
         layouts = [
@@ -133,6 +133,13 @@ def dtensor_cases(mesh_shape):
             ((8, 6), ["SS0/2", "S0"]),
             ((9, 7), ["SS0/2", "S1"]),
         ]
+    if fast:  # the CI subset: every layout once, the initializer kinds and dtypes in turn
+        kinds = [wi.Orthogonal(gain="relu"), wi.GlorotUniform(), wi.Normal(std=0.02)]
+        dtypes = ["float32", "bfloat16", "float64"]
+        return [
+            (shape, codes, kinds[i % 3] if len(shape) > 1 else wi.Normal(), dtypes[i % 3])
+            for i, (shape, codes) in enumerate(layouts)
+        ]
     cases = []
     for (shape, codes), init in itertools.product(layouts, INITS):
         if len(shape) < 2 and not isinstance(init, (wi.Normal, wi.TruncatedNormal)):
@@ -140,6 +147,11 @@ def dtensor_cases(mesh_shape):
         for dtype in DTYPES:
             cases.append((shape, codes, init, dtype))
     return cases
+
+
+def bits(t):
+    """Compare bit patterns (bfloat16 through int16)."""
+    return t.view(torch.int16) if t.dtype == torch.bfloat16 else t
 
 
 def _check_dtensors(rank, world_size, mesh_shape, cases):
@@ -209,19 +221,12 @@ def check_dtensor_reports(results, world_size):
     return empty_somewhere
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("world_size", [2, 3])
-def test_dtensor_init_equals_plain_init_1d(world_size):
+def test_dtensor_init_equals_plain_init_1d_all_cases(world_size):
     cases = dtensor_cases((world_size,))
     results = run(_check_dtensors, world_size, (world_size,), cases)
     assert check_dtensor_reports(results, world_size) == (world_size == 3)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("world_size", [1, 4])
-def test_dtensor_init_equals_plain_init_1d_slow(world_size):
-    cases = dtensor_cases((world_size,))
-    results = run(_check_dtensors, world_size, (world_size,), cases)
-    assert check_dtensor_reports(results, world_size) == (world_size == 4)
 
 
 @pytest.mark.slow
@@ -384,15 +389,30 @@ def check_transformer(results, world_size):
         assert max(numels) < total
 
 
+def _check_both(rank, world_size, mesh_shape, cases):
+    return _check_dtensors(rank, world_size, mesh_shape, cases), _check_transformer(
+        rank, world_size, mesh_shape
+    )
+
+
+def check_both(world_size, fast):
+    cases = dtensor_cases((world_size,), fast=fast)
+    results = run(_check_both, world_size, (world_size,), cases)
+    empty = check_dtensor_reports([d for d, _ in results], world_size)
+    assert empty == (world_size > 2)  # (2, 5) over 3 or 4 ranks leaves one empty
+    check_transformer([t for _, t in results], world_size)
+
+
 @pytest.mark.parametrize("world_size", [2, 3])
-def test_fully_shard_transformer_materialize_and_initialize(world_size):
-    check_transformer(run(_check_transformer, world_size, (world_size,)), world_size)
+def test_sharded_init_equals_unsharded(world_size):
+    """The CI subset: one spawn per world size, every 1-D layout and the transformer."""
+    check_both(world_size, fast=True)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("world_size", [1, 4])
-def test_fully_shard_transformer_materialize_and_initialize_slow(world_size):
-    check_transformer(run(_check_transformer, world_size, (world_size,)), world_size)
+def test_sharded_init_equals_unsharded_all_cases(world_size):
+    check_both(world_size, fast=False)
 
 
 def _check_fsdp_tp(rank, world_size):
