@@ -453,7 +453,8 @@ def materialize(
     >>> import torch, weightinit as wi, weightinit.torch as wit
     >>> with torch.device("meta"):
     ...     net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8))
-    >>> _ = wit.materialize(net, {"*.weight": wi.GlorotUniform(), "*.bias": wi.Zeros()}, rng=0)
+    >>> rules = {"0.weight": wi.GlorotUniform(), "1.weight": wi.Ones(), "*.bias": wi.Zeros()}
+    >>> _ = wit.materialize(net, rules, rng=0)
     >>> net[1].running_var.tolist() == [1.0] * 8
     True
     """
