@@ -524,7 +524,10 @@ def materialize(
                 if t.is_floating_point():
                     t.fill_(float("nan"))
     for mod in owners.values():
-        mod.reset_parameters() if fallback == "reset_parameters" else fallback(mod)
+        if fallback == "reset_parameters":
+            mod.reset_parameters()
+        else:
+            fallback(mod)
     unset = [
         n
         for n in uncovered
