@@ -194,6 +194,23 @@ def _check_dtensors(rank, world_size, mesh_shape, cases):
                 "local_numel": t.to_local().numel(),
             }
         )
+    # Host memory numpy allocates while filling a shard (tracemalloc sees numpy's
+    # allocations): in place for float32, bounded scratch for bfloat16 -- never the
+    # 8 MiB float32 global tensor.
+    import tracemalloc
+
+    peaks = {}
+    for dtype in ("float32", "bfloat16"):
+        t = dt.empty(
+            (2048, 1024),
+            dtype=DTYPES[dtype],
+            device_mesh=mesh,
+            placements=[Shard(0)] * len(mesh_shape),
+        )
+        tracemalloc.start()
+        wit.init_(t, wi.Normal(std=0.02), rng=3, stream="big")
+        peaks[dtype] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
     # A placement that is not a block of the logical tensor: a clear error, nothing written.
     partial = dt.DTensor.from_local(torch.zeros(4, 4), mesh, [Partial()] * len(mesh_shape))
     try:
@@ -201,13 +218,15 @@ def _check_dtensors(rank, world_size, mesh_shape, cases):
         partial_error = None
     except ValueError as e:
         partial_error = str(e)
-    return report, partial_error, bool((partial.to_local() == 0).all())
+    return report, partial_error, bool((partial.to_local() == 0).all()), peaks
 
 
 def check_dtensor_reports(results, world_size):
     checked = 0
     empty_somewhere = False
-    for report, partial_error, untouched in results:
+    for report, partial_error, untouched, peaks in results:
+        assert peaks["float32"] < 2**20, peaks
+        assert peaks["bfloat16"] < 3 * 2**20, peaks
         assert partial_error is not None and "Partial(sum)" in partial_error
         assert untouched
         for r in report:
