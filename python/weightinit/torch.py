@@ -12,11 +12,21 @@ Examples
 ...                             torch.nn.Linear(256, 10))
 >>> _ = wit.initialize(model, {"*.weight": wi.HeNormal(gain="relu"), "*.bias": wi.Zeros()},
 ...                    rng=0)
+
+Sharded tensors (``torch.distributed.tensor.DTensor``, what FSDP2's
+``fully_shard`` and tensor parallelism produce) are filled shard by shard:
+each rank generates only its own block of the logical tensor through
+``region=``, so the gathered values equal the unsharded ones bit for bit for
+every world size and placement, with no communication. :func:`materialize`
+turns a model built on the meta device into a real one. See
+docs/distributed.md.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import itertools
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -25,7 +35,7 @@ from . import _adapters
 from ._adapters import as_initializer, check_framework_layout, relayout
 from ._errors import ShapeError
 
-__all__ = ["init_", "initialize"]
+__all__ = ["init_", "initialize", "local_region", "materialize"]
 
 _torch = None
 _DIRECT = {}  # torch dtype -> numpy dtype filled straight into the tensor's memory
@@ -57,6 +67,10 @@ def init_(tensor, initializer, rng=None, stream=None, *, layout="torch"):
         device (CUDA, ...) is generated into **one host buffer** of its size
         and copied with **one** ``copy_``; it gets the same bits as on the CPU.
         Meta and zero-element tensors are returned untouched (as torch does).
+        A ``DTensor`` (``torch.distributed.tensor``) gets, on each rank, the
+        block of the logical tensor its placements give that rank, generated
+        alone (see :func:`local_region`): ``full_tensor()`` equals this
+        function's result on a plain tensor of the global shape.
     initializer : weightinit.Initializer, name or config dict
         E.g. ``wi.HeNormal(gain="relu")``, ``"glorot_uniform"``.
     rng, stream
@@ -93,6 +107,9 @@ def init_(tensor, initializer, rng=None, stream=None, *, layout="torch"):
         )
     shape = tuple(tensor.shape)
     init._check_shape(shape)  # shape errors even for meta/empty tensors
+    dtensor = _dtensor_type(torch)
+    if dtensor is not None and isinstance(tensor, dtensor):
+        return _init_dtensor(torch, tensor, init, rng, stream)
     if tensor.is_meta or tensor.numel() == 0:
         return tensor
     if tensor.device.type != "cpu":
@@ -120,6 +137,204 @@ def _fill_through_host(torch, tensor, init, rng, stream):
     with torch.no_grad():
         tensor.copy_(host)
     return tensor
+
+
+# --- DTensor ----------------------------------------------------------------------
+
+
+def _dtensor_type(torch):
+    """``torch.distributed.tensor.DTensor``, or None when this torch has no distributed."""
+    if not torch.distributed.is_available():
+        return None
+    try:
+        from torch.distributed.tensor import DTensor
+    except ImportError:
+        return None
+    return DTensor
+
+
+def _placement_types(torch):
+    from torch.distributed.tensor import placement_types as pt
+
+    # FSDP2 + tensor parallelism shard one dimension "right to left" and record
+    # it as the private _StridedShard(dim, split_factor); it is looked up by
+    # name so a torch without it still works (and one that renames it gives
+    # the "cannot map" error below, never wrong values).
+    return pt.Shard, pt.Replicate, getattr(pt, "_StridedShard", None)
+
+
+def _take(runs, lo, hi):
+    """Positions [lo, hi) of the index sequence ``runs`` (a list of (start, length))."""
+    out, pos = [], 0
+    for start, length in runs:
+        a, b = max(lo, pos), min(hi, pos + length)
+        if a < b:
+            out.append((start + a - pos, b - a))
+        pos += length
+    return out
+
+
+def _chunk(runs, num_chunks, index):
+    """``torch.chunk`` of the index sequence into ``num_chunks``; the ``index``-th piece.
+
+    Chunks hold ceil(n / num_chunks) indices, the last ones fewer or none
+    (torch.chunk semantics, which ``Shard(d)`` follows).
+    """
+    n = sum(length for _, length in runs)
+    size = -(-n // num_chunks)
+    return _take(runs, min(index * size, n), min((index + 1) * size, n))
+
+
+def _strided_chunk(runs, num_chunks, index, split_factor):
+    """``_StridedShard``: chunk into ``split_factor`` pieces, each of those into
+    ``num_chunks``, and concatenate the ``index``-th piece of each."""
+    out = []
+    for j in range(split_factor):
+        out += _chunk(_chunk(runs, split_factor, j), num_chunks, index)
+    return out
+
+
+def _merge(runs):
+    merged = []
+    for start, length in runs:
+        if merged and merged[-1][0] + merged[-1][1] == start:
+            merged[-1] = (merged[-1][0], merged[-1][1] + length)
+        elif length:
+            merged.append((start, length))
+    return merged
+
+
+def local_region(shape, mesh_shape, coordinate, placements):
+    """Which indices of a logical tensor one rank holds, as torch lays a DTensor out.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The global (logical) shape.
+    mesh_shape : tuple of int
+        The device mesh's shape (``mesh.shape``).
+    coordinate : tuple of int
+        This rank's coordinate in the mesh (``mesh.get_coordinate()``).
+    placements : sequence of Placement
+        One per mesh dimension: ``Shard(d)``, ``Replicate()`` or FSDP2's
+        ``_StridedShard(d, split_factor)``; mesh dimensions are applied left
+        to right, as torch does.
+
+    Returns
+    -------
+    list of list of (int, int)
+        Per tensor dimension, the global index runs ``(start, length)`` that
+        make up the local tensor's axis, in order. ``Shard`` always gives one
+        run (or none: an empty local shard); ``_StridedShard`` may give several.
+    """
+    torch = _framework()
+    shard_t, replicate_t, strided_t = _placement_types(torch)
+    if len(placements) != len(mesh_shape) or len(coordinate) != len(mesh_shape):
+        raise ValueError(
+            f"placements {tuple(placements)} and coordinate {tuple(coordinate)} must have one "
+            f"entry per mesh dimension of mesh shape {tuple(mesh_shape)}"
+        )
+    runs = [[(0, int(n))] if n else [] for n in shape]
+    for mesh_dim, p in enumerate(placements):
+        k, c = int(mesh_shape[mesh_dim]), int(coordinate[mesh_dim])
+        if strided_t is not None and isinstance(p, strided_t):
+            d = _shard_dim(p, shape)
+            runs[d] = _strided_chunk(runs[d], k, c, int(p.split_factor))
+        elif isinstance(p, shard_t):
+            d = _shard_dim(p, shape)
+            runs[d] = _chunk(runs[d], k, c)
+        elif not isinstance(p, replicate_t):
+            raise ValueError(
+                f"cannot initialize a DTensor with placement {p!r} (mesh dimension {mesh_dim} "
+                f"of {tuple(placements)}): only Shard, Replicate and FSDP2's _StridedShard map "
+                "to a block of the logical tensor (a Partial tensor's local values are not a "
+                "block of it; redistribute to Shard or Replicate first)"
+            )
+    return [_merge(r) for r in runs]
+
+
+def _shard_dim(placement, shape):
+    d = int(placement.dim)
+    if not -len(shape) <= d < len(shape):
+        raise ValueError(f"placement {placement!r} shards dim {d} of a {len(shape)}-d tensor")
+    return d % len(shape)
+
+
+def _init_dtensor(torch, tensor, init, rng, stream):
+    mesh = tensor.device_mesh
+    shape = tuple(tensor.shape)
+    coordinate = mesh.get_coordinate()
+    placements = tuple(tensor.placements)
+    if coordinate is None:  # this rank is not in the mesh: it holds nothing
+        local_region(shape, mesh.shape, (0,) * mesh.ndim, placements)  # still check placements
+        return tensor
+    runs = local_region(shape, mesh.shape, coordinate, placements)
+    with torch.no_grad():
+        local = tensor.to_local()
+    have = tuple(local.shape)
+    want = tuple(sum(n for _, n in r) for r in runs)
+    if have != want:
+        raise ValueError(
+            f"DTensor of global shape {shape} with placements {placements} on mesh "
+            f"{tuple(mesh.shape)} (coordinate {tuple(coordinate)}) has a local tensor of shape "
+            f"{have}, but torch's layout gives {want}: cannot tell which block it holds"
+        )
+    if local.is_meta or local.numel() == 0:
+        return tensor
+    gen, sid = _adapters.pinned(rng, stream)
+    bf16 = local.dtype == torch.bfloat16
+    on_cpu = local.device.type == "cpu"
+    if on_cpu:
+        data = local.detach()
+        dst = data.view(torch.int16).numpy() if bf16 else data.numpy()
+    else:  # one host buffer of the local size, one copy (as for plain device tensors)
+        dst = np.empty(have, dtype=np.int16 if bf16 else _DIRECT[local.dtype])
+    for pieces in itertools.product(*[_with_local_offsets(r) for r in runs]):
+        where = tuple(slice(lo, lo + n) for lo, _, n in pieces)
+        region = tuple(slice(g, g + n) for _, g, n in pieces)
+        if bf16:
+            _fill_bfloat16_region(init, dst[where], shape, region, gen, sid)
+        else:
+            init.fill(dst[where], rng=gen, stream=sid, shape=shape, region=region)
+    if on_cpu:
+        _bump_version(torch, local)
+    else:
+        host = torch.from_numpy(dst)
+        with torch.no_grad():
+            local.copy_(host.view(torch.bfloat16) if bf16 else host)
+    return tensor
+
+
+def _with_local_offsets(runs):
+    """(local start, global start, length) for each run of one axis."""
+    out, pos = [], 0
+    for start, length in runs:
+        out.append((pos, start, length))
+        pos += length
+    return out
+
+
+def _fill_bfloat16_region(init, dst, shape, region, gen, sid):
+    """bfloat16 bits of ``full[region]`` into the int16 array ``dst``, block by block.
+
+    As ``_adapters.fill_bfloat16_bits``: float32 into bounded scratch, then
+    rounded; the blocks keep whole the axes an Orthogonal weight needs whole
+    (``_chunking.whole_axes``) so no block regenerates another's Q columns.
+    """
+    from ._chunking import slabs, whole_axes
+
+    origin = [r.start for r in region]
+    blocks = list(slabs(dst.shape, 4, _adapters.BF16_BLOCK_BYTES, whole_axes(init, shape)))
+    biggest = max(math.prod(extent) for _, extent in blocks)
+    scratch = np.empty(biggest, dtype=np.float32)
+    tmp = np.empty(biggest, dtype=np.uint32)
+    for start, extent in blocks:
+        n = math.prod(extent)
+        block = scratch[:n].reshape(extent)
+        sub = tuple(slice(o + s, o + s + e) for o, s, e in zip(origin, start, extent, strict=True))
+        init.fill(block, rng=gen, stream=sid, shape=shape, region=sub)
+        where = tuple(slice(s, s + e) for s, e in zip(start, extent, strict=True))
+        _adapters.float32_to_bfloat16_bits(block, dst[where], tmp[:n])
 
 
 def _bump_version(torch, tensor):
@@ -176,11 +391,246 @@ def initialize(module, rules, rng=None, stream=None, *, layout="torch", strict=F
     torch = _framework()
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    plan, unmatched, _ = _plan(torch, module, rules, layout)
+    prefix = _prefix(stream)
+    # Every check before the first parameter is written.
+    if strict and unmatched:
+        raise ValueError(f"no rule matched the parameters {unmatched}")
+    _check_plan(torch, plan)
+    gen = None if rng is None else _adapters.pinned(rng, 0)[0]
+    for name, param, init in plan:
+        init_(param, init, rng=gen, stream=prefix + name, layout=None)
+    return module
+
+
+def materialize(
+    module, rules, device="cpu", rng=None, stream=None, *, layout="torch", fallback=None
+):
+    """Make a model built on the meta device real, every value defined; returns ``module``.
+
+    ``module.to_empty(device=device)`` allocates storage (on a sharded model
+    -- FSDP2's ``fully_shard``, ``distribute_tensor``, ``parallelize_module``
+    -- each rank allocates only its own shards), then every parameter is
+    filled by its rule exactly as :func:`initialize` fills it: the result
+    equals building the model eagerly and calling ``initialize(model, rules,
+    rng=rng, stream=stream)``, bit for bit, for every world size and placement.
+
+    Nothing is left holding the uninitialized memory ``to_empty`` returns:
+
+    * **Parameters**: each needs a rule giving it an initializer. The names
+      of all that have none (no rule, or a rule mapping to None) are listed
+      in one ``ValueError`` raised before anything is allocated.
+    * **Buffers** of torch's normalization layers (BatchNorm*, SyncBatchNorm,
+      InstanceNorm* running statistics) get their defaults from the module's
+      own ``reset_running_stats()``. Any other buffer on the meta device
+      (a rotary embedding's ``inv_freq``, ...) has no known default: it is
+      listed in the same error.
+    * Tensors that are already real (not on the meta device) keep their values.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    rules, rng, stream, layout
+        As in :func:`initialize`. Pass an int seed (or the same seeded
+        Generator on every rank): ``rng=None`` draws from each process's own
+        global generator.
+    device : str or torch.device
+        Where the storage goes (``"cpu"``, ``"cuda"``, ...).
+    fallback : None, "reset_parameters" or callable
+        What to do with the tensors the rules and the known buffers leave
+        uncovered. None (default): the error above. ``"reset_parameters"``:
+        call ``reset_parameters()`` of every module owning such a tensor; a
+        callable: call ``fallback(module)`` for each such module. The
+        fallback runs before the rules fill their parameters, so the rules
+        win. Floating tensors it must set are filled with NaN first and
+        checked afterwards: one it leaves unset is a ``RuntimeError``.
+        **Values a fallback writes are the module's own** (torch's global
+        generator, DTensor random ops): they are not reproducible across
+        world sizes, placements or devices, unlike the rules' values.
+
+    Examples
+    --------
+    >>> import torch, weightinit as wi, weightinit.torch as wit
+    >>> with torch.device("meta"):
+    ...     net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8))
+    >>> rules = {"0.weight": wi.GlorotUniform(), "1.weight": wi.Ones(), "*.bias": wi.Zeros()}
+    >>> _ = wit.materialize(net, rules, rng=0)
+    >>> net[1].running_var.tolist() == [1.0] * 8
+    True
+    """
+    torch = _framework()
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device must be a torch device or its name, got {device!r}") from None
+    if fallback is not None and fallback != "reset_parameters" and not callable(fallback):
+        raise ValueError(
+            f"fallback must be None, 'reset_parameters' or a callable, got {fallback!r}"
+        )
+    plan, unmatched, skipped = _plan(torch, module, rules, layout)
+    prefix = _prefix(stream)
+    _check_plan(torch, plan)
+    uncovered_params = [n for n in unmatched + skipped if _local(torch, _get(module, n)).is_meta]
+    stats_modules, uncovered_buffers = _meta_buffers(torch, module)
+    uncovered = uncovered_params + uncovered_buffers
+    if uncovered and fallback is None:
+        what = []
+        if uncovered_params:
+            what.append(f"parameters no rule gives an initializer: {uncovered_params}")
+        if uncovered_buffers:
+            what.append(f"buffers with no known default: {uncovered_buffers}")
+        raise ValueError(
+            "materialize would leave uninitialized memory in "
+            + "; and in ".join(what)
+            + ". Add rules for the parameters, or pass fallback='reset_parameters' (or a "
+            "callable) to let their modules set them (not reproducible across world sizes)"
+        )
+    owners = _owners(module, uncovered)
+    if fallback == "reset_parameters":
+        missing = [n for n, m in owners.items() if not callable(getattr(m, "reset_parameters", 0))]
+        if missing:
+            raise ValueError(
+                f"fallback='reset_parameters', but the modules {missing} owning uncovered "
+                f"tensors have no reset_parameters()"
+            )
+    gen = None if rng is None else _adapters.pinned(rng, 0)[0]
+
+    # Checks are done: from here on the module changes.
+    real = [
+        (owner, local, t.detach())
+        for owner, local, t in _tensors(module)
+        if not _local(torch, t).is_meta
+    ]
+    tied = _tied_parameters(module)
+    module.to_empty(device=device)
+    # to_empty gives plain parameters new Parameter objects, one per module
+    # that holds them (DTensors are swapped in place): tie them again, as an
+    # eagerly built model has them, and look every parameter up anew.
+    for (owner, local), others in tied:
+        param = getattr(owner, local)
+        for other, other_local in others:
+            if getattr(other, other_local) is not param:
+                setattr(other, other_local, param)
+    with torch.no_grad():
+        for owner, local, old in real:
+            getattr(owner, local).copy_(old)
+        for mod in stats_modules:
+            mod.reset_running_stats()
+        if uncovered:
+            for name in uncovered:
+                t = _local(torch, _get(module, name))
+                if t.is_floating_point():
+                    t.fill_(float("nan"))
+    for mod in owners.values():
+        if fallback == "reset_parameters":
+            mod.reset_parameters()
+        else:
+            fallback(mod)
+    unset = [
+        n
+        for n in uncovered
+        if _local(torch, _get(module, n)).is_floating_point()
+        and bool(torch.isnan(_local(torch, _get(module, n))).any())
+    ]
+    if unset:
+        raise RuntimeError(f"the fallback {fallback!r} left {unset} unset (still NaN)")
+    for name, _, init in plan:
+        init_(_get(module, name), init, rng=gen, stream=prefix + name, layout=None)
+    return module
+
+
+def _tied_parameters(module):
+    """[((owner, local name), [(other owner, local name), ...])] for shared parameters."""
+    groups = {}
+    for _, mod in module.named_modules(remove_duplicate=False):
+        for local, param in mod.named_parameters(recurse=False, remove_duplicate=False):
+            places = groups.setdefault(id(param), [])
+            if (mod, local) not in places:
+                places.append((mod, local))
+    return [(places[0], places[1:]) for places in groups.values() if len(places) > 1]
+
+
+# Modules whose meta buffers have a known default, set by their reset_running_stats().
+def _running_stats_types(torch):
+    nn = torch.nn
+    return (
+        nn.BatchNorm1d,
+        nn.BatchNorm2d,
+        nn.BatchNorm3d,
+        nn.SyncBatchNorm,
+        nn.InstanceNorm1d,
+        nn.InstanceNorm2d,
+        nn.InstanceNorm3d,
+    )
+
+
+_RUNNING_STATS = ("running_mean", "running_var", "num_batches_tracked")
+
+
+def _meta_buffers(torch, module):
+    """Modules whose running statistics to reset, and the other meta buffers' names."""
+    stats_types = _running_stats_types(torch)
+    stats, unknown, seen = [], [], set()
+    for mod_name, mod in module.named_modules():
+        for local, buf in mod.named_buffers(recurse=False):
+            if buf is None or id(buf) in seen or not _local(torch, buf).is_meta:
+                continue
+            seen.add(id(buf))
+            if isinstance(mod, stats_types) and local in _RUNNING_STATS:
+                if not stats or stats[-1] is not mod:
+                    stats.append(mod)
+            else:
+                unknown.append(f"{mod_name}.{local}" if mod_name else local)
+    return stats, unknown
+
+
+def _tensors(module):
+    """(owning module, local name, tensor) for every parameter and buffer, shared ones once."""
+    out, seen = [], set()
+    for _, mod in module.named_modules():
+        items = itertools.chain(
+            mod.named_parameters(recurse=False), mod.named_buffers(recurse=False)
+        )
+        for local, t in items:
+            if t is not None and id(t) not in seen:
+                seen.add(id(t))
+                out.append((mod, local, t))
+    return out
+
+
+def _get(module, name):
+    owner, _, local = name.rpartition(".")
+    return getattr(module.get_submodule(owner) if owner else module, local)
+
+
+def _owners(module, names):
+    """{qualified module name: module} owning ``names``, in ``named_modules()`` order."""
+    wanted = {n.rpartition(".")[0] for n in names}
+    return {n: m for n, m in module.named_modules() if n in wanted}
+
+
+def _local(torch, t):
+    dtensor = _dtensor_type(torch)
+    if dtensor is not None and isinstance(t, dtensor):
+        with torch.no_grad():
+            return t.to_local()
+    return t
+
+
+def _plan(torch, module, rules, layout):
+    """Which initializer each parameter of ``module`` gets.
+
+    Returns ``(plan, unmatched, skipped)``: ``(name, param, initializer)``
+    for the parameters a rule gives an initializer, the names no rule
+    matched, and the names a rule maps to None. A parameter shared by
+    several modules (tied weights) appears once, under its first qualified
+    name in ``named_modules()`` order. Shared with weightinit.checkpoint.
+    """
     rules = _parse_rules(torch, rules)
     layout = check_framework_layout(layout)
-    gen = None if rng is None else _adapters.pinned(rng, 0)[0]
-    prefix = _prefix(stream)
-    plan, unmatched, relaid = [], [], {}
+    plan, unmatched, skipped, relaid = [], [], [], {}
     seen = set()
     for mod_name, mod in module.named_modules():
         for local, param in mod.named_parameters(recurse=False):
@@ -191,13 +641,16 @@ def initialize(module, rules, rng=None, stream=None, *, layout="torch", strict=F
             matched, value = _match(rules, name, mod, local)
             if not matched:
                 unmatched.append(name)
-            elif value is not None:
+            elif value is None:
+                skipped.append(name)
+            else:
                 if id(value) not in relaid:  # one rebuilt initializer per rule, not per parameter
                     relaid[id(value)] = relayout(value, layout)
                 plan.append((name, param, relaid[id(value)]))
-    # Every check before the first parameter is written.
-    if strict and unmatched:
-        raise ValueError(f"no rule matched the parameters {unmatched}")
+    return plan, unmatched, skipped
+
+
+def _check_plan(torch, plan):
     for name, param, init in plan:
         if isinstance(param, torch.nn.parameter.UninitializedParameter):
             raise ValueError(
@@ -208,9 +661,6 @@ def initialize(module, rules, rng=None, stream=None, *, layout="torch", strict=F
             init._check_shape(tuple(param.shape))
         except ShapeError as e:
             raise ShapeError(f"parameter {name!r} with {init!r}: {e}") from None
-    for name, param, init in plan:
-        init_(param, init, rng=gen, stream=prefix + name, layout=None)
-    return module
 
 
 def _prefix(stream) -> str:
