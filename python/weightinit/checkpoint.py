@@ -429,8 +429,8 @@ def save_safetensors(
         KB/MB/GB/TB are powers of 10 as in Hugging Face, KiB/MiB/GiB/TiB
         powers of 2). A tensor larger than this goes alone into its own shard.
     metadata : mapping str -> str, optional
-        Written to every file's ``__metadata__`` and to the index's
-        ``"metadata"``; it wins over the defaults above.
+        Written to every file's ``__metadata__`` and (except ``"format"``)
+        to the index's ``"metadata"``; it wins over the defaults above.
     chunk_bytes : int
         Working-set limit per block (default 256 MiB), as in :func:`save_npy`.
     progress : bool, optional
@@ -489,8 +489,10 @@ def save_safetensors(
     index = None
     if len(files) > 1:
         weight_map = {n: filename for filename, group in zip(names, groups) for n, _ in group}
+        # As huggingface_hub: "format" describes each file, the rest goes to the index too.
+        shared = {k: v for k, v in metadata.items() if k != "format"}
         index = json.dumps(
-            {"metadata": {"total_size": total, **metadata}, "weight_map": weight_map}, indent=2
+            {"metadata": {"total_size": total, **shared}, "weight_map": weight_map}, indent=2
         ).encode("utf-8")
 
     directory = Path(directory)
