@@ -148,7 +148,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="scratch directory on the disk")
     ap.add_argument("--size-gib", type=float, default=4.0)
-    ap.add_argument("--chunk-mib", type=float, default=256.0, help="save_safetensors chunk_bytes")
+    ap.add_argument("--chunk-mib", type=float, default=64.0, help="save_safetensors chunk_bytes")
     ap.add_argument("--small", action="store_true", help="64 MiB, d_model 512: a smoke run")
     ap.add_argument("--keep", action="store_true", help="keep the files written")
     ap.add_argument("--child", choices=["weightinit", "tofile"], help=argparse.SUPPRESS)
