@@ -361,22 +361,18 @@ def _free_bytes(directory) -> int:
     return st.f_bavail * st.f_frsize
 
 
-def _make_directory(directory: Path) -> list[Path]:
-    """Create ``directory`` and missing parents; return those created (innermost last)."""
+def _make_directory(directory: Path, created: list) -> None:
+    """Create ``directory`` and missing parents, appending each one created to ``created``."""
     missing = []
     p = directory
-    while not p.exists():
+    while not p.exists() and p.parent != p:
         missing.append(p)
-        if p.parent == p:
-            break
         p = p.parent
-    created = []
     for p in reversed(missing):
         p.mkdir()
         created.append(p)
     if not directory.is_dir():
         raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(directory))
-    return created
 
 
 def save_safetensors(
@@ -510,9 +506,9 @@ def save_safetensors(
 
 def _write_checkpoint(directory, files, index, gen, chunk_bytes, progress, total):
     needed = sum(len(h) + n for _, h, _, n in files) + len(index or b"")
-    created = _make_directory(directory)
-    temporaries, bar = [], None
+    created, temporaries, bar = [], [], None
     try:
+        _make_directory(directory, created)
         free = _free_bytes(directory)
         if needed > free:
             raise OSError(
