@@ -34,6 +34,7 @@ from . import (
 from ._base import Initializer, get_default_dtype, set_default_dtype
 from ._errors import ShapeError
 from ._rng import Generator, get_rng, set_rng, set_seed
+from .checkpoint import Manifest, read_manifest, save_safetensors, write_manifest
 from .fans import fans
 from .gains import calculate_gain
 from .initializers import *  # noqa: F403 - the initializer classes
@@ -91,6 +92,7 @@ __all__ += [
 ]
 __all__ += ["DeltaOrthogonal", "Orthogonal", "linalg"]
 __all__ += ["save_npy", "diagnostics", "Initializer"]
+__all__ += ["Manifest", "read_manifest", "save_safetensors", "write_manifest"]
 
 _OPTIONAL_SUBMODULES = ("dask", "jax", "keras", "torch")
 

@@ -11,7 +11,7 @@ import argparse
 import sys
 import time
 
-from . import _cli_sample
+from . import _cli_sample, checkpoint
 
 
 class _Parser(argparse.ArgumentParser):
@@ -186,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers.required = True
     _add_demo(subparsers)
     _cli_sample.add_parser(subparsers)  # weightinit sample (python/weightinit/_cli_sample.py)
+    checkpoint.add_parser(subparsers)  # weightinit init-checkpoint (checkpoint.py)
     return parser
 
 

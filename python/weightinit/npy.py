@@ -168,9 +168,13 @@ def save_npy(
     return path
 
 
-def _fill_block_in_file(f, data_offset, shape, strides, dt, start, extent, init, gen, sid):
+def _fill_block_in_file(
+    f, data_offset, shape, strides, dt, start, extent, init, gen, sid, *, fill=None
+):
     # Map only the bytes from the block's first to its last element; unmapping
     # at the end of the block releases its pages from this process's RSS.
+    # ``fill(block, start)``, when given, writes the mapped block instead of
+    # ``init.fill`` (checkpoint.py rounds float32 blocks to bfloat16 bits there).
     first = sum(s * st for s, st in zip(start, strides, strict=True))
     last = sum((s + e - 1) * st for s, e, st in zip(start, extent, strides, strict=True))
     block_is_strided = last - first + dt.itemsize != math.prod(extent) * dt.itemsize
@@ -188,7 +192,10 @@ def _fill_block_in_file(f, data_offset, shape, strides, dt, start, extent, init,
     block = np.lib.stride_tricks.as_strided(
         window.view(dt), shape=tuple(extent), strides=strides, writeable=True
     )
-    init.fill(block, rng=gen, stream=sid, shape=shape, offset=start)
+    if fill is None:
+        init.fill(block, rng=gen, stream=sid, shape=shape, offset=start)
+    else:
+        fill(block, start)
     del block, window  # the last references: the map is closed here
 
 

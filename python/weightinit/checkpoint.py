@@ -1,0 +1,829 @@
+"""Random-weight checkpoints written straight to safetensors files.
+
+A checkpoint of a model far larger than memory is written without ever
+holding it: every value is a pure function of (seed, stream, element index),
+so each tensor is generated block by block straight into a memory map of its
+bytes in the file (the machinery of :mod:`weightinit.npy`). The files are
+standard safetensors, sharded the way Hugging Face shards them, and equal bit
+for bit what ``weightinit.torch.initialize`` puts into the same model. The
+format and the manifest are described in ``docs/checkpoints.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import errno
+import json
+import math
+import os
+import re
+import secrets
+import signal
+import struct
+import sys
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import _adapters, _rng
+from ._base import Initializer, _normalize_shape, get_default_dtype
+from ._chunking import slabs, whole_axes
+from ._errors import ShapeError
+from .npy import (
+    _c_strides,
+    _fill_block_in_file,
+    _progress_bar,
+    _remove,
+    _reserve,
+    _size,
+    as_initializer,
+    check_chunk_bytes,
+    plan_blocks,
+)
+
+__all__ = ["Manifest", "read_manifest", "save_safetensors", "write_manifest"]
+
+# safetensors dtype names, and the rank its reference writer sorts tensors by
+# (larger alignment first, so every tensor stays aligned; then by name).
+_DTYPES = {
+    "float64": ("F64", 8, 3),
+    "float32": ("F32", 4, 2),
+    "bfloat16": ("BF16", 2, 1),
+    "float16": ("F16", 2, 0),
+}
+# bfloat16 blocks: the 2 mapped bytes, a float32 scratch value, a uint32
+# rounding temporary and the NaN mask of _adapters.float32_to_bfloat16_bits.
+_BF16_BYTES_PER_VALUE = 2 + 4 + 4 + 1
+# Hugging Face's size units (huggingface_hub parse_size_to_int) plus binary ones.
+_UNITS = {
+    "KB": 10**3,
+    "MB": 10**6,
+    "GB": 10**9,
+    "TB": 10**12,
+    "KIB": 1 << 10,
+    "MIB": 1 << 20,
+    "GIB": 1 << 30,
+    "TIB": 1 << 40,
+}
+SINGLE_FILE = "model.safetensors"
+INDEX_FILE = "model.safetensors.index.json"
+_SHARD_NAME = re.compile(r"model-\d{5}-of-\d{5}\.safetensors")
+MANIFEST_FORMAT = "weightinit-checkpoint-manifest"
+# Smaller than save_npy's 256 MiB: a 4 GiB checkpoint then stays far under 300 MiB
+# of peak RSS (the interpreter, numpy and the core take ~50 MiB), and 64 MiB blocks
+# are still large enough that the per-block cost (a mmap, a munmap) does not show.
+DEFAULT_CHUNK_BYTES = 64 << 20
+
+
+@dataclass(frozen=True)
+class _Tensor:
+    name: str
+    shape: tuple
+    dtype: str  # a key of _DTYPES
+    init: Initializer
+
+    @property
+    def nbytes(self) -> int:
+        return math.prod(self.shape) * _DTYPES[self.dtype][1]
+
+
+def parse_size(size, argument="max_shard_size") -> int:
+    """Bytes from an int or a string such as ``"5GB"`` (10**9, as Hugging Face) or ``"512MiB"``."""
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
+        value = int(size)
+    elif isinstance(size, str):
+        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([KMGT]I?B)?\s*", size.upper())
+        if m is None:
+            raise ValueError(
+                f"{argument} must be a number of bytes or a size such as '5GB' or '512MiB', "
+                f"got {size!r}"
+            )
+        value = int(float(m.group(1)) * _UNITS.get(m.group(2) or "", 1))
+    else:
+        raise TypeError(f"{argument} must be an int or a size string such as '5GB', got {size!r}")
+    if value < 1:
+        raise ValueError(f"{argument} must be positive, got {size!r}")
+    return value
+
+
+def _dtype_name(dtype, where) -> str:
+    if dtype is None:
+        return np.dtype(get_default_dtype()).name
+    text = str(dtype)
+    text = text[len("torch.") :] if text.startswith("torch.") else text
+    if text.lower() in _DTYPES:
+        return text.lower()
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = None
+    if name in _DTYPES:
+        return name
+    raise TypeError(f"{where}: dtype must be float16, bfloat16, float32 or float64, got {dtype!r}")
+
+
+def _check_name(name):
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"tensor names must be non-empty strings, got {name!r}")
+    if name == "__metadata__":
+        raise ValueError("'__metadata__' is reserved by safetensors and cannot name a tensor")
+
+
+def _tensors_from_mapping(params) -> list[_Tensor]:
+    out = []
+    for name, value in params.items():
+        _check_name(name)
+        try:
+            shape, dtype, init = value
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"params[{name!r}] must be a (shape, dtype, initializer) tuple, got {value!r}"
+            ) from None
+        try:
+            init = as_initializer(init)
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"params[{name!r}]: {e}") from None
+        out.append(_checked(name, shape, _dtype_name(dtype, f"params[{name!r}]"), init))
+    return out
+
+
+def _checked(name, shape, dtype, init) -> _Tensor:
+    try:
+        shape = _normalize_shape(shape)
+        init._check_shape(shape)
+    except ShapeError as e:
+        raise ShapeError(f"tensor {name!r} of shape {shape!r} with {init!r}: {e}") from None
+    return _Tensor(name, shape, dtype, init)
+
+
+def _is_torch_module(obj) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(obj, torch.nn.Module)
+
+
+def _tensors_from_module(module, rules):
+    """The tensors ``weightinit.torch.initialize(module, rules)`` fills, and the tied aliases.
+
+    Same rules, same order, same streams (qualified names) and the same torch
+    layout as ``initialize``; a parameter shared by several names is filled
+    once under its first name, as ``initialize`` does, and its other names
+    are returned as ``{alias: owner}``.
+    """
+    from . import torch as wit
+
+    torch = wit._framework()
+    parsed = wit._parse_rules(torch, rules)
+    owners, tensors, uncovered, relaid = {}, [], [], {}
+    for mod_name, mod in module.named_modules():
+        for local, param in mod.named_parameters(recurse=False):
+            if id(param) in owners:
+                continue
+            name = f"{mod_name}.{local}" if mod_name else local
+            owners[id(param)] = name
+            matched, value = wit._match(parsed, name, mod, local)
+            if not matched or value is None:
+                uncovered.append(name)
+                continue
+            if isinstance(param, torch.nn.parameter.UninitializedParameter):
+                raise ValueError(
+                    f"parameter {name!r} of a lazy module has no shape yet: materialize it first"
+                )
+            if id(value) not in relaid:
+                relaid[id(value)] = _adapters.relayout(value, "torch")
+            dtype = _dtype_name(param.dtype, f"parameter {name!r}")
+            tensors.append(_checked(name, tuple(param.shape), dtype, relaid[id(value)]))
+    if uncovered:
+        # A checkpoint cannot leave a parameter "as it is": it would have no values.
+        raise ValueError(
+            f"no rule gives an initializer (none matched, or the rule is None) to the "
+            f"parameters {uncovered}"
+        )
+    aliases = {}
+    for name, param in module.named_parameters(remove_duplicate=False):
+        if owners.get(id(param), name) != name:
+            aliases[name] = owners[id(param)]
+    return tensors, aliases
+
+
+def _resolve_params(params, rules):
+    """``(tensors, default metadata)`` from a mapping or a torch model plus rules."""
+    if _is_torch_module(params):
+        if rules is None:
+            raise TypeError("a torch model needs rules= (as weightinit.torch.initialize)")
+        tensors, aliases = _tensors_from_module(params, rules)
+        # Hugging Face's conventions: "format": "pt", and each dropped alias of a
+        # shared tensor recorded as alias -> kept name.
+        return tensors, {"format": "pt", **aliases}
+    if rules is not None:
+        raise TypeError("rules= applies to a torch model, not to a mapping of tensors")
+    if isinstance(params, Manifest):
+        return _tensors_from_mapping(params.params), dict(params.metadata)
+    if not isinstance(params, Mapping):
+        raise TypeError(
+            "params must be a mapping name -> (shape, dtype, initializer), a Manifest or a "
+            f"torch.nn.Module, got {type(params).__name__}"
+        )
+    tensors = _tensors_from_mapping(params)
+    return tensors, {}
+
+
+def _check_metadata(metadata) -> dict:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, Mapping):
+        raise TypeError(f"metadata must be a mapping str -> str, got {metadata!r}")
+    for k, v in metadata.items():
+        if not isinstance(k, str) or not isinstance(v, str):
+            raise TypeError(
+                f"metadata must map str to str (safetensors' __metadata__), got {k!r}: {v!r}"
+            )
+    return dict(metadata)
+
+
+def split_into_shards(tensors, max_shard_size):
+    """Group ``(name, nbytes)`` pairs into shards the way Hugging Face does.
+
+    In order: a tensor goes into the current shard unless that would take the
+    shard past ``max_shard_size``, which closes the shard first; a tensor
+    larger than ``max_shard_size`` gets a shard of its own, placed at the
+    point where it was met (before the shard still being filled)
+    (``huggingface_hub.split_state_dict_into_shards_factory``).
+    """
+    shards, current, current_size = [], [], 0
+    for item in tensors:
+        size = item[1]
+        if size > max_shard_size:
+            shards.append([item])
+            continue
+        if current_size + size > max_shard_size:
+            shards.append(current)
+            current, current_size = [], 0
+        current.append(item)
+        current_size += size
+    if current:
+        shards.append(current)
+    return shards
+
+
+def shard_names(count: int) -> list[str]:
+    """``model.safetensors``, or ``model-00001-of-00003.safetensors`` ... for ``count`` shards."""
+    if count == 1:
+        return [SINGLE_FILE]
+    return [f"model-{i:05d}-of-{count:05d}.safetensors" for i in range(1, count + 1)]
+
+
+def _layout(tensors, metadata):
+    """Header bytes and ``[(tensor, begin)]`` of one file, in the reference writer's order."""
+    order = sorted(tensors, key=lambda t: (-_DTYPES[t.dtype][2], t.name))
+    header, placed, offset = {}, [], 0
+    if metadata:
+        header["__metadata__"] = metadata
+    for t in order:
+        header[t.name] = {
+            "dtype": _DTYPES[t.dtype][0],
+            "shape": list(t.shape),
+            "data_offsets": [offset, offset + t.nbytes],
+        }
+        placed.append((t, offset))
+        offset += t.nbytes
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    text += b" " * (-len(text) % 8)  # the data start 8-byte aligned, as safetensors pads
+    return struct.pack("<Q", len(text)) + text, placed, offset
+
+
+def _write_tensor(f, offset, t, gen, chunk_bytes, bar):
+    sid = _rng.stream_id(t.name)
+    shape, init = t.shape, t.init
+    fill = None
+    if t.dtype == "bfloat16":
+        # As weightinit.torch does: float32 values rounded to nearest even, block by block.
+        dt = np.dtype(np.uint16)
+        blocks = list(slabs(shape, _BF16_BYTES_PER_VALUE, chunk_bytes, whole_axes(init, shape)))
+        biggest = max((math.prod(extent) for _, extent in blocks), default=0)
+        scratch = np.empty(biggest, dtype=np.float32)
+        tmp = np.empty(biggest, dtype=np.uint32)
+
+        def fill(block, start):
+            n = block.size
+            values = scratch[:n].reshape(block.shape)
+            init.fill(values, rng=gen, stream=sid, shape=shape, offset=start)
+            _adapters.float32_to_bfloat16_bits(values, block, tmp[:n])
+
+    else:
+        dt = np.dtype(t.dtype)
+        blocks = plan_blocks(init, shape, dt, chunk_bytes)
+    strides = _c_strides(shape, dt.itemsize)
+    for start, extent in blocks:
+        _fill_block_in_file(f, offset, shape, strides, dt, start, extent, init, gen, sid, fill=fill)
+        if bar is not None:
+            bar.update(math.prod(extent) * dt.itemsize)
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived during a write: unwind (removing temporary files), then die of it."""
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds():
+    # By default SIGTERM ends the process at once and would leave the temporary
+    # files behind. While writing, it unwinds like KeyboardInterrupt; once the
+    # files are removed the signal is raised again with its default action, so
+    # the process still ends as killed by SIGTERM. Only when nobody else
+    # handles SIGTERM, and only on the main thread (where handlers run).
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+
+    def unwind(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the cleanup
+        raise _Terminated
+
+    signal.signal(signal.SIGTERM, unwind)
+    try:
+        yield
+    except _Terminated:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGTERM)
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _free_bytes(directory) -> int:
+    st = os.statvfs(directory)
+    return st.f_bavail * st.f_frsize
+
+
+def _make_directory(directory: Path, created: list) -> None:
+    """Create ``directory`` and missing parents, appending each one created to ``created``."""
+    missing = []
+    p = directory
+    while not p.exists() and p.parent != p:
+        missing.append(p)
+        p = p.parent
+    for p in reversed(missing):
+        p.mkdir()
+        created.append(p)
+    if not directory.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(directory))
+
+
+def save_safetensors(
+    directory,
+    params,
+    rng=None,
+    *,
+    rules=None,
+    max_shard_size="5GB",
+    metadata=None,
+    chunk_bytes=DEFAULT_CHUNK_BYTES,
+    progress=None,
+):
+    """Write a random-weight checkpoint as safetensors files, never holding it in memory.
+
+    Each tensor is generated block by block straight into a memory map of its
+    bytes in the file, so the working set stays near ``chunk_bytes`` whatever
+    the checkpoint's size. The values are those of ``init.sample(shape, dtype,
+    rng=rng, stream=name)`` -- the stream of each tensor is its name -- so a
+    torch model's checkpoint equals ``weightinit.torch.initialize(model,
+    rules, rng=rng)`` bit for bit.
+
+    Parameters
+    ----------
+    directory : str or os.PathLike
+        Created if missing. Receives ``model.safetensors`` when everything fits
+        in one shard, else ``model-00001-of-0000N.safetensors`` ... and
+        ``model.safetensors.index.json`` (``{"metadata": {"total_size": N,
+        ...}, "weight_map": {name: file}}``), Hugging Face's layout; files of
+        an earlier checkpoint there with these names are replaced or removed.
+    params : mapping, Manifest or torch.nn.Module
+        * a mapping ``name -> (shape, dtype, initializer)``: dtype
+          ``"float16"``, ``"bfloat16"``, ``"float32"`` or ``"float64"`` (numpy
+          and torch dtypes too; None: :func:`weightinit.get_default_dtype`),
+          initializer an :class:`Initializer`, a name or a config dict, used
+          as given (its own layout); tensors are sharded in mapping order;
+        * a :class:`Manifest` (:func:`read_manifest`), the same plus its metadata;
+        * a torch model, typically built on the meta device (only the names,
+          shapes and dtypes of its parameters are read), with ``rules``.
+          Initializers without a layout get torch's, as in ``initialize``.
+          Every parameter must get an initializer (no rule, or a ``None``
+          rule, is an error listing the names). Buffers are not written.
+          A parameter shared by several names (a tied embedding and output
+          head) is written once, under its first name in
+          ``model.named_parameters()`` (the name ``initialize`` gives its
+          stream); each other name is recorded in ``__metadata__`` as
+          ``alias -> kept name``, as Hugging Face does (safetensors forbids
+          shared storage). ``__metadata__`` also gets ``"format": "pt"``.
+    rng : int, Generator, numpy generator or None
+        Resolved once for the whole checkpoint (the global generator if None,
+        whose state is not advanced: every tensor has an explicit stream).
+    rules : mapping or sequence of (key, value) pairs
+        For a torch model: exactly as :func:`weightinit.torch.initialize`.
+    max_shard_size : int or str
+        Largest shard, in bytes of tensor data: an int or ``"5GB"`` (default;
+        KB/MB/GB/TB are powers of 10 as in Hugging Face, KiB/MiB/GiB/TiB
+        powers of 2). A tensor larger than this goes alone into its own shard.
+    metadata : mapping str -> str, optional
+        Written to every file's ``__metadata__`` and (except ``"format"``)
+        to the index's ``"metadata"``; it wins over the defaults above.
+    chunk_bytes : int
+        Working-set limit per block (default 64 MiB), as in :func:`save_npy`;
+        a bfloat16 block also needs float32 scratch, so its mapped part is
+        2/11 of the limit. A tensor slice larger than the limit is one block.
+    progress : bool, optional
+        tqdm progress bar on stderr; default: on a terminal, for writes
+        lasting over a second.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written: the safetensors files, then the index if sharded.
+
+    Raises
+    ------
+    OSError
+        If the directory cannot be written or lacks space: free space is
+        checked first (the error names the directory and the bytes needed),
+        then reserved file by file. Every file is written under a temporary
+        name in ``directory`` and renamed only when all are complete; on any
+        error, ``KeyboardInterrupt`` or SIGTERM the temporary files (and a
+        directory created by this call) are removed.
+    TypeError, ValueError, ShapeError
+        For bad arguments, before any file exists.
+
+    Examples
+    --------
+    >>> import weightinit as wi
+    >>> params = {"embed.weight": ((32000, 4096), "bfloat16", wi.Normal(std=0.02)),
+    ...           "norm.weight": ((4096,), "float32", "ones")}
+    >>> files = wi.save_safetensors("ckpt", params, rng=0, max_shard_size="100MB",
+    ...                             metadata={"format": "pt"})      # doctest: +SKIP
+    >>> [f.name for f in files]                                      # doctest: +SKIP
+    ['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors',
+     'model-00003-of-00003.safetensors', 'model.safetensors.index.json']
+    """
+    tensors, default_metadata = _resolve_params(params, rules)
+    if not tensors:
+        raise ValueError("params has no tensors: a checkpoint needs at least one")
+    seen = set()
+    for t in tensors:
+        if t.name in seen:
+            raise ValueError(f"tensor name {t.name!r} appears twice")
+        seen.add(t.name)
+    metadata = {**default_metadata, **_check_metadata(metadata)}
+    max_shard_size = parse_size(max_shard_size)
+    chunk_bytes = check_chunk_bytes(chunk_bytes)
+    gen = _adapters.pinned(rng, 0)[0]  # the key once; streams are the names
+
+    by_name = {t.name: t for t in tensors}
+    groups = split_into_shards([(t.name, t.nbytes) for t in tensors], max_shard_size)
+    names = shard_names(len(groups))
+    files = []
+    for filename, group in zip(names, groups, strict=True):
+        header, placed, data_bytes = _layout([by_name[n] for n, _ in group], metadata)
+        files.append((filename, header, placed, data_bytes))
+    total = sum(t.nbytes for t in tensors)
+    index = None
+    if len(files) > 1:
+        weight_map = {n: filename for filename, group in zip(names, groups) for n, _ in group}
+        # As huggingface_hub: "format" describes each file, the rest goes to the index too.
+        shared = {k: v for k, v in metadata.items() if k != "format"}
+        index = json.dumps(
+            {"metadata": {"total_size": total, **shared}, "weight_map": weight_map}, indent=2
+        ).encode("utf-8")
+
+    directory = Path(directory)
+    with _sigterm_unwinds():
+        return _write_checkpoint(directory, files, index, gen, chunk_bytes, progress, total)
+
+
+def _write_checkpoint(directory, files, index, gen, chunk_bytes, progress, total):
+    needed = sum(len(h) + n for _, h, _, n in files) + len(index or b"")
+    created, temporaries, bar = [], [], None
+    try:
+        _make_directory(directory, created)
+        free = _free_bytes(directory)
+        if needed > free:
+            raise OSError(
+                errno.ENOSPC,
+                f"{os.strerror(errno.ENOSPC)}: writing {directory} needs {_size(needed)} "
+                f"({needed} bytes), {_size(free)} free",
+                str(directory),
+            )
+        bar = _progress_bar(progress, total, os.fspath(directory))
+        token = secrets.token_hex(4)
+        for filename, header, placed, data_bytes in files:
+            tmp = directory / f".{filename}.{token}.part"
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+            temporaries.append((tmp, directory / filename))
+            with os.fdopen(fd, "r+b") as f:
+                f.write(header)
+                f.flush()
+                _reserve(f.fileno(), len(header), data_bytes, directory / filename)
+                for t, begin in placed:
+                    _write_tensor(f, len(header) + begin, t, gen, chunk_bytes, bar)
+        if index is not None:
+            tmp = directory / f".{INDEX_FILE}.{token}.part"
+            temporaries.append((tmp, directory / INDEX_FILE))
+            tmp.write_bytes(index)
+        # All files are complete: only now do they take their names (index last).
+        for tmp, target in temporaries:
+            os.replace(tmp, target)
+    except BaseException as e:
+        for tmp, _ in temporaries:
+            _remove(tmp)
+        for p in reversed(created):
+            with contextlib.suppress(OSError):
+                p.rmdir()
+        full = isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)
+        if full and e.filename is None:
+            raise OSError(
+                e.errno,
+                f"{os.strerror(e.errno)}: writing {directory} needs {_size(needed)}",
+                str(directory),
+            ) from None
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    written = [target for _, target in temporaries]
+    _remove_stale(directory, {p.name for p in written})
+    return written
+
+
+def _remove_stale(directory, kept):
+    # An earlier checkpoint's shards or index would make loaders mix two checkpoints.
+    for p in directory.iterdir():
+        if p.name in kept:
+            continue
+        if p.name in (SINGLE_FILE, INDEX_FILE) or _SHARD_NAME.fullmatch(p.name):
+            _remove(p)
+
+
+# --- manifest ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A checkpoint's description: what :func:`read_manifest` returns.
+
+    ``params`` is the mapping ``name -> (shape, dtype, Initializer)`` that
+    :func:`save_safetensors` takes; ``seed`` (int or None) and ``metadata``
+    (str -> str, for ``__metadata__``) come from the file.
+    """
+
+    params: dict
+    seed: int | None = None
+    metadata: dict = field(default_factory=dict)
+
+
+def _initializer_config(t: _Tensor) -> dict:
+    from .lookup import deserialize, serialize
+
+    config = serialize(t.init)
+    try:
+        again = deserialize(json.loads(json.dumps(config)))
+    except (TypeError, ValueError):
+        again = None
+    if again != t.init:
+        raise ValueError(
+            f"tensor {t.name!r}: {t.init!r} has no JSON config that rebuilds it "
+            f"(serialize gives {config!r}); use an initializer whose arguments are "
+            "numbers, strings and booleans"
+        )
+    return config
+
+
+def write_manifest(path, params, *, rules=None, seed=None, metadata=None):
+    """Write a checkpoint manifest (JSON) for :func:`save_safetensors` and ``init-checkpoint``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The JSON file to write (replaced atomically).
+    params, rules, metadata
+        As for :func:`save_safetensors`: a mapping ``name -> (shape, dtype,
+        initializer)`` or a (meta-device) torch model with ``rules``. Each
+        tensor is recorded with its initializer's config after the torch
+        layout was applied, so the manifest alone reproduces the checkpoint.
+    seed : int, optional
+        Recorded as the default seed of ``weightinit init-checkpoint``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``. The format is documented in ``docs/checkpoints.md``.
+
+    Examples
+    --------
+    >>> import torch, weightinit as wi
+    >>> with torch.device("meta"):
+    ...     model = torch.nn.Sequential(torch.nn.Linear(4096, 4096), torch.nn.LayerNorm(4096))
+    >>> wi.write_manifest("m.json", model, rules={"0.weight": "glorot_uniform",
+    ...                   "*.bias": "zeros", "1.weight": "ones"}, seed=0)  # doctest: +SKIP
+    """
+    tensors, default_metadata = _resolve_params(params, rules)
+    metadata = {**default_metadata, **_check_metadata(metadata)}
+    if seed is not None:
+        seed = _rng._check_seed(seed, "seed")
+    doc = {
+        "format": MANIFEST_FORMAT,
+        "version": 1,
+        "seed": seed,
+        "metadata": metadata,
+        "tensors": [
+            {
+                "name": t.name,
+                "shape": list(t.shape),
+                "dtype": t.dtype,
+                "initializer": _initializer_config(t),
+            }
+            for t in tensors
+        ],
+    }
+    if rules is not None:  # for the reader: which rule gave what (not read back)
+        doc["rules"] = [[_rule_key(k), _rule_value(v)] for k, v in _rule_items(rules)]
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    try:
+        tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        _remove(tmp)
+        raise
+    return path
+
+
+def _rule_items(rules):
+    return list(rules.items()) if isinstance(rules, Mapping) else list(rules)
+
+
+def _rule_value(value):
+    from .lookup import get
+
+    if isinstance(value, Mapping):
+        return {local: _rule_value(v) for local, v in value.items()}
+    return None if value is None else repr(get(value))
+
+
+def _rule_key(key) -> str:
+    if isinstance(key, str):
+        return key
+    types = key if isinstance(key, tuple) else (key,)
+    return " | ".join(f"{t.__module__}.{t.__qualname__}" for t in types)
+
+
+def read_manifest(path) -> Manifest:
+    """Read a checkpoint manifest written by :func:`write_manifest` (or by hand).
+
+    Raises ``ValueError`` naming the file and the faulty entry for anything
+    that is not a valid manifest (``OSError`` if it cannot be read).
+    """
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not JSON ({e})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not JSON (not UTF-8 text)") from None
+    if not isinstance(doc, dict) or doc.get("format") != MANIFEST_FORMAT:
+        raise ValueError(f'{path}: not a weightinit manifest (no "format": {MANIFEST_FORMAT!r})')
+    if doc.get("version") != 1:
+        raise ValueError(f"{path}: unsupported manifest version {doc.get('version')!r}")
+    seed = doc.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ValueError(f"{path}: seed must be a non-negative integer or null, got {seed!r}")
+    try:
+        metadata = _check_metadata(doc.get("metadata") or {})
+    except TypeError as e:
+        raise ValueError(f"{path}: {e}") from None
+    entries = doc.get("tensors")
+    if not isinstance(entries, list) or not entries:
+        raise ValueError(f'{path}: "tensors" must be a non-empty list')
+    params = {}
+    for i, entry in enumerate(entries):
+        where = f"{path}: tensors[{i}]"
+        if not isinstance(entry, dict):
+            raise ValueError(f"{where} must be an object, got {entry!r}")
+        missing = [k for k in ("name", "shape", "dtype", "initializer") if k not in entry]
+        if missing:
+            raise ValueError(f"{where} lacks {', '.join(map(repr, missing))}")
+        name = entry["name"]
+        if not isinstance(name, str) or not name or name in params:
+            raise ValueError(f"{where}: name must be a new non-empty string, got {name!r}")
+        where = f"{path}: tensor {name!r}"
+        shape = entry["shape"]
+        if not isinstance(shape, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+        ):
+            raise ValueError(f"{where}: shape must be a list of non-negative ints, got {shape!r}")
+        if entry["dtype"] not in _DTYPES:
+            raise ValueError(
+                f"{where}: dtype must be one of {', '.join(_DTYPES)}, got {entry['dtype']!r}"
+            )
+        try:
+            init = as_initializer(entry["initializer"])
+            init._check_shape(tuple(shape))
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{where}: {e}") from None
+        params[name] = (tuple(shape), entry["dtype"], init)
+    return Manifest(params=params, seed=seed, metadata=metadata)
+
+
+# --- command line: weightinit init-checkpoint ----------------------------------------
+
+
+def add_parser(subparsers) -> None:
+    """Declare ``weightinit init-checkpoint`` on the CLI's subparsers."""
+    from ._cli_sample import _chunk_mib, _seed
+
+    p = subparsers.add_parser(
+        "init-checkpoint",
+        help="write a random-weight safetensors checkpoint described by a manifest",
+        description=(
+            "Write the checkpoint MANIFEST.json describes (names, shapes, dtypes, initializer "
+            "configs; see docs/checkpoints.md) to DIR as safetensors files, block by block with "
+            "bounded memory, sharded the Hugging Face way. Files are written under temporary "
+            "names and renamed when all are complete: an interrupted run (Ctrl-C, SIGTERM) "
+            "leaves nothing behind."
+        ),
+        epilog=(
+            "examples:\n"
+            "  weightinit init-checkpoint llama-7b.json --out ckpt --seed 0\n"
+            "  weightinit init-checkpoint m.json --out ckpt --max-shard-size 2GB"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("manifest", metavar="MANIFEST.json", help="checkpoint manifest (JSON)")
+    p.add_argument("--out", metavar="DIR", required=True, help="directory to write (created)")
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        default=None,
+        help="non-negative integer seed (default: the manifest's, else a random one, printed)",
+    )
+    p.add_argument(
+        "--max-shard-size",
+        type=_size_argument,
+        default="5GB",
+        help="largest shard: bytes, or 5GB / 500MB (powers of 10) / 2GiB (default 5GB)",
+    )
+    p.add_argument(
+        "--chunk-mib", type=_chunk_mib, default=64.0, help="working-set limit in MiB (default 64)"
+    )
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (it is shown only on a terminal, after one second)",
+    )
+    p.set_defaults(handler=run)
+
+
+def _size_argument(text: str) -> int:
+    try:
+        return parse_size(text, "--max-shard-size")
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def run(args) -> int:
+    import time
+
+    from .cli import CommandError
+
+    try:
+        manifest = read_manifest(args.manifest)
+    except OSError as e:
+        raise CommandError(f"cannot read {args.manifest}: {e.strerror or e}") from None
+    except ValueError as e:
+        raise CommandError(str(e)) from None
+    seed = args.seed if args.seed is not None else manifest.seed
+    if seed is None:
+        seed = secrets.randbits(63)
+    start = time.perf_counter()
+    try:
+        files = save_safetensors(
+            args.out,
+            manifest,
+            rng=seed,
+            max_shard_size=args.max_shard_size,
+            chunk_bytes=max(1, int(args.chunk_mib * (1 << 20))),
+            progress=False if args.no_progress else None,
+        )
+    except OSError as e:
+        raise CommandError(f"cannot write --out {args.out}: {e.strerror or e}") from None
+    elapsed = time.perf_counter() - start
+    total = sum(math.prod(s) * _DTYPES[d][1] for s, d, _ in manifest.params.values())
+    shards = [f for f in files if f.suffix == ".safetensors"]
+    print(
+        f"wrote {args.out}: {len(manifest.params)} tensors, {_size(total)} in {len(shards)} "
+        f"file{'s' if len(shards) > 1 else ''}, seed {seed} ({elapsed:.1f} s)"
+    )
+    return 0
