@@ -176,32 +176,22 @@ def _tensors_from_module(module, rules):
     from . import torch as wit
 
     torch = wit._framework()
-    parsed = wit._parse_rules(torch, rules)
-    owners, tensors, uncovered, relaid = {}, [], [], {}
-    for mod_name, mod in module.named_modules():
-        for local, param in mod.named_parameters(recurse=False):
-            if id(param) in owners:
-                continue
-            name = f"{mod_name}.{local}" if mod_name else local
-            owners[id(param)] = name
-            matched, value = wit._match(parsed, name, mod, local)
-            if not matched or value is None:
-                uncovered.append(name)
-                continue
-            if isinstance(param, torch.nn.parameter.UninitializedParameter):
-                raise ValueError(
-                    f"parameter {name!r} of a lazy module has no shape yet: materialize it first"
-                )
-            if id(value) not in relaid:
-                relaid[id(value)] = _adapters.relayout(value, "torch")
-            dtype = _dtype_name(param.dtype, f"parameter {name!r}")
-            tensors.append(_checked(name, tuple(param.shape), dtype, relaid[id(value)]))
-    if uncovered:
+    plan, unmatched, skipped = wit._plan(torch, module, rules, "torch")
+    if unmatched or skipped:
         # A checkpoint cannot leave a parameter "as it is": it would have no values.
         raise ValueError(
             f"no rule gives an initializer (none matched, or the rule is None) to the "
-            f"parameters {uncovered}"
+            f"parameters {unmatched + skipped}"
         )
+    tensors, owners = [], {}
+    for name, param, init in plan:
+        if isinstance(param, torch.nn.parameter.UninitializedParameter):
+            raise ValueError(
+                f"parameter {name!r} of a lazy module has no shape yet: materialize it first"
+            )
+        owners[id(param)] = name
+        dtype = _dtype_name(param.dtype, f"parameter {name!r}")
+        tensors.append(_checked(name, tuple(param.shape), dtype, init))
     aliases = {}
     for name, param in module.named_parameters(remove_duplicate=False):
         if owners.get(id(param), name) != name:
