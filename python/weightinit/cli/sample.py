@@ -1,6 +1,6 @@
 """``weightinit sample``: write an initialized tensor of any size to a ``.npy`` file.
 
-Hooked into :mod:`weightinit.cli` by ``add_parser(subparsers)``. The file is
+A :mod:`weightinit.cli` command module (``register`` and ``run``). The file is
 written by :func:`weightinit.save_npy` (block by block, bounded memory,
 temporary name until complete), so it can be far larger than memory.
 """
@@ -14,9 +14,11 @@ import os
 import re
 import secrets
 import time
+from typing import Any
 
-_DTYPES = ("float16", "float32", "float64")
-_LAYOUTS = ("lasagne", "torch", "keras", "jax", "c01b")
+from .._validation import FLOAT_DTYPE_NAMES, LAYOUTS
+from ._common import CommandError, non_negative_int
+
 _SAMPLE_VALUES = 1 << 20
 
 
@@ -33,16 +35,6 @@ def parse_shape(text: str) -> tuple[int, ...]:
     if any(d < 1 for d in dims):
         raise argparse.ArgumentTypeError(f"SHAPE sizes must be positive, got {text!r}")
     return dims
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {value}")
-    return value
 
 
 def _stream(text: str):
@@ -83,7 +75,7 @@ def _chunk_mib(text: str) -> float:
     return value
 
 
-def add_parser(subparsers) -> None:
+def register(subparsers: Any) -> None:
     """Declare ``weightinit sample`` on the CLI's subparsers."""
     p = subparsers.add_parser(
         "sample",
@@ -122,10 +114,10 @@ def add_parser(subparsers) -> None:
         required=True,
         help="file to write (written as given; replaced if it exists)",
     )
-    p.add_argument("--dtype", choices=_DTYPES, default="float32", help="default float32")
+    p.add_argument("--dtype", choices=FLOAT_DTYPE_NAMES, default="float32", help="default float32")
     p.add_argument(
         "--seed",
-        type=_seed,
+        type=non_negative_int,
         default=None,
         help="non-negative integer seed (default: a random one, printed)",
     )
@@ -144,7 +136,7 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument(
         "--layout",
-        choices=_LAYOUTS,
+        choices=LAYOUTS,
         default=None,
         help="weight layout for fans and orthogonal flattening (default lasagne)",
     )
@@ -161,8 +153,6 @@ def add_parser(subparsers) -> None:
 
 def _build(name, gain, layout):
     import weightinit as wi
-
-    from .cli import CommandError
 
     try:
         init = wi.get(name)
@@ -214,15 +204,13 @@ def _sampled_std(path, total):
 
 
 def _size(nbytes) -> str:
-    from .npy import _size as size
+    from ..npy import _size as size
 
     return size(nbytes)
 
 
 def run(args) -> int:
     import weightinit as wi
-
-    from .cli import CommandError
 
     init = _build(args.name, args.gain, args.layout)
     if os.path.isdir(args.out):
