@@ -262,19 +262,18 @@ def resolve(rng: RngLike, stream: int | str | None) -> tuple[int, int]:
     Every argument check comes before the stream is taken, so a call that
     raises here changes no state. Callers run all their own checks first.
     """
+    sid = None if stream is None else stream_id(stream)  # checked before any draw
     if type(rng) is int and rng >= 0:  # the common stateless call, kept cheap
-        return key_from_seed(rng), 0 if stream is None else stream_id(stream)
+        return key_from_seed(rng), 0 if sid is None else sid
     if rng is None:
         gen = _global
     elif isinstance(rng, Generator):
         gen = rng
     elif isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        key = key_from_seed(check.non_negative_int(rng, "rng"))
-        return key, 0 if stream is None else stream_id(stream)
-    else:
-        gen = as_generator(rng)
-        return gen._key, 0 if stream is None else stream_id(stream)
-    return gen._key, gen.next_stream() if stream is None else stream_id(stream)
+        return key_from_seed(check.non_negative_int(rng, "rng")), 0 if sid is None else sid
+    else:  # a numpy generator: one key drawn from it (the last thing that happens)
+        return as_generator(rng)._key, 0 if sid is None else sid
+    return gen._key, gen.next_stream() if sid is None else sid
 
 
 def pinned(rng: RngLike, stream: int | str | None) -> tuple[Generator, int]:
