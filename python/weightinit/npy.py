@@ -103,10 +103,9 @@ def save_npy(
     --------
     >>> import numpy as np, weightinit as wi
     >>> p = wi.save_npy("w.npy", "glorot_uniform", (4096, 1024), dtype="float32",
-    ...                 rng=0, chunk_bytes=8 << 20)                  # doctest: +SKIP
-    >>> W = np.load(p, mmap_mode="r")                                # doctest: +SKIP
-    >>> np.array_equal(W, wi.GlorotUniform().sample((4096, 1024), "float32",
-    ...                                             rng=0))                # doctest: +SKIP
+    ...                 rng=0, chunk_bytes=8 << 20)
+    >>> W = np.load(p, mmap_mode="r")
+    >>> np.array_equal(W, wi.GlorotUniform().sample((4096, 1024), "float32", rng=0))
     True
     """
     init = as_initializer(init, "init")
