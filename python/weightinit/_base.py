@@ -121,7 +121,7 @@ class Initializer:
         """
         if region is not None:
             return self._fill_region(out, rng, stream, shape, offset, region)
-        out = check.out_array(out)
+        out = check.out_array(out)  # (the same object, now known to be an ndarray)
         if shape is None:
             if offset is not None:
                 raise ValueError("offset needs shape (the logical tensor the block belongs to)")
@@ -145,14 +145,14 @@ class Initializer:
     ) -> Array:
         if shape is None or offset is not None:
             raise ValueError("region needs shape (the logical tensor) and no offset")
-        out = check.out_array(out)
-        shape = check.shape(shape)
-        start, extent, kept = parse_region(region, shape)
+        dest = check.out_array(out)
+        full = check.shape(shape)
+        start, extent, kept = parse_region(region, full)
         needed = block_shape(extent, kept)
-        if out.shape != needed:
-            raise ValueError(f"out has shape {out.shape} but the region needs {needed}")
-        self._fill_checked(shape, out, start, kept, rng, stream)
-        return out
+        if dest.shape != needed:
+            raise ValueError(f"out has shape {dest.shape} but the region needs {needed}")
+        self._fill_checked(full, dest, start, kept, rng, stream)
+        return dest
 
     def _fill_checked(
         self,

@@ -84,28 +84,30 @@ def fill(
 
     Kept lean: a 4096-element call must cost little more than its kernel.
     """
+    dest: Array
     if out is not None:
-        out = check.out_array(out)
-        if dtype is not None and check.float_dtype(dtype) != out.dtype:
-            raise ValueError(f"out has dtype {out.dtype} but dtype={np.dtype(dtype)} was requested")
+        dest = check.out_array(out)
+        if dtype is not None and check.float_dtype(dtype) != dest.dtype:
+            raise ValueError(
+                f"out has dtype {dest.dtype} but dtype={np.dtype(dtype)} was requested"
+            )
         if shape is None:
-            shape = out.shape
-        elif region is None and check.shape(shape) != out.shape:
-            raise ValueError(f"out has shape {out.shape} but shape is {check.shape(shape)}")
+            shape = dest.shape
+        elif region is None and check.shape(shape) != dest.shape:
+            raise ValueError(f"out has shape {dest.shape} but shape is {check.shape(shape)}")
         if region is None:
             key, sid = resolve()
-            _core.fill(kind, params, key, sid, out.shape, (), out)
-            return out
+            _core.fill(kind, params, key, sid, dest.shape, (), dest)
+            return dest
     elif shape is None:
         raise TypeError("shape is required when out is not given")
-    shape = check.shape(shape)
-    start, extent, kept = whole_or_region(shape, region)
+    full = check.shape(shape)
+    start, extent, kept = whole_or_region(full, region)
     needed = block_shape(extent, kept)
     if out is None:
-        out = np.empty(needed, dtype=check.float_dtype(dtype, np.float64))
-    elif out.shape != needed:
-        raise ValueError(f"out has shape {out.shape} but the region needs {needed}")
+        dest = np.empty(needed, dtype=check.float_dtype(dtype, np.float64))
+    elif dest.shape != needed:
+        raise ValueError(f"out has shape {dest.shape} but the region needs {needed}")
     key, sid = resolve()
-    _core.fill(kind, params, key, sid, shape, start, full_rank_view(out, kept))
-    result: Array = out
-    return result
+    _core.fill(kind, params, key, sid, full, start, full_rank_view(dest, kept))
+    return dest

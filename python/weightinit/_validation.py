@@ -211,7 +211,8 @@ def float_dtype(x: Any, default: Any = None, name: str = "dtype") -> np.dtype[An
         raise TypeError(f"{name} must be float16, float32 or float64, got {x!r}") from None
     if dt not in FLOAT_DTYPES:
         raise TypeError(f"{name} must be float16, float32 or float64, got {dt}")
-    return np.dtype(dt.char)
+    builtin: np.dtype[Any] = np.dtype(dt.char)
+    return builtin
 
 
 def out_array(x: Any, name: str = "out") -> np.ndarray[Any, np.dtype[Any]]:

@@ -87,7 +87,7 @@ def sample(
         chunks = {a: -1 for a in whole_axes(init, shape)} or "auto"
         if isinstance(chunks, dict):
             chunks = tuple(chunks.get(a, "auto") for a in range(len(shape)))
-    chunks = _da.core.normalize_chunks(chunks, shape, dtype=dt)
+    chunks = _da.core.normalize_chunks(chunks, shape, dtype=dt)  # type: ignore[no-untyped-call]
     if name is not None and not isinstance(name, str):
         raise TypeError(f"name must be a str, got {name!r}")
     gen, sid = _rng.pinned(rng, stream)
@@ -103,9 +103,10 @@ def sample(
             chunks,
         )
     block = _BlockSampler(init, shape, dt, gen.key, sid)
-    return _da.map_blocks(
+    lazy: _da.Array = _da.map_blocks(  # type: ignore[no-untyped-call]
         block, chunks=chunks, dtype=dt, name=name, meta=np.empty((0,) * len(shape), dtype=dt)
     )
+    return lazy
 
 
 class _BlockSampler:

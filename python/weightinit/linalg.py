@@ -112,7 +112,8 @@ def qr(a: Any, mode: str = "reduced") -> QRResult | Array:
     for i in range(flat.shape[0]):
         qs[i], rs[i] = _qr2d(flat[i], "complete" if mode == "complete" else "reduced", dt)
     if mode == "r":
-        return rs.reshape(batch + (rrows, n))
+        r_only: Array = rs.reshape(batch + (rrows, n))
+        return r_only
     return QRResult(qs.reshape(batch + (m, qcols)), rs.reshape(batch + (rrows, n)))
 
 
@@ -160,7 +161,7 @@ def orthogonalize(w: Any, column_axis: int | None = None) -> Array:
     if mat.size and not np.isfinite(mat).all():
         raise ValueError("w contains NaN or infinity")
     tall = mat.shape[0] >= mat.shape[1]
-    q, r = qr(mat if tall else mat.T)  # type: ignore[misc]  # mode="reduced": a QRResult
+    q, r = qr(mat if tall else mat.T)  # mode="reduced": a QRResult
     s = np.sign(np.diagonal(r)).astype(dt)
     s[s == 0] = 1
     q = q * s

@@ -182,7 +182,7 @@ def _fill_block_in_file(
     if hasattr(mmap, "MADV_RANDOM") and block_is_strided:
         # A strided block (orthogonal column slabs) touches a few bytes per row;
         # without this the kernel's fault-around maps the neighbouring pages too.
-        window._mmap.madvise(mmap.MADV_RANDOM)
+        window._mmap.madvise(mmap.MADV_RANDOM)  # type: ignore[attr-defined]
     block = np.lib.stride_tricks.as_strided(
         window.view(dt), shape=tuple(extent), strides=strides, writeable=True
     )

@@ -34,21 +34,22 @@ def _parse_layout(layout: Any, column_axis: Any) -> int | None:
     """``None`` (Lasagne/torch: flatten trailing axes) or the column axis (Keras/JAX)."""
     layout = check.layout(layout, check.FRAMEWORK_LAYOUTS)
     if column_axis is not None:
-        column_axis = check.integer(column_axis, "column_axis")
+        axis = check.integer(column_axis, "column_axis")
         if layout in ("lasagne", "torch"):
-            raise ValueError(f"column_axis={column_axis} contradicts layout={layout!r}")
-        return column_axis
+            raise ValueError(f"column_axis={axis} contradicts layout={layout!r}")
+        return axis
     return -1 if layout in ("keras", "jax") else None
 
 
 def _reshape_view(a: Array, shape: tuple[int, ...]) -> Array | None:
     """``a`` reshaped without a copy, or None if its strides do not allow it."""
     try:
-        return np.reshape(a, shape, copy=False)
+        view: Array = np.reshape(a, shape, copy=False)
+        return view
     except (ValueError, AttributeError):
         return None
     except TypeError:  # numpy < 2.1 has no copy=
-        v = a.view()
+        v: Array = a.view()
         try:
             v.shape = shape
         except AttributeError:
@@ -234,7 +235,7 @@ class DeltaOrthogonal(Initializer):
             return
         out[...] = 0
         spatial = list(range(len(shape) - 2)) if self._keras else list(range(2, len(shape)))
-        index = [slice(None)] * len(shape)
+        index: list[int | slice] = [slice(None)] * len(shape)
         for ax in spatial:
             c = (shape[ax] - 1) // 2 - start[ax]
             if not 0 <= c < out.shape[ax]:

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the demo for parsed arguments; returns the exit status."""
     import numpy as np
 
-    from ..diagnostics import _demo
+    from ..diagnostics import _demo, get_activation
 
     data = None
     if args.data is not None:
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"--data: {e}") from None
     try:
         for name in args.activations:
-            _demo.get_activation(name)
+            get_activation(name)
         for name in args.inits:
             _demo.demo_initializer(name)
     except (ValueError, TypeError) as e:

@@ -14,7 +14,10 @@ import os
 import re
 import secrets
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .._base import Initializer
 
 from .._validation import FLOAT_DTYPE_NAMES, LAYOUTS
 from ._common import CommandError, non_negative_int
@@ -37,7 +40,7 @@ def parse_shape(text: str) -> tuple[int, ...]:
     return dims
 
 
-def _stream(text: str):
+def _stream(text: str) -> int | str:
     # An integer id, or a name such as "layer3.weight" (hashed to a stable id).
     try:
         value = int(text)
@@ -48,7 +51,7 @@ def _stream(text: str):
     return value
 
 
-def _gain(text: str):
+def _gain(text: str) -> float | str | tuple[str, float]:
     # 1.5, "relu", or "leaky_relu:0.2" (a calculate_gain name and its parameter).
     try:
         return float(text)
@@ -151,14 +154,15 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=run)
 
 
-def _build(name, gain, layout):
-    import weightinit as wi
+def _build(name: str, gain: Any, layout: str | None) -> Initializer:
+
+    from ..lookup import as_initializer
 
     try:
-        init = wi.get(name)
+        init = as_initializer(name, "NAME")
     except (ValueError, TypeError) as e:
         raise CommandError(str(e)) from None
-    extra = {}
+    extra: dict[str, Any] = {}
     if gain is not None:
         extra["gain"] = gain
     if layout is not None:
@@ -179,18 +183,19 @@ def _build(name, gain, layout):
         raise CommandError(f"{cls.__name__}: {e}") from None
 
 
-def _fans(init, shape, layout):
-    import weightinit as wi
+def _fans(init: Initializer, shape: tuple[int, ...], layout: str | None) -> tuple[int, int] | None:
+    from ..fans import fans
+    from ..initializers import _FanBased
 
     try:
-        if hasattr(init, "fans"):
+        if isinstance(init, _FanBased):
             return init.fans(shape)
-        return wi.fans(shape, layout=layout)
+        return fans(shape, layout=layout)
     except ValueError:  # ShapeError: no fans for this rank/layout
         return None
 
 
-def _sampled_std(path, total):
+def _sampled_std(path: str, total: int) -> tuple[float, int]:
     """Standard deviation of the file's values: all of them, or 2**20 in 64 even runs."""
     import numpy as np
 
@@ -203,13 +208,13 @@ def _sampled_std(path, total):
     return float(np.std(x, dtype=np.float64)), x.size
 
 
-def _size(nbytes) -> str:
+def _size(nbytes: float) -> str:
     from ..npy import _size as size
 
     return size(nbytes)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     import weightinit as wi
 
     init = _build(args.name, args.gain, args.layout)
