@@ -2,8 +2,26 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 
 import weightinit as wi
+
+# --- hypothesis profiles -------------------------------------------------------
+# HYPOTHESIS_PROFILE=dev (the default: quick local runs) or ci (thorough; .ci/run).
+# The profile alone decides how many examples a property gets: no test sets
+# max_examples. deadline=None: example times vary with the machine's load, and
+# timing is not what these tests check.
+settings.register_profile(
+    "dev", max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "ci",
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 DTYPES = [np.float16, np.float32, np.float64]
 
@@ -25,6 +43,7 @@ def _restore_global_state():
 
 def pytest_report_header(config):
     return (
+        f"hypothesis profile: {os.environ.get('HYPOTHESIS_PROFILE', 'dev')}; "
         f"weightinit: isas={wi.simd.available()} active={wi.simd.active()} "
         f"threads={wi.get_num_threads()} OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}"
     )

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from strategies import dtype_names, initializers, shape_and_chunks
 
 import weightinit as wi
 
@@ -24,21 +25,6 @@ import weightinit.dask as wd  # noqa: E402
 # Subprocesses import the same weightinit as this process (the dev tree or the install).
 _PYTHON_DIR = str(Path(__import__("weightinit").__file__).resolve().parents[1])
 
-_INITS = [
-    wi.GlorotUniform(),
-    wi.GlorotNormal(layout="keras"),
-    wi.HeNormal(gain="relu"),
-    wi.TruncatedNormal(std=0.5),
-    wi.VarianceScaling(2.0, "fan_avg", "uniform"),
-    wi.Sparse(sparsity=0.2),
-    wi.Orthogonal(),
-    wi.Orthogonal(layout="keras"),
-    wi.DeltaOrthogonal(),
-    wi.Identity(),
-    wi.Dirac(),
-    wi.Ones(),
-]
-
 
 def _same(a, b):
     return (
@@ -46,21 +32,6 @@ def _same(a, b):
         and a.dtype == b.dtype
         and np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes()
     )
-
-
-@st.composite
-def _shape_and_chunks(draw):
-    shape = tuple(draw(st.lists(st.integers(0, 11), min_size=0, max_size=4)))
-    chunks = []
-    for n in shape:
-        sizes = []
-        left = n
-        while left > 0:
-            c = draw(st.integers(1, left))
-            sizes.append(c)
-            left -= c
-        chunks.append(tuple(sizes) if sizes else (0,))
-    return shape, tuple(chunks)
 
 
 def test_import_weightinit_does_not_import_dask():
@@ -75,11 +46,11 @@ def test_import_weightinit_does_not_import_dask():
     assert p.returncode == 0, p.stderr
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(suppress_health_check=[HealthCheck.filter_too_much])
 @given(
-    init=st.sampled_from(_INITS),
-    sc=_shape_and_chunks(),
-    dtype=st.sampled_from(["float16", "float32", "float64"]),
+    init=initializers,
+    sc=shape_and_chunks(),
+    dtype=dtype_names,
     seed=st.integers(0, 2**64),
     stream=st.one_of(st.integers(0, 2**64 - 1), st.text(max_size=8)),
 )

@@ -26,10 +26,9 @@ import pytest
 
 import weightinit as wi
 from weightinit import diagnostics as dg
+from weightinit import initializers as init
 from weightinit.diagnostics._activations import get_activation
 from weightinit.diagnostics._theory import gaussian_moments
-
-init = pytest.importorskip("weightinit.initializers")
 
 L = 10
 
@@ -105,10 +104,7 @@ def test_he_relu_stays_in_band_over_10_layers():
 
 def test_orthogonal_linear_stack_preserves_norms_exactly():
     # Saxe et al. (2014): a product of orthogonal matrices keeps every example's norm.
-    ortho = getattr(init, "Orthogonal", None)
-    if ortho is None:
-        pytest.skip("Orthogonal not in this build")
-    r = dg.propagate(ortho(), [256] * (L + 1), "linear", batch=64, dtype="float64", rng=6)
+    r = dg.propagate(init.Orthogonal(), [256] * (L + 1), "linear", batch=64, dtype="float64", rng=6)
     second = r.layers.act_var + r.layers.act_mean**2
     np.testing.assert_allclose(second, r.input_second_moment, rtol=1e-10)
 

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import weightinit as wi
@@ -63,7 +63,6 @@ shapes = st.lists(st.integers(1, 9), min_size=2, max_size=5).map(tuple)
 
 
 @given(shapes)
-@settings(max_examples=60, deadline=None)
 def test_layouts_match_peer_code(shape):
     assert wi.fans(shape) == lasagne_fans(shape)
     assert wi.fans(shape, layout="lasagne") == lasagne_fans(shape)
@@ -76,7 +75,6 @@ def test_layouts_match_peer_code(shape):
 
 
 @given(st.lists(st.integers(1, 6), min_size=3, max_size=5).map(tuple), st.data())
-@settings(max_examples=60, deadline=None)
 def test_explicit_axes_match_jax(shape, data):
     n = len(shape)
     perm = data.draw(st.permutations(range(n)))

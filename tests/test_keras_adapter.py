@@ -17,7 +17,7 @@ import weightinit as wi  # noqa: E402
 from weightinit import _adapters  # noqa: E402
 
 keras = pytest.importorskip("keras")
-wik = pytest.importorskip("weightinit.keras")
+import weightinit.keras as wik  # noqa: E402 - after the framework's importorskip
 
 
 def torch_ordered(init, kshape, dtype=np.float32, **kw):

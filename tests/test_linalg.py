@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import weightinit as wi
@@ -25,7 +25,6 @@ def check_qr(a, dtype):
     return q, r
 
 
-@settings(max_examples=60, deadline=None)
 @given(
     m=st.integers(1, 90),
     n=st.integers(1, 90),

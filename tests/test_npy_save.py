@@ -12,27 +12,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from strategies import dtype_names, initializers, shapes
 
 import weightinit as wi
 from weightinit import npy
 
 # Subprocesses import the same weightinit as this process (the dev tree or the install).
 _PYTHON_DIR = str(Path(__import__("weightinit").__file__).resolve().parents[1])
-
-_INITS = [
-    wi.GlorotUniform(),
-    wi.HeNormal(gain="relu", layout="torch"),
-    wi.Normal(std=0.5),
-    wi.TruncatedNormal(std=1.0),
-    wi.LeCunNormal(layout="keras"),
-    wi.Sparse(sparsity=0.3),
-    wi.Orthogonal(),
-    wi.Orthogonal(layout="keras"),
-    wi.DeltaOrthogonal(),
-    wi.Identity(),
-    wi.Dirac(),
-    wi.Constant(0.25),
-]
 
 
 def _same(a, b):
@@ -44,14 +30,12 @@ def _same(a, b):
 
 
 @settings(
-    max_examples=60,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
 )
 @given(
-    init=st.sampled_from(_INITS),
-    shape=st.lists(st.integers(0, 12), min_size=0, max_size=4).map(tuple),
-    dtype=st.sampled_from(["float16", "float32", "float64"]),
+    init=initializers,
+    shape=shapes(),
+    dtype=dtype_names,
     chunk_bytes=st.integers(1, 4096),
     seed=st.integers(0, 2**32),
     stream=st.integers(0, 99),

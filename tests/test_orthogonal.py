@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import weightinit as wi
@@ -201,7 +201,6 @@ def test_stream_stability_large_blocks(shape, dtype, digest):
     assert (part == w[:, cols]).all()
 
 
-@settings(max_examples=40, deadline=None)
 @given(
     m=st.integers(1, 160),
     n=st.integers(1, 160),

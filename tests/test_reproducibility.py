@@ -4,8 +4,9 @@ import hashlib
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from strategies import DTYPES, seeds, shape_and_region, shapes, streams, strided_view
 
 import weightinit as wi
 
@@ -17,20 +18,14 @@ DISTS = {
         std=1.0, lower=-0.5, upper=3.0, preserve_std=True, **kw
     ),
 }
-DTYPES = [np.float16, np.float32, np.float64]
-
-shapes = st.lists(st.integers(0, 37), min_size=0, max_size=3).map(tuple)
-seeds = st.integers(0, 2**70)
-streams = st.one_of(st.integers(0, 2**64 - 1), st.text(max_size=12))
 
 
 def same_bits(a, b):
     return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    shape=shapes,
+    shape=shapes(max_rank=3, max_side=37),
     seed=seeds,
     stream=streams,
     dist=st.sampled_from(sorted(DISTS)),
@@ -44,23 +39,8 @@ def test_every_isa_equals_scalar(shape, seed, stream, dist, dtype):
             assert same_bits(DISTS[dist](shape=shape, rng=seed, stream=stream, dtype=dtype), ref)
 
 
-@st.composite
-def shape_and_region(draw):
-    shape = draw(st.lists(st.integers(1, 30), min_size=1, max_size=3).map(tuple))
-    region = []
-    for n in shape:
-        if draw(st.booleans()) and n > 1 and draw(st.booleans()):
-            region.append(draw(st.integers(-n, n - 1)))
-        else:
-            a = draw(st.integers(0, n))
-            b = draw(st.integers(a, n))
-            region.append(slice(a, b))
-    return shape, tuple(region)
-
-
-@settings(max_examples=80, deadline=None)
 @given(
-    sr=shape_and_region(),
+    sr=shape_and_region(min_rank=1, max_rank=3, min_side=1, max_side=30),
     seed=seeds,
     dist=st.sampled_from(sorted(DISTS)),
     dtype=st.sampled_from(DTYPES),
@@ -72,15 +52,6 @@ def test_region_equals_slice_of_full(sr, seed, dist, dtype):
     assert same_bits(block, full[region])
 
 
-@st.composite
-def strided_view(draw):
-    shape = draw(st.lists(st.integers(1, 12), min_size=1, max_size=3).map(tuple))
-    steps = [draw(st.sampled_from([1, 2, 3, -1, -2])) for _ in shape]
-    order = draw(st.permutations(range(len(shape))))
-    return shape, steps, list(order)
-
-
-@settings(max_examples=60, deadline=None)
 @given(
     sv=strided_view(),
     seed=seeds,

@@ -7,7 +7,8 @@ import weightinit as wi
 from weightinit import _adapters
 
 torch = pytest.importorskip("torch")
-wit = pytest.importorskip("weightinit.torch")
+import weightinit.torch as wit  # noqa: E402 - after the framework's importorskip
+
 nn = torch.nn
 
 INITS = [

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os as _os
+from types import ModuleType as _ModuleType
+
+import numpy as _np
+import numpy.typing as _npt
 
 
-def _load_core():
+def _load_core() -> None:
     # GNU libgomp reads its settings once, when our extension loads it. Its
     # default keeps idle workers spinning for ~300k iterations after every
     # parallel region; on a busy 2-core machine the spinning worker steals the
@@ -16,16 +20,16 @@ def _load_core():
     if ours:
         _os.environ["GOMP_SPINCOUNT"] = "10000"
     try:
-        from . import _core
+        from . import _core  # noqa: F401
     finally:
         if ours:
             del _os.environ["GOMP_SPINCOUNT"]
-    return _core
 
 
-_core = _load_core()
+_load_core()
 
-from . import (
+from . import (  # noqa: I001 - after the core, loaded with libgomp's settings above
+    _core,
     diagnostics,  # signal-propagation diagnostics (never imports matplotlib)
     linalg,  # orthogonal matrices and QR
     random,
@@ -46,7 +50,9 @@ from .orthogonal import DeltaOrthogonal, Orthogonal
 __version__ = "0.1.0"
 
 
-def philox4x32(counter, key, rounds: int = 10):
+def philox4x32(
+    counter: _npt.ArrayLike, key: _npt.ArrayLike, rounds: int = 10
+) -> _npt.NDArray[_np.uint32]:
     """Philox4x32 (Salmon et al. 2011) as a stateless function.
 
     ``counter``: uint32 array of shape (..., 4); ``key``: uint32 array of
@@ -97,7 +103,7 @@ __all__ += ["Manifest", "read_manifest", "save_safetensors", "write_manifest"]
 _OPTIONAL_SUBMODULES = ("dask", "jax", "keras", "torch")
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> _ModuleType:
     # weightinit.torch / .jax / .keras / .dask import their framework only on first use.
     if name in _OPTIONAL_SUBMODULES:
         import importlib

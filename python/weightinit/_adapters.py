@@ -21,13 +21,36 @@ from __future__ import annotations
 import importlib
 import inspect
 import math
+from collections.abc import Iterable
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
-from . import _rng
+from . import _validation as check
 from . import initializers as _init
-from ._base import Initializer
-from .lookup import get as _get
+from ._base import Array, Initializer
+from ._rng import RngLike, pinned
+from .lookup import as_initializer
+
+__all__ = [
+    "BF16_BLOCK_BYTES",
+    "as_initializer",
+    "check_framework_layout",
+    "check_order",
+    "chosen_layout",
+    "fill_bfloat16_bits",
+    "float32_to_bfloat16_bits",
+    "import_framework",
+    "keras_from_torch",
+    "pinned",
+    "relayout",
+    "sample_numpy",
+    "takes_layout",
+    "torch_order_plan",
+    "torch_shape",
+    "with_layout",
+]
 
 # Initializers without a layout whose values still follow the torch order
 # meaningfully: element-wise ones (Zeros and Ones are Constants), and the
@@ -47,7 +70,7 @@ _AXIS_KEYS = ("in_axis", "out_axis", "batch_axis", "column_axis")
 BF16_BLOCK_BYTES = 1 << 20
 
 
-def import_framework(name: str, adapter: str, install: str):
+def import_framework(name: str, adapter: str, install: str) -> ModuleType:
     """Import ``name`` or raise an ImportError that says how to get it."""
     try:
         return importlib.import_module(name)
@@ -58,18 +81,7 @@ def import_framework(name: str, adapter: str, install: str):
         ) from e
 
 
-def as_initializer(initializer) -> Initializer:
-    """An Initializer from an instance, a name, a config dict or a class (``weightinit.get``)."""
-    init = _get(initializer)
-    if not isinstance(init, Initializer):
-        raise TypeError(
-            "initializer must be a weightinit Initializer, a name such as 'he_normal' or a "
-            f"config dict, got {initializer!r}"
-        )
-    return init
-
-
-def chosen_layout(init: Initializer):
+def chosen_layout(init: Initializer) -> str | None:
     """The layout ``init`` was explicitly given: a name, ``"axes"``, ``"c01b"``, or None."""
     cfg = init.get_config()
     if cfg.get("c01b"):
@@ -94,12 +106,14 @@ def with_layout(init: Initializer, layout: str, force: bool = False) -> Initiali
     return type(init).from_config({**init.get_config(), "layout": layout})
 
 
-def relayout(init: Initializer, layout) -> Initializer:
+def relayout(init: Initializer, layout: str | None) -> Initializer:
     """The framework's default layout for an initializer that chose none."""
     return init if layout is None else with_layout(init, layout)
 
 
-def torch_order_plan(init: Initializer, shape, layout):
+def torch_order_plan(
+    init: Initializer, shape: tuple[int, ...], layout: str | None
+) -> tuple[Initializer, tuple[int, ...]] | None:
     """How a framework using ``layout`` generates ``shape`` in the canonical torch order.
 
     Returns ``(init, torch_shape)`` when ``shape`` is a Keras/JAX
@@ -119,11 +133,11 @@ def torch_order_plan(init: Initializer, shape, layout):
     return init, torch_shape(shape)
 
 
-def _is_ours(init) -> bool:
+def _is_ours(init: Initializer) -> bool:
     return type(init).__module__.startswith(__package__ + ".")
 
 
-def torch_shape(keras_shape):
+def torch_shape(keras_shape: Iterable[int]) -> tuple[int, ...]:
     """``(*kernel, in, out)`` -> ``(out, in, *kernel)``."""
     s = tuple(keras_shape)
     return (s[-1], s[-2], *s[:-2])
@@ -134,20 +148,10 @@ def keras_from_torch(ndim: int) -> tuple[int, ...]:
     return (*range(2, ndim), 1, 0)
 
 
-def pinned(rng, stream):
-    """(Generator, stream id) fixing one draw, for work split over several calls.
-
-    Resolving once matters: with the global generator (``rng=None``) each
-    resolution would take a new stream.
-    """
-    key, sid = _rng.resolve(rng, stream)
-    return _rng.Generator._from_key(key), sid
-
-
 # --- bfloat16 ------------------------------------------------------------------
 
 
-def float32_to_bfloat16_bits(src: np.ndarray, dst: np.ndarray, tmp: np.ndarray | None = None):
+def float32_to_bfloat16_bits(src: Array, dst: Array, tmp: Array | None = None) -> Array:
     """Round float32 ``src`` to bfloat16, round-to-nearest-even, into uint16/int16 ``dst``.
 
     bits = (u + 0x7FFF + ((u >> 16) & 1)) >> 16 on the float32 bit pattern u:
@@ -171,8 +175,12 @@ def float32_to_bfloat16_bits(src: np.ndarray, dst: np.ndarray, tmp: np.ndarray |
 
 
 def fill_bfloat16_bits(
-    init: Initializer, dst: np.ndarray, rng, stream, block_bytes: int = BF16_BLOCK_BYTES
-):
+    init: Initializer,
+    dst: Array,
+    rng: RngLike,
+    stream: int | str | None,
+    block_bytes: int = BF16_BLOCK_BYTES,
+) -> Array:
     """Fill the uint16/int16 array ``dst`` (any strides) with bfloat16 bits of ``init``.
 
     Block by block: float32 into a bounded scratch buffer, then rounded
@@ -182,8 +190,8 @@ def fill_bfloat16_bits(
     shape = dst.shape
     if dst.size == 0:
         return dst
+    init._check_shape(shape)  # every check before the stream is taken
     gen, sid = pinned(rng, stream)
-    init._check_shape(shape)  # errors before any work, as everywhere else
     from ._chunking import slabs, whole_axes
 
     blocks = list(slabs(shape, 4, block_bytes, whole_axes(init, shape)))
@@ -199,7 +207,15 @@ def fill_bfloat16_bits(
     return dst
 
 
-def sample_numpy(init: Initializer, shape, dtype: str, rng, stream, layout, order: str):
+def sample_numpy(
+    init: Initializer,
+    shape: Iterable[int],
+    dtype: str,
+    rng: RngLike,
+    stream: int | str | None,
+    layout: str | None,
+    order: str,
+) -> tuple[Array, tuple[int, ...] | None]:
     """A new numpy array for a framework that creates arrays (JAX, Keras).
 
     ``dtype`` is ``"float16"``, ``"float32"``, ``"float64"`` or ``"bfloat16"``
@@ -209,6 +225,7 @@ def sample_numpy(init: Initializer, shape, dtype: str, rng, stream, layout, orde
     """
     shape = tuple(int(d) for d in shape)
     plan = torch_order_plan(init, shape, layout) if order == "torch" else None
+    perm: tuple[int, ...] | None
     if plan is None:
         init, gen_shape, perm = relayout(init, layout), shape, None
     else:
@@ -223,17 +240,9 @@ def sample_numpy(init: Initializer, shape, dtype: str, rng, stream, layout, orde
     return out, perm
 
 
-def check_order(order) -> str:
-    if order not in ("torch", "native"):
-        raise ValueError(f"order must be 'torch' or 'native', got {order!r}")
-    return order
+def check_order(order: Any) -> str:
+    return check.choice(order, "order", ("torch", "native"))
 
 
-def check_framework_layout(layout):
-    if layout is not None and (
-        not isinstance(layout, str) or layout.lower() not in ("lasagne", "torch", "keras", "jax")
-    ):
-        raise ValueError(
-            f"layout must be 'lasagne', 'torch', 'keras', 'jax' or None, got {layout!r}"
-        )
-    return None if layout is None else layout.lower()
+def check_framework_layout(layout: Any) -> str | None:
+    return check.layout(layout, check.FRAMEWORK_LAYOUTS)

@@ -10,16 +10,25 @@ streams, ``out=`` -- is handled here once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
 import numpy as np
 
 from . import _rng
-from ._errors import ShapeError
-from ._shapes import block_shape, full_rank_view, normalize_dtype, normalize_shape, parse_region
+from . import _validation as check
+from ._rng import RngLike
+from ._shapes import block_shape, full_rank_view, parse_region, whole_or_region
 
-_default_dtype = np.dtype(np.float64)
+Array = np.ndarray[Any, np.dtype[Any]]
+Stream = int | str | None
+
+_I = TypeVar("_I", bound="Initializer")
+
+_default_dtype: np.dtype[Any] = np.dtype(np.float64)
 
 
-def set_default_dtype(dtype) -> None:
+def set_default_dtype(dtype: Any) -> None:
     """Set the dtype initializers return when ``dtype=None``.
 
     float64 by default, like numpy and Lasagne's default floatX.
@@ -30,10 +39,10 @@ def set_default_dtype(dtype) -> None:
     >>> wi.set_default_dtype(np.float64)
     """
     global _default_dtype
-    _default_dtype = normalize_dtype(dtype, None)
+    _default_dtype = check.float_dtype(dtype)
 
 
-def get_default_dtype() -> np.dtype:
+def get_default_dtype() -> np.dtype[Any]:
     """The dtype initializers return when ``dtype=None``."""
     return _default_dtype
 
@@ -45,11 +54,27 @@ class Initializer:
     Calling the base class itself raises ``NotImplementedError``, as Lasagne's does.
     """
 
-    def __call__(self, shape, dtype=None, rng=None, stream=None, region=None):
+    _config: dict[str, Any]
+
+    def __call__(
+        self,
+        shape: Any,
+        dtype: Any = None,
+        rng: RngLike = None,
+        stream: Stream = None,
+        region: Any = None,
+    ) -> Array:
         """Same as :meth:`sample` (Lasagne's ``init(shape)``, Keras' ``init(shape, dtype)``)."""
         return self.sample(shape, dtype=dtype, rng=rng, stream=stream, region=region)
 
-    def sample(self, shape, dtype=None, rng=None, stream=None, region=None):
+    def sample(
+        self,
+        shape: Any,
+        dtype: Any = None,
+        rng: RngLike = None,
+        stream: Stream = None,
+        region: Any = None,
+    ) -> Array:
         """A new array of ``shape`` (or of ``full[region]``).
 
         Parameters
@@ -70,14 +95,22 @@ class Initializer:
             Values that are a pure function of (seed, stream, element index):
             the same bits on every thread count and instruction set.
         """
-        shape = _normalize_shape(shape)
-        dt = normalize_dtype(dtype, _default_dtype)
-        start, extent, kept = _block(shape, region)
+        shape = check.shape(shape)
+        dt = check.float_dtype(dtype, _default_dtype)
+        start, extent, kept = whole_or_region(shape, region)
         out = np.empty(block_shape(extent, kept), dtype=dt)
         self._fill_checked(shape, out, start, kept, rng, stream)
         return out
 
-    def fill(self, out, rng=None, stream=None, shape=None, offset=None, region=None):
+    def fill(
+        self,
+        out: Array,
+        rng: RngLike = None,
+        stream: Stream = None,
+        shape: Any = None,
+        offset: Any = None,
+        region: Any = None,
+    ) -> Array:
         """Fill ``out`` in place (no copy) and return it.
 
         ``out`` may be any writable float16/32/64 array, strided views included;
@@ -88,15 +121,13 @@ class Initializer:
         """
         if region is not None:
             return self._fill_region(out, rng, stream, shape, offset, region)
-        _check_out(out)
+        out = check.out_array(out)  # (the same object, now known to be an ndarray)
         if shape is None:
             if offset is not None:
                 raise ValueError("offset needs shape (the logical tensor the block belongs to)")
             shape = out.shape
-        shape = _normalize_shape(shape)
-        if offset is None:
-            offset = (0,) * len(shape)
-        offset = normalize_shape(offset, "offset")
+        shape = check.shape(shape)
+        offset = (0,) * len(shape) if offset is None else check.shape(offset, "offset")
         if len(offset) != len(shape) or out.ndim != len(shape):
             raise ValueError(
                 f"out (ndim {out.ndim}), shape {shape} and offset {offset} must have the same rank"
@@ -109,20 +140,30 @@ class Initializer:
         self._fill_checked(shape, out, list(offset), [True] * len(shape), rng, stream)
         return out
 
-    def _fill_region(self, out, rng, stream, shape, offset, region):
+    def _fill_region(
+        self, out: Any, rng: RngLike, stream: Stream, shape: Any, offset: Any, region: Any
+    ) -> Array:
         if shape is None or offset is not None:
             raise ValueError("region needs shape (the logical tensor) and no offset")
-        _check_out(out)
-        shape = _normalize_shape(shape)
-        start, extent, kept = parse_region(region, shape)
+        dest = check.out_array(out)
+        full = check.shape(shape)
+        start, extent, kept = parse_region(region, full)
         needed = block_shape(extent, kept)
-        if out.shape != needed:
-            raise ValueError(f"out has shape {out.shape} but the region needs {needed}")
-        self._fill_checked(shape, out, start, kept, rng, stream)
-        return out
+        if dest.shape != needed:
+            raise ValueError(f"out has shape {dest.shape} but the region needs {needed}")
+        self._fill_checked(full, dest, start, kept, rng, stream)
+        return dest
 
-    def _fill_checked(self, shape, out, start, kept, rng, stream):
-        self._check_shape(shape)
+    def _fill_checked(
+        self,
+        shape: tuple[int, ...],
+        out: Array,
+        start: Sequence[int],
+        kept: Sequence[bool],
+        rng: RngLike,
+        stream: Stream,
+    ) -> None:
+        self._check_shape(shape)  # the last check: then the stream is taken
         key, sid = _rng.resolve(rng, stream)
         block = full_rank_view(out, kept)
         if block.size:
@@ -131,19 +172,21 @@ class Initializer:
     def _check_shape(self, shape: tuple[int, ...]) -> None:
         """Raise ShapeError for shapes this initializer cannot use (before any work)."""
 
-    def _fill_block(self, shape, out, start, key, stream):
+    def _fill_block(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
         raise NotImplementedError()
 
     # Readable repr, get_config/from_config and pickling from the constructor arguments.
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, Any]:
         """Constructor arguments, so ``type(init).from_config(init.get_config())`` rebuilds it."""
         return dict(getattr(self, "_config", {}))
 
     @classmethod
-    def from_config(cls, config: dict):
+    def from_config(cls: type[_I], config: dict[str, Any]) -> _I:
         return cls(**config)
 
-    def clone(self):
+    def clone(self: _I) -> _I:
         """A new instance with the same configuration (Keras' ``clone``)."""
         return type(self).from_config(self.get_config())
 
@@ -151,35 +194,13 @@ class Initializer:
         args = ", ".join(f"{k}={_show(v)}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return type(self) is type(other) and self.get_config() == other.get_config()
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((type(self), repr(self)))
 
 
-def _show(value) -> str:
+def _show(value: Any) -> str:
     # Classes (Glorot's initializer) by name, not "<class '...'>".
     return value.__name__ if isinstance(value, type) else repr(value)
-
-
-def _normalize_shape(shape):
-    # A negative size is a shape error (RuntimeError for Lasagne code, ValueError for the rest).
-    try:
-        return normalize_shape(shape)
-    except ValueError as e:
-        raise ShapeError(str(e)) from None
-
-
-def _check_out(out):
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
-    normalize_dtype(out.dtype, None)
-    if not out.flags.writeable:
-        raise ValueError("out is read-only")
-
-
-def _block(shape, region):
-    if region is None:
-        return [0] * len(shape), list(shape), [True] * len(shape)
-    return parse_region(region, shape)

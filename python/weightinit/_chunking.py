@@ -14,13 +14,15 @@ memory-bounded blocks (``slabs``).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator, Sequence
 
+from ._base import Initializer
 from .orthogonal import DeltaOrthogonal, Orthogonal
 
 __all__ = ["whole_axes", "slabs"]
 
 
-def _orthogonal_whole_axes(shape, column_axis) -> list[int]:
+def _orthogonal_whole_axes(shape: tuple[int, ...], column_axis: int | None) -> list[int]:
     nd = len(shape)
     if column_axis is None:
         row_axes, col_axes = [0], list(range(1, nd))
@@ -33,7 +35,7 @@ def _orthogonal_whole_axes(shape, column_axis) -> list[int]:
     return row_axes if rows >= cols else col_axes
 
 
-def whole_axes(init, shape) -> list[int]:
+def whole_axes(init: Initializer, shape: Sequence[int]) -> list[int]:
     """Axes a block should span in full so that it costs only its own size."""
     shape = tuple(shape)
     if len(shape) < 2:
@@ -49,7 +51,9 @@ def whole_axes(init, shape) -> list[int]:
     return []
 
 
-def slabs(shape, itemsize: int, limit_bytes: int, whole=()):
+def slabs(
+    shape: Sequence[int], itemsize: int, limit_bytes: int, whole: Iterable[int] = ()
+) -> Iterator[tuple[list[int], list[int]]]:
     """Cut ``shape`` into blocks of at most ``limit_bytes`` (where possible).
 
     Yields ``(start, extent)`` pairs in row-major order of their first
@@ -90,7 +94,7 @@ def slabs(shape, itemsize: int, limit_bytes: int, whole=()):
             yield start, extent
 
 
-def _ndindex(dims):
+def _ndindex(dims: Sequence[int]) -> Iterator[tuple[int, ...]]:
     if not dims:
         yield ()
         return

@@ -13,10 +13,16 @@ import hashlib
 import numbers
 import secrets
 import threading
+from typing import Any, Union
 
 import numpy as np
 
-from . import _core
+from . import _core, _sampling
+from . import _validation as check
+
+#: What every ``rng=`` argument accepts (None: the global generator).
+RngLike = Union["Generator", int, np.random.Generator, np.random.RandomState, None]
+_Array = np.ndarray[Any, np.dtype[Any]]
 
 _MASK64 = (1 << 64) - 1
 _SPAWN_TAG = 0x5350_4157_4E00_0001  # "SPAWN", keeps spawned keys apart from seeded ones
@@ -33,21 +39,12 @@ def key_from_seed(seed: int) -> int:
             return h
 
 
-def _check_seed(seed, name: str) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{name} must be a non-negative int, got {seed!r}")
-    seed = int(seed)
-    if seed < 0:
-        raise ValueError(f"{name} must be non-negative, got {seed}")
-    return seed
-
-
 @functools.lru_cache(maxsize=4096)
 def _name_stream(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "little")
 
 
-def stream_id(stream) -> int:
+def stream_id(stream: int | str) -> int:
     """A stream id from an int in [0, 2**64) or a name such as ``"layer3.weight"``.
 
     Names hash (BLAKE2b, 64 bits) to a stable id, so a model's parameters get
@@ -86,10 +83,16 @@ class Generator:
 
     __slots__ = ("_key", "_seed", "_next", "_spawned", "_lock")
 
-    def __init__(self, seed=None):
+    _key: int
+    _seed: int | None
+    _next: int
+    _spawned: int
+    _lock: threading.Lock
+
+    def __init__(self, seed: int | None = None) -> None:
         if seed is None:
             seed = secrets.randbits(64)
-        self._seed = _check_seed(seed, "seed")
+        self._seed = check.non_negative_int(seed, "seed")
         self._key = key_from_seed(self._seed)
         self._next = 0
         self._spawned = 0
@@ -111,7 +114,7 @@ class Generator:
         return self._key
 
     @property
-    def seed(self):
+    def seed(self) -> int | None:
         """The seed this generator was made from (``None`` for spawned generators)."""
         return self._seed
 
@@ -124,7 +127,7 @@ class Generator:
 
     def spawn(self, n: int) -> list[Generator]:
         """``n`` independent child generators (keys derived from this key and a spawn counter)."""
-        n = _check_seed(n, "n")
+        n = check.non_negative_int(n, "n")
         with self._lock:
             first = self._spawned
             self._spawned += n
@@ -136,39 +139,84 @@ class Generator:
         src = f"seed={self._seed}" if self._seed is not None else f"key=0x{self._key:016x}"
         return f"weightinit.Generator({src}, next_stream={self._next})"
 
-    def __getstate__(self):
+    def __getstate__(self) -> tuple[int, int | None, int, int]:
         return (self._key, self._seed, self._next, self._spawned)
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: tuple[int, int | None, int, int]) -> None:
         self._key, self._seed, self._next, self._spawned = state
         self._lock = threading.Lock()
 
     # numpy-style convenience: g.normal(...) == weightinit.random.normal(..., rng=g)
-    def uniform(self, shape=None, low=0.0, high=1.0, **kwargs):
-        from .random import uniform
+    def uniform(
+        self,
+        shape: Any = None,
+        low: Any = 0.0,
+        high: Any = 1.0,
+        *,
+        dtype: Any = None,
+        stream: int | str | None = None,
+        out: _Array | None = None,
+        region: Any = None,
+    ) -> _Array:
+        """:func:`weightinit.random.uniform` with ``rng=self``."""
+        params = _sampling.uniform_params(low, high)
+        return _sampling.fill(
+            _sampling.UNIFORM, params, shape, dtype, out, region, lambda: resolve(self, stream)
+        )
 
-        return uniform(shape, low, high, rng=self, **kwargs)
+    def normal(
+        self,
+        shape: Any = None,
+        mean: Any = 0.0,
+        std: Any = 1.0,
+        *,
+        dtype: Any = None,
+        stream: int | str | None = None,
+        out: _Array | None = None,
+        region: Any = None,
+    ) -> _Array:
+        """:func:`weightinit.random.normal` with ``rng=self``."""
+        params = _sampling.normal_params(mean, std)
+        return _sampling.fill(
+            _sampling.NORMAL, params, shape, dtype, out, region, lambda: resolve(self, stream)
+        )
 
-    def normal(self, shape=None, mean=0.0, std=1.0, **kwargs):
-        from .random import normal
-
-        return normal(shape, mean, std, rng=self, **kwargs)
-
-    def truncated_normal(self, shape=None, mean=0.0, std=1.0, **kwargs):
-        from .random import truncated_normal
-
-        return truncated_normal(shape, mean, std, rng=self, **kwargs)
+    def truncated_normal(
+        self,
+        shape: Any = None,
+        mean: Any = 0.0,
+        std: Any = 1.0,
+        lower: Any = -2.0,
+        upper: Any = 2.0,
+        preserve_std: bool = False,
+        *,
+        dtype: Any = None,
+        stream: int | str | None = None,
+        out: _Array | None = None,
+        region: Any = None,
+    ) -> _Array:
+        """:func:`weightinit.random.truncated_normal` with ``rng=self``."""
+        params = _sampling.truncated_normal_params(mean, std, lower, upper, preserve_std)
+        return _sampling.fill(
+            _sampling.TRUNCATED_NORMAL,
+            params,
+            shape,
+            dtype,
+            out,
+            region,
+            lambda: resolve(self, stream),
+        )
 
 
 _global = Generator()
 
 
-def _from_numpy(rng) -> Generator:
+def _from_numpy(rng: np.random.Generator | np.random.RandomState) -> Generator:
     # Deterministic in the numpy generator's state: 8 bytes drawn from it.
     return Generator(int.from_bytes(rng.bytes(8), "little"))
 
 
-def as_generator(rng) -> Generator:
+def as_generator(rng: RngLike) -> Generator:
     """A :class:`Generator` from a Generator, an int seed, or a numpy generator."""
     if isinstance(rng, Generator):
         return rng
@@ -182,7 +230,7 @@ def as_generator(rng) -> Generator:
     )
 
 
-def set_seed(seed) -> None:
+def set_seed(seed: int | None) -> None:
     """Replace the global generator by ``Generator(seed)``.
 
     Like ``lasagne.random.set_rng(RandomState(seed))``: later unseeded draws
@@ -197,7 +245,7 @@ def get_rng() -> Generator:
     return _global
 
 
-def set_rng(rng) -> None:
+def set_rng(rng: RngLike) -> None:
     """Set the global generator from a Generator, an int seed, or a numpy generator.
 
     A ``numpy.random.RandomState`` or ``numpy.random.Generator`` gives a key
@@ -208,17 +256,33 @@ def set_rng(rng) -> None:
     _global = as_generator(rng)
 
 
-def resolve(rng, stream) -> tuple[int, int]:
-    """(key, stream id) for one draw."""
+def resolve(rng: RngLike, stream: int | str | None) -> tuple[int, int]:
+    """(key, stream id) for one draw; with a Generator and no ``stream``, takes its next stream.
+
+    Every argument check comes before the stream is taken, so a call that
+    raises here changes no state. Callers run all their own checks first.
+    """
+    sid = None if stream is None else stream_id(stream)  # checked before any draw
     if type(rng) is int and rng >= 0:  # the common stateless call, kept cheap
-        return key_from_seed(rng), 0 if stream is None else stream_id(stream)
+        return key_from_seed(rng), 0 if sid is None else sid
     if rng is None:
         gen = _global
     elif isinstance(rng, Generator):
         gen = rng
     elif isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        return key_from_seed(_check_seed(rng, "rng")), 0 if stream is None else stream_id(stream)
-    else:
-        gen = as_generator(rng)
-        return gen._key, 0 if stream is None else stream_id(stream)
-    return gen._key, gen.next_stream() if stream is None else stream_id(stream)
+        return key_from_seed(check.non_negative_int(rng, "rng")), 0 if sid is None else sid
+    else:  # a numpy generator: one key drawn from it (the last thing that happens)
+        return as_generator(rng)._key, 0 if sid is None else sid
+    return gen._key, gen.next_stream() if sid is None else sid
+
+
+def pinned(rng: RngLike, stream: int | str | None) -> tuple[Generator, int]:
+    """Resolve once, for work split over several calls: ``(key-only Generator, stream id)``.
+
+    Every call with the returned generator *and* the returned stream id is
+    stateless (an explicit stream never advances a generator), so all parts
+    of the work draw from the same (key, stream) -- with the global generator
+    (``rng=None``) resolving per part would take a new stream each time.
+    """
+    key, sid = resolve(rng, stream)
+    return Generator._from_key(key), sid

@@ -1,50 +1,17 @@
-"""Shape, dtype and region normalisation shared by every sampling call."""
+"""Regions (``full[region]``) of a logical tensor, shared by every sampling call."""
 
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-_MAX_ELEMENTS = 1 << 62
-_FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+Region = tuple[list[int], list[int], list[bool]]
 
 
-def normalize_shape(shape, name: str = "shape") -> tuple[int, ...]:
-    """Return ``shape`` as a tuple of non-negative ints, or raise naming ``name``."""
-    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
-        dims = (shape,)
-    else:
-        try:
-            dims = tuple(shape)
-        except TypeError:
-            raise TypeError(f"{name} must be an int or a sequence of ints, got {shape!r}") from None
-    out = []
-    total = 1
-    for d in dims:
-        if isinstance(d, bool):
-            raise TypeError(f"{name} must contain ints, got {d!r} in {shape!r}")
-        try:
-            d = operator.index(d)
-        except TypeError:
-            raise TypeError(f"{name} must contain ints, got {d!r} in {shape!r}") from None
-        if d < 0:
-            raise ValueError(f"{name} has a negative dimension {d} in {tuple(dims)!r}")
-        total *= d
-        out.append(d)
-    if total > _MAX_ELEMENTS and 0 not in out:
-        raise ValueError(f"{name} {tuple(out)!r} has more than 2**62 elements")
-    return tuple(out)
-
-
-def normalize_dtype(dtype, default) -> np.dtype:
-    dt = np.dtype(default if dtype is None else dtype)
-    if dt not in _FLOAT_DTYPES:
-        raise TypeError(f"dtype must be float16, float32 or float64, got {dt}")
-    return dt
-
-
-def parse_region(region, shape: tuple[int, ...]):
+def parse_region(region: Any, shape: tuple[int, ...]) -> Region:
     """``region`` (a tuple of slices and ints, as in ``a[region]``) over ``shape``.
 
     Returns ``(start, extent, kept)``: the first index and size per dimension of
@@ -61,7 +28,9 @@ def parse_region(region, shape: tuple[int, ...]):
             f"region has {len(region)} entries but shape {shape} has {len(shape)} dimensions"
         )
     region = region + (slice(None),) * (len(shape) - len(region))
-    start, extent, kept = [], [], []
+    start: list[int] = []
+    extent: list[int] = []
+    kept: list[bool] = []
     for axis, (r, n) in enumerate(zip(region, shape)):
         if isinstance(r, slice):
             s, e, step = r.indices(n)
@@ -83,13 +52,22 @@ def parse_region(region, shape: tuple[int, ...]):
     return start, extent, kept
 
 
-def block_shape(extent, kept) -> tuple[int, ...]:
+def block_shape(extent: Sequence[int], kept: Sequence[bool]) -> tuple[int, ...]:
     """Shape of ``full[region]`` from :func:`parse_region`'s extent and kept axes."""
     return tuple(e for e, k in zip(extent, kept, strict=True) if k)
 
 
-def full_rank_view(out, kept):
+def full_rank_view(
+    out: np.ndarray[Any, np.dtype[Any]], kept: Sequence[bool]
+) -> np.ndarray[Any, np.dtype[Any]]:
     """``out`` (shaped like ``full[region]``) as a view with the int-indexed axes back, size 1."""
     if all(kept):
         return out
     return np.expand_dims(out, tuple(i for i, k in enumerate(kept) if not k))
+
+
+def whole_or_region(shape: tuple[int, ...], region: Any) -> Region:
+    """:func:`parse_region`, or the whole tensor when ``region`` is None."""
+    if region is None:
+        return [0] * len(shape), list(shape), [True] * len(shape)
+    return parse_region(region, shape)

@@ -11,7 +11,6 @@ format and the manifest are described in ``docs/checkpoints.md``.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import errno
 import json
@@ -30,9 +29,11 @@ from pathlib import Path
 import numpy as np
 
 from . import _adapters, _rng
-from ._base import Initializer, _normalize_shape, get_default_dtype
+from . import _validation as check
+from ._base import Initializer, get_default_dtype
 from ._chunking import slabs, whole_axes
 from ._errors import ShapeError
+from .lookup import as_initializer
 from .npy import (
     _c_strides,
     _fill_block_in_file,
@@ -40,8 +41,6 @@ from .npy import (
     _remove,
     _reserve,
     _size,
-    as_initializer,
-    check_chunk_bytes,
     plan_blocks,
 )
 
@@ -153,7 +152,7 @@ def _tensors_from_mapping(params) -> list[_Tensor]:
 
 def _checked(name, shape, dtype, init) -> _Tensor:
     try:
-        shape = _normalize_shape(shape)
+        shape = check.shape(shape)
         init._check_shape(shape)
     except ShapeError as e:
         raise ShapeError(f"tensor {name!r} of shape {shape!r} with {init!r}: {e}") from None
@@ -469,7 +468,7 @@ def save_safetensors(
         seen.add(t.name)
     metadata = {**default_metadata, **_check_metadata(metadata)}
     max_shard_size = parse_size(max_shard_size)
-    chunk_bytes = check_chunk_bytes(chunk_bytes)
+    chunk_bytes = check.positive_int(chunk_bytes, "chunk_bytes")
     gen = _adapters.pinned(rng, 0)[0]  # the key once; streams are the names
 
     by_name = {t.name: t for t in tensors}
@@ -622,7 +621,7 @@ def write_manifest(path, params, *, rules=None, seed=None, metadata=None):
     tensors, default_metadata = _resolve_params(params, rules)
     metadata = {**default_metadata, **_check_metadata(metadata)}
     if seed is not None:
-        seed = _rng._check_seed(seed, "seed")
+        seed = check.non_negative_int(seed, "seed")
     doc = {
         "format": MANIFEST_FORMAT,
         "version": 1,
@@ -725,95 +724,3 @@ def read_manifest(path) -> Manifest:
             raise ValueError(f"{where}: {e}") from None
         params[name] = (tuple(shape), entry["dtype"], init)
     return Manifest(params=params, seed=seed, metadata=metadata)
-
-
-# --- command line: weightinit init-checkpoint ----------------------------------------
-
-
-def add_parser(subparsers) -> None:
-    """Declare ``weightinit init-checkpoint`` on the CLI's subparsers."""
-    from ._cli_sample import _chunk_mib, _seed
-
-    p = subparsers.add_parser(
-        "init-checkpoint",
-        help="write a random-weight safetensors checkpoint described by a manifest",
-        description=(
-            "Write the checkpoint MANIFEST.json describes (names, shapes, dtypes, initializer "
-            "configs; see docs/checkpoints.md) to DIR as safetensors files, block by block with "
-            "bounded memory, sharded the Hugging Face way. Files are written under temporary "
-            "names and renamed when all are complete: an interrupted run (Ctrl-C, SIGTERM) "
-            "leaves nothing behind."
-        ),
-        epilog=(
-            "examples:\n"
-            "  weightinit init-checkpoint llama-7b.json --out ckpt --seed 0\n"
-            "  weightinit init-checkpoint m.json --out ckpt --max-shard-size 2GB"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument("manifest", metavar="MANIFEST.json", help="checkpoint manifest (JSON)")
-    p.add_argument("--out", metavar="DIR", required=True, help="directory to write (created)")
-    p.add_argument(
-        "--seed",
-        type=_seed,
-        default=None,
-        help="non-negative integer seed (default: the manifest's, else a random one, printed)",
-    )
-    p.add_argument(
-        "--max-shard-size",
-        type=_size_argument,
-        default="5GB",
-        help="largest shard: bytes, or 5GB / 500MB (powers of 10) / 2GiB (default 5GB)",
-    )
-    p.add_argument(
-        "--chunk-mib", type=_chunk_mib, default=64.0, help="working-set limit in MiB (default 64)"
-    )
-    p.add_argument(
-        "--no-progress",
-        action="store_true",
-        help="no progress bar (it is shown only on a terminal, after one second)",
-    )
-    p.set_defaults(handler=run)
-
-
-def _size_argument(text: str) -> int:
-    try:
-        return parse_size(text, "--max-shard-size")
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-
-
-def run(args) -> int:
-    import time
-
-    from .cli import CommandError
-
-    try:
-        manifest = read_manifest(args.manifest)
-    except OSError as e:
-        raise CommandError(f"cannot read {args.manifest}: {e.strerror or e}") from None
-    except ValueError as e:
-        raise CommandError(str(e)) from None
-    seed = args.seed if args.seed is not None else manifest.seed
-    if seed is None:
-        seed = secrets.randbits(63)
-    start = time.perf_counter()
-    try:
-        files = save_safetensors(
-            args.out,
-            manifest,
-            rng=seed,
-            max_shard_size=args.max_shard_size,
-            chunk_bytes=max(1, int(args.chunk_mib * (1 << 20))),
-            progress=False if args.no_progress else None,
-        )
-    except OSError as e:
-        raise CommandError(f"cannot write --out {args.out}: {e.strerror or e}") from None
-    elapsed = time.perf_counter() - start
-    total = sum(math.prod(s) * _DTYPES[d][1] for s, d, _ in manifest.params.values())
-    shards = [f for f in files if f.suffix == ".safetensors"]
-    print(
-        f"wrote {args.out}: {len(manifest.params)} tensors, {_size(total)} in {len(shards)} "
-        f"file{'s' if len(shards) > 1 else ''}, seed {seed} ({elapsed:.1f} s)"
-    )
-    return 0

@@ -11,20 +11,32 @@ the chunking.)
 
 from __future__ import annotations
 
+from typing import Any
+
 import dask.array as _da
 import numpy as np
 from dask.base import tokenize as _tokenize
 
 from . import _rng
-from ._base import _normalize_shape, get_default_dtype
+from . import _validation as check
+from ._base import Array, Initializer, get_default_dtype
 from ._chunking import whole_axes
-from ._shapes import normalize_dtype
-from .npy import as_initializer
+from ._rng import RngLike
+from .lookup import as_initializer
 
 __all__ = ["sample"]
 
 
-def sample(init, shape, chunks="auto", dtype=None, rng=None, stream=None, *, name=None):
+def sample(
+    init: Any,
+    shape: Any,
+    chunks: Any = "auto",
+    dtype: Any = None,
+    rng: RngLike = None,
+    stream: int | str | None = None,
+    *,
+    name: str | None = None,
+) -> _da.Array:
     """A lazy ``dask.array.Array`` equal to ``init.sample(shape, dtype, rng, stream)``.
 
     Parameters
@@ -67,16 +79,18 @@ def sample(init, shape, chunks="auto", dtype=None, rng=None, stream=None, *, nam
     ...                                                   region=np.s_[:100]))
     True
     """
-    init = as_initializer(init)
-    shape = _normalize_shape(shape)
-    dt = normalize_dtype(dtype, get_default_dtype())
+    init = as_initializer(init, "init")
+    shape = check.shape(shape)
+    dt = check.float_dtype(dtype, get_default_dtype())
     init._check_shape(shape)
     if isinstance(chunks, str) and chunks == "auto" and shape:
         chunks = {a: -1 for a in whole_axes(init, shape)} or "auto"
         if isinstance(chunks, dict):
             chunks = tuple(chunks.get(a, "auto") for a in range(len(shape)))
-    chunks = _da.core.normalize_chunks(chunks, shape, dtype=dt)
-    key, sid = _rng.resolve(rng, stream)
+    chunks = _da.core.normalize_chunks(chunks, shape, dtype=dt)  # type: ignore[no-untyped-call]
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {name!r}")
+    gen, sid = _rng.pinned(rng, stream)
     if name is None:
         name = "weightinit-" + _tokenize(
             type(init).__module__,
@@ -84,26 +98,28 @@ def sample(init, shape, chunks="auto", dtype=None, rng=None, stream=None, *, nam
             repr(init),
             shape,
             dt.str,
-            key,
+            gen.key,
             sid,
             chunks,
         )
-    block = _BlockSampler(init, shape, dt, key, sid)
-    return _da.map_blocks(
+    block = _BlockSampler(init, shape, dt, gen.key, sid)
+    lazy: _da.Array = _da.map_blocks(  # type: ignore[no-untyped-call]
         block, chunks=chunks, dtype=dt, name=name, meta=np.empty((0,) * len(shape), dtype=dt)
     )
+    return lazy
 
 
 class _BlockSampler:
     """Picklable task: one block of the logical tensor from (key, stream)."""
 
-    def __init__(self, init, shape, dtype, key, stream):
-        # The dtype travels as its type code: an unpickled np.dtype is a new object
-        # that the core's identity check rejects, np.dtype(code) is the builtin one.
-        self.init, self.shape, self.dtype = init, shape, np.dtype(dtype).char
+    def __init__(
+        self, init: Initializer, shape: tuple[int, ...], dtype: np.dtype[Any], key: int, stream: int
+    ) -> None:
+        self.init, self.shape, self.dtype = init, shape, dtype
         self.key, self.stream = key, stream
 
-    def __call__(self, block_info=None):
+    def __call__(self, block_info: dict[Any, Any] | None = None) -> Array:
+        assert block_info is not None  # dask passes it to a function that takes it
         location = block_info[None]["array-location"]
         start = [lo for lo, _ in location]
         out = np.empty(tuple(hi - lo for lo, hi in location), dtype=self.dtype)
@@ -111,5 +127,5 @@ class _BlockSampler:
         gen = _rng.Generator._from_key(self.key)
         return self.init.fill(out, rng=gen, stream=self.stream, shape=self.shape, offset=start)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"weightinit.dask block of {self.init!r}"

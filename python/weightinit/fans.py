@@ -23,14 +23,17 @@ einsum-style kernels: batch axes count in neither fan.
 from __future__ import annotations
 
 import math
-import operator
+from collections.abc import Sequence
+from typing import Any
 
+from . import _validation as check
 from ._errors import ShapeError
-from ._shapes import normalize_shape
+from ._validation import LAYOUTS
 
 __all__ = ["fans", "LAYOUTS"]
 
-LAYOUTS = ("lasagne", "c01b", "torch", "keras", "jax")
+#: An ``in_axis``/``out_axis``/``batch_axis`` value: one axis or a sequence of axes.
+Axes = int | Sequence[int]
 
 _LASAGNE_RANK = "This initializer only works with shapes of length >= 2"
 _C01B_RANK = "If c01b is True, only shapes of length 4 are accepted"
@@ -41,17 +44,21 @@ class FanSpec:
 
     __slots__ = ("layout", "in_axis", "out_axis", "batch_axis")
 
-    def __init__(self, layout=None, c01b=False, in_axis=None, out_axis=None, batch_axis=None):
+    layout: str | None
+    in_axis: int | tuple[int, ...] | None
+    out_axis: int | tuple[int, ...] | None
+    batch_axis: int | tuple[int, ...] | None
+
+    def __init__(
+        self,
+        layout: str | None = None,
+        c01b: bool = False,
+        in_axis: Axes | None = None,
+        out_axis: Axes | None = None,
+        batch_axis: Axes | None = None,
+    ) -> None:
         explicit = in_axis is not None or out_axis is not None or batch_axis is not None
-        if layout is not None:
-            if not isinstance(layout, str):
-                raise TypeError(f"layout must be a str, got {layout!r}")
-            layout = layout.lower()
-            if layout not in LAYOUTS:
-                raise ValueError(
-                    f"unknown layout {layout!r}; use one of {', '.join(map(repr, LAYOUTS))} "
-                    "or explicit in_axis/out_axis/batch_axis"
-                )
+        layout = check.layout(layout)
         if c01b:
             if layout not in (None, "lasagne", "c01b") or explicit:
                 raise ValueError("c01b=True is a layout: do not combine it with layout= or axes")
@@ -61,18 +68,18 @@ class FanSpec:
                 raise ValueError(
                     f"give either layout={layout!r} or in_axis/out_axis/batch_axis, not both"
                 )
-            self.in_axis = _axes(-2 if in_axis is None else in_axis, "in_axis")
-            self.out_axis = _axes(-1 if out_axis is None else out_axis, "out_axis")
-            self.batch_axis = _axes(() if batch_axis is None else batch_axis, "batch_axis")
+            self.in_axis = check.axes(-2 if in_axis is None else in_axis, "in_axis")
+            self.out_axis = check.axes(-1 if out_axis is None else out_axis, "out_axis")
+            self.batch_axis = check.axes(() if batch_axis is None else batch_axis, "batch_axis")
         else:
             self.in_axis = self.out_axis = self.batch_axis = None
         self.layout = "lasagne" if layout is None and not explicit else layout
 
-    def check(self, shape) -> None:
+    def check(self, shape: Sequence[int]) -> None:
         """Raise ShapeError if ``shape`` has no fans under this layout."""
         self.compute(shape)
 
-    def compute(self, shape) -> tuple[int, int]:
+    def compute(self, shape: Sequence[int]) -> tuple[int, int]:
         n = len(shape)
         if self.layout is None:
             return _explicit(shape, self.in_axis, self.out_axis, self.batch_axis)
@@ -103,7 +110,7 @@ class FanSpec:
             return shape[0], shape[1]
         return shape[1] * rf, shape[0] * rf
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.layout is None:
             return (
                 f"FanSpec(in_axis={self.in_axis!r}, out_axis={self.out_axis!r}, "
@@ -112,26 +119,12 @@ class FanSpec:
         return f"FanSpec(layout={self.layout!r})"
 
 
-def _axes(value, name: str):
-    if isinstance(value, (list, tuple)):
-        items = tuple(value)
-    else:
-        items = (value,)
-    out = []
-    for a in items:
-        if isinstance(a, bool):
-            raise TypeError(f"{name} must be an int or a sequence of ints, got {value!r}")
-        try:
-            out.append(operator.index(a))
-        except TypeError:
-            raise TypeError(f"{name} must be an int or a sequence of ints, got {value!r}") from None
-    return out[0] if not isinstance(value, (list, tuple)) else tuple(out)
-
-
-def _explicit(shape, in_axis, out_axis, batch_axis):
+def _explicit(
+    shape: Sequence[int], in_axis: Any, out_axis: Any, batch_axis: Any
+) -> tuple[int, int]:
     n = len(shape)
-    used = {}
-    sizes = {}
+    used: dict[int, str] = {}
+    sizes: dict[str, int] = {}
     for name, spec in (("in_axis", in_axis), ("out_axis", out_axis), ("batch_axis", batch_axis)):
         axes = spec if isinstance(spec, tuple) else (spec,)
         size = 1
@@ -150,7 +143,15 @@ def _explicit(shape, in_axis, out_axis, batch_axis):
     return sizes["in_axis"] * rf, sizes["out_axis"] * rf
 
 
-def fans(shape, layout=None, *, c01b=False, in_axis=None, out_axis=None, batch_axis=None):
+def fans(
+    shape: Any,
+    layout: str | None = None,
+    *,
+    c01b: bool = False,
+    in_axis: Axes | None = None,
+    out_axis: Axes | None = None,
+    batch_axis: Axes | None = None,
+) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight tensor of ``shape``.
 
     Parameters
@@ -180,8 +181,4 @@ def fans(shape, layout=None, *, c01b=False, in_axis=None, out_axis=None, batch_a
     >>> wi.fans((3, 3, 32, 1), batch_axis=2, in_axis=(), out_axis=3)  # depthwise
     (9, 9)
     """
-    try:
-        shape = normalize_shape(shape)
-    except ValueError as e:
-        raise ShapeError(str(e)) from None
-    return FanSpec(layout, c01b, in_axis, out_axis, batch_axis).compute(shape)
+    return FanSpec(layout, c01b, in_axis, out_axis, batch_axis).compute(check.shape(shape))

@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
-__all__ = ["calculate_gain", "resolve_gain", "GAIN_NAMES"]
+from . import _validation as check
+
+__all__ = ["calculate_gain", "resolve_gain", "GAIN_NAMES", "GainLike"]
+
+#: A ``gain=`` argument: a number, a nonlinearity name, or a (name, param) pair.
+GainLike = float | str | tuple[str, float]
 
 _UNIT_GAIN = (
     "linear",
@@ -25,7 +31,7 @@ _UNIT_GAIN = (
 GAIN_NAMES = _UNIT_GAIN + ("tanh", "relu", "leaky_relu", "selu")
 
 
-def calculate_gain(nonlinearity, param=None):
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The recommended gain for a nonlinearity (torch's table, exactly).
 
     ========================  =================================
@@ -58,6 +64,7 @@ def calculate_gain(nonlinearity, param=None):
     >>> round(wi.calculate_gain("leaky_relu", 0.2), 6)
     1.38675
     """
+    # torch's messages and its int 1 for the unit gains, value for value.
     if nonlinearity in _UNIT_GAIN:
         return 1
     if nonlinearity == "tanh":
@@ -81,7 +88,7 @@ def calculate_gain(nonlinearity, param=None):
     )
 
 
-def resolve_gain(gain, name: str = "gain") -> float:
+def resolve_gain(gain: Any, name: str = "gain") -> float:
     """A float from a ``gain=`` argument.
 
     Accepts a finite real number, a nonlinearity name understood by
@@ -104,12 +111,10 @@ def resolve_gain(gain, name: str = "gain") -> float:
             return float(calculate_gain(nonlinearity, param))
         except ValueError as e:
             raise ValueError(f"{name}={gain!r}: {e}") from None
-    if isinstance(gain, bool) or not isinstance(gain, numbers.Real):
+    try:
+        return check.finite(gain, name)
+    except TypeError:
         raise TypeError(
             f"{name} must be a real number, a nonlinearity name or a (name, param) pair, "
             f"got {gain!r}"
-        )
-    value = float(gain)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
+        ) from None

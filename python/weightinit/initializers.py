@@ -18,16 +18,17 @@ Examples
 from __future__ import annotations
 
 import math
-import numbers
-import operator
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
-from . import _core
-from ._base import Initializer
+from . import _core, _sampling
+from . import _validation as check
+from ._base import Array, Initializer
 from ._errors import ShapeError
-from .fans import FanSpec
-from .gains import resolve_gain
+from .fans import Axes, FanSpec
+from .gains import GainLike, resolve_gain
 
 __all__ = [
     "Initializer",
@@ -54,56 +55,49 @@ __all__ = [
     "DeltaOrthogonal",
 ]
 
-_UNIFORM, _NORMAL, _TRUNCATED = 0, 1, 2
 # Standard deviation of N(0, 1) truncated to [-2, 2]: the constant Keras and
 # JAX divide by so that truncated variance-scaling draws have the target variance.
 TRUNCATED_STD_2 = 0.87962566103423978
 _SQRT3 = math.sqrt(3)  # == np.sqrt(3), the factor Lasagne's Uniform(std=) uses
 
 
-# --- argument checks ----------------------------------------------------------
+# --- shared pieces -----------------------------------------------------------
 
 
-def _real(x, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {x!r}")
-    v = float(x)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {v}")
-    return v
-
-
-def _non_negative(x, name: str) -> float:
-    v = _real(x, name)
-    if v < 0:
-        raise ValueError(f"{name} must be non-negative, got {v}")
-    return v
-
-
-def _choice(x, name: str, allowed) -> str:
-    if not isinstance(x, str) or x.lower() not in allowed:
-        raise ValueError(f"unknown {name} {x!r}; use one of {', '.join(map(repr, allowed))}")
-    return x.lower()
-
-
-def _layout_config(layout, in_axis, out_axis, batch_axis) -> dict:
+def _layout_config(layout: Any, in_axis: Any, out_axis: Any, batch_axis: Any) -> dict[str, Any]:
     """The layout arguments that were given, for get_config/repr."""
     given = {"layout": layout, "in_axis": in_axis, "out_axis": out_axis, "batch_axis": batch_axis}
     return {k: v for k, v in given.items() if v is not None}
 
 
-def _core_fill(kind, params, shape, out, start, key, stream):
+def _core_fill(
+    kind: int,
+    params: list[float],
+    shape: Sequence[int],
+    out: Array,
+    start: Sequence[int],
+    key: int,
+    stream: int,
+) -> None:
     _core.fill(kind, params, key, stream, list(shape), list(start), out)
 
 
-def _uniform_fill(low, high, shape, out, start, key, stream):
+def _uniform_fill(
+    low: float,
+    high: float,
+    shape: Sequence[int],
+    out: Array,
+    start: Sequence[int],
+    key: int,
+    stream: int,
+) -> None:
     if low == high:  # a zero-width range (gain 0, range 0) is a constant
         out[...] = low
     else:
-        _core_fill(_UNIFORM, [low, high], shape, out, start, key, stream)
+        _core_fill(_sampling.UNIFORM, [low, high], shape, out, start, key, stream)
 
 
-def _block_slices(start, out):
+def _block_slices(start: Sequence[int], out: Array) -> tuple[slice, ...]:
     return tuple(slice(s, s + n) for s, n in zip(start, out.shape, strict=True))
 
 
@@ -125,12 +119,14 @@ class Constant(Initializer):
     [[0.5, 0.5], [0.5, 0.5]]
     """
 
-    def __init__(self, val=0.0):
-        _real(val, "val")
+    def __init__(self, val: float = 0.0) -> None:
+        check.finite(val, "val")
         self.val = val
         self._config = {"val": val}
 
-    def _fill_block(self, shape, out, start, key, stream):
+    def _fill_block(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
         out[...] = self.val
 
 
@@ -142,7 +138,7 @@ class Zeros(Constant):
     [0.0, 0.0, 0.0]
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(0.0)
         self._config = {}
 
@@ -155,7 +151,7 @@ class Ones(Constant):
     [1.0, 1.0]
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(1.0)
         self._config = {}
 
@@ -181,13 +177,14 @@ class Normal(Initializer):
     True
     """
 
-    def __init__(self, std=0.01, mean=0.0):
-        self.std = _non_negative(std, "std")
-        self.mean = _real(mean, "mean")
+    def __init__(self, std: float = 0.01, mean: float = 0.0) -> None:
+        self.mean, self.std = _sampling.normal_params(mean, std)
         self._config = {"std": std, "mean": mean}
 
-    def _fill_block(self, shape, out, start, key, stream):
-        _core_fill(_NORMAL, [self.mean, self.std], shape, out, start, key, stream)
+    def _fill_block(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
+        _core_fill(_sampling.NORMAL, [self.mean, self.std], shape, out, start, key, stream)
 
 
 class Uniform(Initializer):
@@ -215,18 +212,28 @@ class Uniform(Initializer):
     True
     """
 
-    def __init__(self, range=0.01, std=None, mean=0.0):  # noqa: A002 - Lasagne's name
+    def __init__(
+        self,
+        range: float | tuple[float, float] = 0.01,  # noqa: A002 - Lasagne's name
+        std: float | None = None,
+        mean: float = 0.0,
+    ) -> None:
         if std is not None:
-            s, m = _non_negative(std, "std"), _real(mean, "mean")
+            m, s = _sampling.normal_params(mean, std)
             a, b = m - _SQRT3 * s, m + _SQRT3 * s
         else:
+            pair = f"range must be a real number or a (low, high) pair, got {range!r}"
+            if isinstance(range, (str, bytes)):
+                raise TypeError(pair)
             try:
-                a, b = range
-            except TypeError:
-                r = _real(range, "range")
+                a, b = range  # type: ignore[misc]
+            except TypeError:  # a number
+                r = check.finite(range, "range")
                 a, b = -r, r
+            except ValueError:  # a sequence of another length
+                raise ValueError(pair) from None
             else:
-                a, b = _real(a, "range[0]"), _real(b, "range[1]")
+                a, b = check.finite(a, "range[0]"), check.finite(b, "range[1]")
             if a > b:
                 raise ValueError(f"range must have low <= high, got {(a, b)}")
         if not math.isfinite(b - a):
@@ -234,7 +241,9 @@ class Uniform(Initializer):
         self.range = (a, b)
         self._config = {"range": range, "std": std, "mean": mean}
 
-    def _fill_block(self, shape, out, start, key, stream):
+    def _fill_block(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
         _uniform_fill(self.range[0], self.range[1], shape, out, start, key, stream)
 
 
@@ -271,24 +280,23 @@ class TruncatedNormal(Initializer):
     """
 
     def __init__(
-        self, std=0.01, mean=0.0, lower=-2.0, upper=2.0, absolute=False, preserve_std=False
-    ):
-        self.std = _non_negative(std, "std")
-        self.mean = _real(mean, "mean")
-        lo, hi = _bound(lower, "lower"), _bound(upper, "upper")
+        self,
+        std: float = 0.01,
+        mean: float = 0.0,
+        lower: float = -2.0,
+        upper: float = 2.0,
+        absolute: bool = False,
+        preserve_std: bool = False,
+    ) -> None:
+        self.mean, self.std = _sampling.normal_params(mean, std)
+        lo, hi = check.not_nan(lower, "lower"), check.not_nan(upper, "upper")
         if not lo < hi:
             raise ValueError(f"lower must be less than upper, got lower={lo}, upper={hi}")
         if absolute:
             if self.std == 0:
                 raise ValueError("std must be positive with absolute=True")
             lo, hi = (lo - self.mean) / self.std, (hi - self.mean) / self.std
-        # Probability mass of [lo, hi], taken in the upper tail when that is the accurate side.
-        mass = (
-            _core.normal_cdf(-lo) - _core.normal_cdf(-hi)
-            if lo >= 0
-            else _core.normal_cdf(hi) - _core.normal_cdf(lo)
-        )
-        if not mass > 1e-30:
+        if not _sampling.truncated_normal_mass(lo, hi) > 1e-30:
             raise ValueError(f"the interval [{lower}, {upper}] has negligible probability mass")
         self.lower, self.upper = lo, hi  # in std units
         self.preserve_std = bool(preserve_std)
@@ -298,24 +306,28 @@ class TruncatedNormal(Initializer):
         if preserve_std:
             self._config["preserve_std"] = True
 
-    def _fill_block(self, shape, out, start, key, stream):
+    def _fill_block(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
         params = [self.mean, self.std, self.lower, self.upper, float(self.preserve_std)]
-        _core_fill(_TRUNCATED, params, shape, out, start, key, stream)
-
-
-def _bound(x, name):
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {x!r}")
-    v = float(x)
-    if math.isnan(v):
-        raise ValueError(f"{name} must not be NaN")
-    return v
+        _core_fill(_sampling.TRUNCATED_NORMAL, params, shape, out, start, key, stream)
 
 
 # --- fan-based: Lasagne's Glorot and He ---------------------------------------
 
+#: What Glorot and He delegate to: a class or callable taking ``std=``.
+Factory = Callable[..., Any]
 
-def _delegate(factory, std, shape, out, start, key, stream):
+
+def _delegate(
+    factory: Factory,
+    std: float,
+    shape: tuple[int, ...],
+    out: Array,
+    start: Sequence[int],
+    key: int,
+    stream: int,
+) -> None:
     """Fill with ``factory(std=std)``: ours block-exactly, a foreign one by slicing."""
     init = factory(std=std)
     if isinstance(init, Initializer):
@@ -324,15 +336,41 @@ def _delegate(factory, std, shape, out, start, key, stream):
         out[...] = np.asarray(init.sample(shape))[_block_slices(start, out)]
 
 
+# The presets below (GlorotNormal, HeUniform, LeCunNormal, ...) take their
+# constructor from a mixin per family that is not an Initializer, so each
+# family's keyword arguments are declared once while Lasagne's subclass walk
+# (direct subclasses of Initializer, then theirs) still finds every preset
+# directly under Glorot, He and VarianceScaling; ``inspect.signature`` and
+# ``help()`` show the mixin's real signature.
+
+
 class _FanBased:
     """Mixin (not an Initializer, so Lasagne's subclass walk is unchanged)."""
 
-    def _check_shape(self, shape):
+    _fans: FanSpec
+
+    def _check_shape(self, shape: tuple[int, ...]) -> None:
         self._fans.check(shape)
 
-    def fans(self, shape):
+    def fans(self, shape: Sequence[int]) -> tuple[int, int]:
         """``(fan_in, fan_out)`` this initializer uses for ``shape``."""
         return self._fans.compute(tuple(shape))
+
+
+def _factory(initializer: Any) -> Factory:
+    if isinstance(initializer, Initializer) or not callable(initializer):
+        raise TypeError(
+            "initializer must be a class or factory accepting std= (e.g. Normal, not Normal()), "
+            f"got {initializer!r}"
+        )
+    return initializer  # type: ignore[no-any-return]
+
+
+def _gain(gain: GainLike) -> float:
+    g = resolve_gain(gain)
+    if g < 0:
+        raise ValueError(f"gain must be non-negative, got {gain!r}")
+    return g
 
 
 class Glorot(_FanBased, Initializer):
@@ -365,15 +403,15 @@ class Glorot(_FanBased, Initializer):
 
     def __init__(
         self,
-        initializer,
-        gain=1.0,
-        c01b=False,
+        initializer: Factory,
+        gain: GainLike = 1.0,
+        c01b: bool = False,
         *,
-        layout=None,
-        in_axis=None,
-        out_axis=None,
-        batch_axis=None,
-    ):
+        layout: str | None = None,
+        in_axis: Axes | None = None,
+        out_axis: Axes | None = None,
+        batch_axis: Axes | None = None,
+    ) -> None:
         self.initializer = _factory(initializer)
         self.gain = _gain(gain)
         self.c01b = c01b
@@ -385,41 +423,47 @@ class Glorot(_FanBased, Initializer):
             **_layout_config(layout, in_axis, out_axis, batch_axis),
         }
 
-    def std(self, shape) -> float:
+    def std(self, shape: Sequence[int]) -> float:
         """The standard deviation used for ``shape``."""
         fan_in, fan_out = self.fans(shape)
-        return self.gain * np.sqrt(2.0 / max(fan_in + fan_out, 1))
+        return float(self.gain * np.sqrt(2.0 / max(fan_in + fan_out, 1)))
 
-    def _fill_block(self, shape, out, start, key, stream):
-        _delegate(self.initializer, float(self.std(shape)), shape, out, start, key, stream)
+    def _fill_block(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
+        _delegate(self.initializer, self.std(shape), shape, out, start, key, stream)
 
 
-def _factory(initializer):
-    if isinstance(initializer, Initializer) or not callable(initializer):
-        raise TypeError(
-            "initializer must be a class or factory accepting std= (e.g. Normal, not Normal()), "
-            f"got {initializer!r}"
+class _GlorotPreset:
+    """The constructor of Glorot with a fixed ``initializer`` (the class attribute)."""
+
+    _initializer: ClassVar[type[Initializer]]
+    _config: dict[str, Any]
+
+    def __init__(
+        self,
+        gain: GainLike = 1.0,
+        c01b: bool = False,
+        *,
+        layout: str | None = None,
+        in_axis: Axes | None = None,
+        out_axis: Axes | None = None,
+        batch_axis: Axes | None = None,
+    ) -> None:
+        Glorot.__init__(
+            cast(Glorot, self),
+            self._initializer,
+            gain,
+            c01b,
+            layout=layout,
+            in_axis=in_axis,
+            out_axis=out_axis,
+            batch_axis=batch_axis,
         )
-    return initializer
+        del self._config["initializer"]  # implied by the class
 
 
-def _gain(gain):
-    g = resolve_gain(gain)
-    if g < 0:
-        raise ValueError(f"gain must be non-negative, got {gain!r}")
-    return g
-
-
-def _preset_config(self, gain, c01b, layout, in_axis, out_axis, batch_axis, **extra):
-    self._config = {
-        "gain": gain,
-        "c01b": c01b,
-        **extra,
-        **_layout_config(layout, in_axis, out_axis, batch_axis),
-    }
-
-
-class GlorotNormal(Glorot):
+class GlorotNormal(_GlorotPreset, Glorot):
     """N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out)), untruncated.
 
     Lasagne's, torch's ``xavier_normal_``. (Keras/JAX ``glorot_normal`` is a
@@ -431,22 +475,10 @@ class GlorotNormal(Glorot):
     True
     """
 
-    def __init__(
-        self, gain=1.0, c01b=False, *, layout=None, in_axis=None, out_axis=None, batch_axis=None
-    ):
-        super().__init__(
-            Normal,
-            gain,
-            c01b,
-            layout=layout,
-            in_axis=in_axis,
-            out_axis=out_axis,
-            batch_axis=batch_axis,
-        )
-        _preset_config(self, gain, c01b, layout, in_axis, out_axis, batch_axis)
+    _initializer = Normal
 
 
-class GlorotUniform(Glorot):
+class GlorotUniform(_GlorotPreset, Glorot):
     """U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)).
 
     Lasagne's default weight initializer; torch ``xavier_uniform_``, Keras and
@@ -458,19 +490,7 @@ class GlorotUniform(Glorot):
     True
     """
 
-    def __init__(
-        self, gain=1.0, c01b=False, *, layout=None, in_axis=None, out_axis=None, batch_axis=None
-    ):
-        super().__init__(
-            Uniform,
-            gain,
-            c01b,
-            layout=layout,
-            in_axis=in_axis,
-            out_axis=out_axis,
-            batch_axis=batch_axis,
-        )
-        _preset_config(self, gain, c01b, layout, in_axis, out_axis, batch_axis)
+    _initializer = Uniform
 
 
 _HE_MODES = ("fan_in", "fan_out")
@@ -505,20 +525,20 @@ class He(_FanBased, Initializer):
 
     def __init__(
         self,
-        initializer,
-        gain=1.0,
-        c01b=False,
+        initializer: Factory,
+        gain: GainLike = 1.0,
+        c01b: bool = False,
         *,
-        mode="fan_in",
-        layout=None,
-        in_axis=None,
-        out_axis=None,
-        batch_axis=None,
-    ):
+        mode: str = "fan_in",
+        layout: str | None = None,
+        in_axis: Axes | None = None,
+        out_axis: Axes | None = None,
+        batch_axis: Axes | None = None,
+    ) -> None:
         self.initializer = _factory(initializer)
         self.gain = _gain(gain)
         self.c01b = c01b
-        self.mode = _choice(mode, "mode", _HE_MODES)
+        self.mode = check.choice(mode, "mode", _HE_MODES)
         self._fans = FanSpec(layout, c01b, in_axis, out_axis, batch_axis)
         extra = {"mode": mode} if self.mode != "fan_in" else {}
         self._config = {
@@ -529,17 +549,50 @@ class He(_FanBased, Initializer):
             **_layout_config(layout, in_axis, out_axis, batch_axis),
         }
 
-    def std(self, shape) -> float:
+    def std(self, shape: Sequence[int]) -> float:
         """The standard deviation used for ``shape``."""
         fan_in, fan_out = self.fans(shape)
         fan = fan_in if self.mode == "fan_in" else fan_out
-        return self.gain * np.sqrt(1.0 / max(fan, 1))
+        return float(self.gain * np.sqrt(1.0 / max(fan, 1)))
 
-    def _fill_block(self, shape, out, start, key, stream):
-        _delegate(self.initializer, float(self.std(shape)), shape, out, start, key, stream)
+    def _fill_block(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
+        _delegate(self.initializer, self.std(shape), shape, out, start, key, stream)
 
 
-class HeNormal(He):
+class _HePreset:
+    """The constructor of He with a fixed ``initializer`` (the class attribute)."""
+
+    _initializer: ClassVar[type[Initializer]]
+    _config: dict[str, Any]
+
+    def __init__(
+        self,
+        gain: GainLike = 1.0,
+        c01b: bool = False,
+        *,
+        mode: str = "fan_in",
+        layout: str | None = None,
+        in_axis: Axes | None = None,
+        out_axis: Axes | None = None,
+        batch_axis: Axes | None = None,
+    ) -> None:
+        He.__init__(
+            cast(He, self),
+            self._initializer,
+            gain,
+            c01b,
+            mode=mode,
+            layout=layout,
+            in_axis=in_axis,
+            out_axis=out_axis,
+            batch_axis=batch_axis,
+        )
+        del self._config["initializer"]  # implied by the class
+
+
+class HeNormal(_HePreset, He):
     """N(0, std**2) with std = gain / sqrt(fan_in), untruncated.
 
     Default gain 1.0 as in Lasagne (= LeCun normal, untruncated); use
@@ -551,32 +604,10 @@ class HeNormal(He):
     True
     """
 
-    def __init__(
-        self,
-        gain=1.0,
-        c01b=False,
-        *,
-        mode="fan_in",
-        layout=None,
-        in_axis=None,
-        out_axis=None,
-        batch_axis=None,
-    ):
-        super().__init__(
-            Normal,
-            gain,
-            c01b,
-            mode=mode,
-            layout=layout,
-            in_axis=in_axis,
-            out_axis=out_axis,
-            batch_axis=batch_axis,
-        )
-        extra = {"mode": mode} if self.mode != "fan_in" else {}
-        _preset_config(self, gain, c01b, layout, in_axis, out_axis, batch_axis, **extra)
+    _initializer = Normal
 
 
-class HeUniform(He):
+class HeUniform(_HePreset, He):
     """U(-b, b) with b = gain * sqrt(3 / fan_in).
 
     Default gain 1.0 as in Lasagne; ``gain='relu'`` gives torch's
@@ -588,29 +619,7 @@ class HeUniform(He):
     True
     """
 
-    def __init__(
-        self,
-        gain=1.0,
-        c01b=False,
-        *,
-        mode="fan_in",
-        layout=None,
-        in_axis=None,
-        out_axis=None,
-        batch_axis=None,
-    ):
-        super().__init__(
-            Uniform,
-            gain,
-            c01b,
-            mode=mode,
-            layout=layout,
-            in_axis=in_axis,
-            out_axis=out_axis,
-            batch_axis=batch_axis,
-        )
-        extra = {"mode": mode} if self.mode != "fan_in" else {}
-        _preset_config(self, gain, c01b, layout, in_axis, out_axis, batch_axis, **extra)
+    _initializer = Uniform
 
 
 # --- fan-based: Keras/JAX variance scaling -------------------------------------
@@ -655,20 +664,20 @@ class VarianceScaling(_FanBased, Initializer):
 
     def __init__(
         self,
-        scale=1.0,
-        mode="fan_in",
-        distribution="truncated_normal",
+        scale: float = 1.0,
+        mode: str = "fan_in",
+        distribution: str = "truncated_normal",
         *,
-        layout=None,
-        in_axis=None,
-        out_axis=None,
-        batch_axis=None,
-    ):
-        self.scale = _real(scale, "scale")
+        layout: str | None = None,
+        in_axis: Axes | None = None,
+        out_axis: Axes | None = None,
+        batch_axis: Axes | None = None,
+    ) -> None:
+        self.scale = check.finite(scale, "scale")
         if not self.scale > 0:
             raise ValueError(f"scale must be positive, got {scale!r}")
-        self.mode = _choice(mode, "mode", _VS_MODES)
-        self.distribution = _choice(distribution, "distribution", _VS_DISTRIBUTIONS)
+        self.mode = check.choice(mode, "mode", _VS_MODES)
+        self.distribution = check.choice(distribution, "distribution", _VS_DISTRIBUTIONS)
         self._fans = FanSpec(layout, False, in_axis, out_axis, batch_axis)
         self._config = {
             "scale": scale,
@@ -677,7 +686,7 @@ class VarianceScaling(_FanBased, Initializer):
             **_layout_config(layout, in_axis, out_axis, batch_axis),
         }
 
-    def variance(self, shape) -> float:
+    def variance(self, shape: Sequence[int]) -> float:
         """The target variance scale / n for ``shape``."""
         fan_in, fan_out = self.fans(shape)
         n = {
@@ -688,19 +697,54 @@ class VarianceScaling(_FanBased, Initializer):
         }[self.mode]
         return self.scale / max(1.0, n)
 
-    def _fill_block(self, shape, out, start, key, stream):
+    def _fill_block(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
         variance = self.variance(shape)
         if self.distribution == "uniform":
             limit = math.sqrt(3.0 * variance)
             _uniform_fill(-limit, limit, shape, out, start, key, stream)
         elif self.distribution == "truncated_normal":
             std = math.sqrt(variance) / TRUNCATED_STD_2
-            _core_fill(_TRUNCATED, [0.0, std, -2.0, 2.0, 0.0], shape, out, start, key, stream)
+            _core_fill(
+                _sampling.TRUNCATED_NORMAL,
+                [0.0, std, -2.0, 2.0, 0.0],
+                shape,
+                out,
+                start,
+                key,
+                stream,
+            )
         else:
-            _core_fill(_NORMAL, [0.0, math.sqrt(variance)], shape, out, start, key, stream)
+            _core_fill(_sampling.NORMAL, [0.0, math.sqrt(variance)], shape, out, start, key, stream)
 
 
-class LeCunNormal(VarianceScaling):
+class _VarianceScalingPreset:
+    """The constructor of VarianceScaling with fixed (scale, mode, distribution)."""
+
+    _preset: ClassVar[tuple[float, str, str]]
+    _config: dict[str, Any]
+
+    def __init__(
+        self,
+        *,
+        layout: str | None = None,
+        in_axis: Axes | None = None,
+        out_axis: Axes | None = None,
+        batch_axis: Axes | None = None,
+    ) -> None:
+        VarianceScaling.__init__(
+            cast(VarianceScaling, self),
+            *self._preset,
+            layout=layout,
+            in_axis=in_axis,
+            out_axis=out_axis,
+            batch_axis=batch_axis,
+        )
+        self._config = _layout_config(layout, in_axis, out_axis, batch_axis)
+
+
+class LeCunNormal(_VarianceScalingPreset, VarianceScaling):
     """Truncated normal with variance 1 / fan_in (LeCun et al. 1998; Keras/JAX
     ``lecun_normal``, Flax's default kernel initializer):
     ``VarianceScaling(1.0, "fan_in", "truncated_normal")``.
@@ -713,20 +757,10 @@ class LeCunNormal(VarianceScaling):
     True
     """
 
-    def __init__(self, *, layout=None, in_axis=None, out_axis=None, batch_axis=None):
-        super().__init__(
-            1.0,
-            "fan_in",
-            "truncated_normal",
-            layout=layout,
-            in_axis=in_axis,
-            out_axis=out_axis,
-            batch_axis=batch_axis,
-        )
-        self._config = _layout_config(layout, in_axis, out_axis, batch_axis)
+    _preset = (1.0, "fan_in", "truncated_normal")
 
 
-class LeCunUniform(VarianceScaling):
+class LeCunUniform(_VarianceScalingPreset, VarianceScaling):
     """U(±sqrt(3 / fan_in)): variance 1 / fan_in (Keras/JAX ``lecun_uniform``):
     ``VarianceScaling(1.0, "fan_in", "uniform")``.
 
@@ -736,17 +770,7 @@ class LeCunUniform(VarianceScaling):
     True
     """
 
-    def __init__(self, *, layout=None, in_axis=None, out_axis=None, batch_axis=None):
-        super().__init__(
-            1.0,
-            "fan_in",
-            "uniform",
-            layout=layout,
-            in_axis=in_axis,
-            out_axis=out_axis,
-            batch_axis=batch_axis,
-        )
-        self._config = _layout_config(layout, in_axis, out_axis, batch_axis)
+    _preset = (1.0, "fan_in", "uniform")
 
 
 class FanInUniform(_FanBased, Initializer):
@@ -764,15 +788,24 @@ class FanInUniform(_FanBased, Initializer):
     True
     """
 
-    def __init__(self, *, layout=None, in_axis=None, out_axis=None, batch_axis=None):
+    def __init__(
+        self,
+        *,
+        layout: str | None = None,
+        in_axis: Axes | None = None,
+        out_axis: Axes | None = None,
+        batch_axis: Axes | None = None,
+    ) -> None:
         self._fans = FanSpec(layout, False, in_axis, out_axis, batch_axis)
         self._config = _layout_config(layout, in_axis, out_axis, batch_axis)
 
-    def bound(self, shape) -> float:
+    def bound(self, shape: Sequence[int]) -> float:
         """1 / sqrt(fan_in) for ``shape``."""
         return 1.0 / math.sqrt(max(self.fans(shape)[0], 1))
 
-    def _fill_block(self, shape, out, start, key, stream):
+    def _fill_block(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
         b = self.bound(shape)
         _uniform_fill(-b, b, shape, out, start, key, stream)
 
@@ -790,18 +823,20 @@ class Identity(Initializer):
     [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
     """
 
-    def __init__(self, gain=1.0):
+    def __init__(self, gain: GainLike = 1.0) -> None:
         self.gain = resolve_gain(gain)
         self._config = {"gain": gain}
 
-    def _check_shape(self, shape):
+    def _check_shape(self, shape: tuple[int, ...]) -> None:
         if len(shape) != 2:
             raise ShapeError(
                 f"Identity only works with shapes of length 2, got shape {shape} of rank "
                 f"{len(shape)}"
             )
 
-    def _fill_block(self, shape, out, start, key, stream):
+    def _fill_block(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
         out[...] = 0
         r0, c0 = start
         i = np.arange(max(r0, c0), min(r0 + out.shape[0], c0 + out.shape[1]))
@@ -832,20 +867,12 @@ class Dirac(Initializer):
     True
     """
 
-    def __init__(self, groups=1, gain=1.0):
-        if isinstance(groups, bool):
-            raise TypeError(f"groups must be a positive int, got {groups!r}")
-        try:
-            groups = operator.index(groups)
-        except TypeError:
-            raise TypeError(f"groups must be a positive int, got {groups!r}") from None
-        if groups < 1:
-            raise ValueError(f"groups must be a positive int, got {groups}")
-        self.groups = groups
+    def __init__(self, groups: int = 1, gain: GainLike = 1.0) -> None:
+        self.groups = groups = check.positive_int(groups, "groups")
         self.gain = resolve_gain(gain)
         self._config = {"groups": groups, "gain": gain}
 
-    def _check_shape(self, shape):
+    def _check_shape(self, shape: tuple[int, ...]) -> None:
         if not 2 <= len(shape) <= 5:
             raise ShapeError(
                 f"Dirac only works with shapes of length 2, 3, 4 or 5, got shape {shape}"
@@ -855,7 +882,9 @@ class Dirac(Initializer):
                 f"dim 0 must be divisible by groups: shape {shape}, groups={self.groups}"
             )
 
-    def _fill_block(self, shape, out, start, key, stream):
+    def _fill_block(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
         out[...] = 0
         per_group = shape[0] // self.groups
         d = np.arange(min(per_group, shape[1]))
@@ -902,39 +931,37 @@ class Sparse(Initializer):
     True
     """
 
-    def __init__(self, sparsity=0.1, std=0.01, *, nonzeros=None, layout=None):
-        self.sparsity = _real(sparsity, "sparsity")
+    def __init__(
+        self,
+        sparsity: float = 0.1,
+        std: float = 0.01,
+        *,
+        nonzeros: int | None = None,
+        layout: str | None = None,
+    ) -> None:
+        self.sparsity = check.finite(sparsity, "sparsity")
         if not 0.0 <= self.sparsity <= 1.0:
             raise ValueError(f"sparsity must be in [0, 1], got {sparsity!r}")
-        self.std = _non_negative(std, "std")
+        self.std = check.non_negative(std, "std")
         if nonzeros is not None:
-            if isinstance(nonzeros, bool):
-                raise TypeError(f"nonzeros must be a non-negative int, got {nonzeros!r}")
-            try:
-                nonzeros = operator.index(nonzeros)
-            except TypeError:
-                raise TypeError(f"nonzeros must be a non-negative int, got {nonzeros!r}") from None
-            if nonzeros < 0:
-                raise ValueError(f"nonzeros must be a non-negative int, got {nonzeros}")
+            nonzeros = check.non_negative_int(nonzeros, "nonzeros")
         self.nonzeros = nonzeros
-        self.layout = _choice(
-            "lasagne" if layout is None else layout, "layout", tuple(_SPARSE_UNIT_AXIS)
-        )
+        self.layout = check.layout(layout, check.FRAMEWORK_LAYOUTS) or "lasagne"
         self._config = {"sparsity": sparsity, "std": std}
         if nonzeros is not None:
             self._config["nonzeros"] = nonzeros
         if layout is not None:
             self._config["layout"] = layout
 
-    def _unit_axis(self):
+    def _unit_axis(self) -> int:
         return _SPARSE_UNIT_AXIS[self.layout]
 
-    def count(self, shape) -> int:
+    def count(self, shape: Sequence[int]) -> int:
         """Non-zeros per unit for ``shape``: int(sparsity * n_inputs) or ``nonzeros``."""
         n_inputs = shape[1 - self._unit_axis()]
         return int(self.sparsity * n_inputs) if self.nonzeros is None else self.nonzeros
 
-    def _check_shape(self, shape):
+    def _check_shape(self, shape: tuple[int, ...]) -> None:
         if len(shape) != 2:
             raise ShapeError("sparse initializer only works with shapes of length 2")
         n_inputs = shape[1 - self._unit_axis()]
@@ -943,7 +970,9 @@ class Sparse(Initializer):
                 f"nonzeros={self.nonzeros} is more than the {n_inputs} inputs of shape {shape}"
             )
 
-    def _fill_block(self, shape, out, start, key, stream):
+    def _fill_block(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
         _core.sparse_fill(
             key,
             stream,

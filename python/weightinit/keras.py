@@ -17,23 +17,24 @@ Examples
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from . import _adapters
 from ._adapters import as_initializer, check_framework_layout, check_order
 
 __all__ = ["Initializer"]  # noqa: F822 - built on first access (module __getattr__)
 
-_class = None
+_class: type | None = None
 _CLASS_TAG = "__weightinit_class__"
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> type:
     if name == "Initializer":
         return _initializer_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _initializer_class():
+def _initializer_class() -> type:
     global _class
     if _class is None:
         keras = _adapters.import_framework("keras", "keras", "pip install keras (Keras 3)")
@@ -41,7 +42,7 @@ def _initializer_class():
     return _class
 
 
-def _to_json(value):
+def _to_json(value: Any) -> Any:
     """A weightinit config made JSON-safe (Glorot/He hold a class)."""
     if isinstance(value, type):
         return {_CLASS_TAG: value.__name__}
@@ -52,7 +53,7 @@ def _to_json(value):
     return value
 
 
-def _from_json(value):
+def _from_json(value: Any) -> Any:
     import weightinit
 
     if isinstance(value, dict):
@@ -62,11 +63,12 @@ def _from_json(value):
     return value
 
 
-def _build(keras):
+def _build(keras: Any) -> type:
     import weightinit
 
     @keras.saving.register_keras_serializable(package="weightinit", name="Initializer")
-    class Initializer(keras.initializers.Initializer):
+    class Initializer(keras.initializers.Initializer):  # type: ignore[misc]
+        # (keras has no type information: its base class is Any to mypy)
         """A weightinit initializer as a Keras initializer.
 
         Parameters
@@ -94,7 +96,14 @@ def _build(keras):
         ``"weightinit>Initializer"``).
         """
 
-        def __init__(self, initializer, seed=None, stream=None, layout="keras", order="torch"):
+        def __init__(
+            self,
+            initializer: Any,
+            seed: int | weightinit.Generator | None = None,
+            stream: int | str | None = None,
+            layout: str | None = "keras",
+            order: str = "torch",
+        ) -> None:
             self.initializer = as_initializer(_from_json(initializer))
             self.layout = check_framework_layout(layout)
             self.order = check_order(order)
@@ -108,7 +117,7 @@ def _build(keras):
             self.seed = seed
             self._rng = random.randint(1, 10**9) if seed is None else seed
 
-        def __call__(self, shape, dtype=None):
+        def __call__(self, shape: Any, dtype: Any = None) -> Any:
             dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
             if dtype not in ("float16", "bfloat16", "float32", "float64"):
                 raise TypeError(f"dtype must be float16, bfloat16, float32 or float64, got {dtype}")
@@ -126,7 +135,7 @@ def _build(keras):
             out = keras.ops.convert_to_tensor(arr, dtype=dtype)
             return out if perm is None else keras.ops.transpose(out, perm)
 
-        def get_config(self):
+        def get_config(self) -> dict[str, Any]:
             return {
                 "initializer": _to_json(weightinit.serialize(self.initializer)),
                 "seed": self.seed if isinstance(self.seed, int) else None,
@@ -135,7 +144,7 @@ def _build(keras):
                 "order": self.order,
             }
 
-        def __repr__(self):
+        def __repr__(self) -> str:
             return f"weightinit.keras.Initializer({self.initializer!r}, seed={self.seed!r})"
 
     Initializer.__module__ = __name__

@@ -9,12 +9,15 @@ element is one ascending chain of FMAs (see ``docs/orthogonal.md``).
 
 from __future__ import annotations
 
-import operator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import _core, _rng
+from . import _validation as check
+from .gains import GainLike, resolve_gain
+
+Array = np.ndarray[Any, np.dtype[Any]]
 
 __all__ = ["QRResult", "orthogonal", "orthogonalize", "qr"]
 
@@ -22,11 +25,13 @@ __all__ = ["QRResult", "orthogonal", "orthogonalize", "qr"]
 class QRResult(NamedTuple):
     """``(Q, R)`` as returned by :func:`qr` (same field names as numpy's)."""
 
-    Q: np.ndarray
-    R: np.ndarray
+    Q: Array
+    R: Array
 
 
-def _work_dtype(dtype) -> np.dtype:
+def _work_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
+    # float16 and float32 are factored in float32, everything else (integers, float64,
+    # longdouble) in float64.
     dt = np.dtype(dtype)
     if dt.kind == "c":
         raise TypeError(f"complex input is not supported, got dtype {dt}")
@@ -37,7 +42,7 @@ def _work_dtype(dtype) -> np.dtype:
     return np.dtype(np.float64)
 
 
-def _qr2d(a: np.ndarray, mode: str, dt: np.dtype):
+def _qr2d(a: Array, mode: str, dt: np.dtype[Any]) -> QRResult | Array:
     m, n = a.shape
     k = min(m, n)
     work = np.array(a, dtype=dt, order="F", copy=True)
@@ -54,7 +59,7 @@ def _qr2d(a: np.ndarray, mode: str, dt: np.dtype):
     return QRResult(np.ascontiguousarray(q), r)
 
 
-def qr(a, mode: str = "reduced"):
+def qr(a: Any, mode: str = "reduced") -> QRResult | Array:
     """Householder QR factorization, ``a = Q @ R``, with numpy.linalg.qr's interface.
 
     Blocked LAPACK-style ``geqrf`` (unblocked panel, ``larft``, threaded ``larfb``
@@ -64,7 +69,8 @@ def qr(a, mode: str = "reduced"):
     Parameters
     ----------
     a : array_like, shape (..., M, N)
-        Real input. float32 is factored in float32, everything else in float64.
+        Real input. float16 and float32 are factored in float32, everything else
+        (integers, float64) in float64; Q and R have that dtype.
     mode : {'reduced', 'complete', 'r'}
         'reduced': Q (M, K), R (K, N) with K = min(M, N); 'complete': Q (M, M),
         R (M, N); 'r': only R (K, N).
@@ -86,8 +92,7 @@ def qr(a, mode: str = "reduced"):
     >>> bool(np.allclose(q @ r, a))
     True
     """
-    if mode not in ("reduced", "complete", "r"):
-        raise ValueError(f"mode must be 'reduced', 'complete' or 'r', got {mode!r}")
+    mode = check.choice(mode, "mode", ("reduced", "complete", "r"))
     a = np.asarray(a)
     if a.ndim < 2:
         raise ValueError(f"a must have at least 2 dimensions, got shape {a.shape}")
@@ -105,14 +110,14 @@ def qr(a, mode: str = "reduced"):
     rs = np.empty((flat.shape[0], rrows, n), dt)
     qs = np.empty((flat.shape[0], m, qcols), dt)
     for i in range(flat.shape[0]):
-        res = _qr2d(flat[i], "complete" if mode == "complete" else "reduced", dt)
-        qs[i], rs[i] = res
+        qs[i], rs[i] = _qr2d(flat[i], "complete" if mode == "complete" else "reduced", dt)
     if mode == "r":
-        return rs.reshape(batch + (rrows, n))
+        r_only: Array = rs.reshape(batch + (rrows, n))
+        return r_only
     return QRResult(qs.reshape(batch + (m, qcols)), rs.reshape(batch + (rrows, n)))
 
 
-def orthogonalize(w, column_axis=None):
+def orthogonalize(w: Any, column_axis: int | None = None) -> Array:
     """The sign-fixed orthogonal factor of an existing weight array.
 
     Flattens ``w`` like :class:`weightinit.Orthogonal`: to
@@ -130,7 +135,8 @@ def orthogonalize(w, column_axis=None):
 
     Returns
     -------
-    ndarray of w's shape; float32 in, float32 out, otherwise float64.
+    ndarray of w's shape and, for float input, w's dtype (float16 is computed in
+    float32); integer input gives float64.
 
     Examples
     --------
@@ -145,7 +151,7 @@ def orthogonalize(w, column_axis=None):
     dt = _work_dtype(w.dtype)
     out_dt = w.dtype if w.dtype.kind == "f" else dt
     if column_axis is not None:
-        column_axis = operator.index(column_axis)
+        column_axis = check.integer(column_axis, "column_axis")
         if not -w.ndim <= column_axis < w.ndim:
             raise ValueError(f"column_axis {column_axis} is out of range for {w.ndim} dimensions")
         moved = np.moveaxis(w, column_axis, -1)
@@ -155,7 +161,7 @@ def orthogonalize(w, column_axis=None):
     if mat.size and not np.isfinite(mat).all():
         raise ValueError("w contains NaN or infinity")
     tall = mat.shape[0] >= mat.shape[1]
-    q, r = qr(mat if tall else mat.T)
+    q, r = qr(mat if tall else mat.T)  # mode="reduced": a QRResult
     s = np.sign(np.diagonal(r)).astype(dt)
     s[s == 0] = 1
     q = q * s
@@ -168,7 +174,15 @@ def orthogonalize(w, column_axis=None):
     return np.ascontiguousarray(res, dtype=out_dt)
 
 
-def orthogonal(rows, cols=None, dtype=np.float64, rng=None, stream=None, gain=1.0, columns=None):
+def orthogonal(
+    rows: int,
+    cols: int | None = None,
+    dtype: Any = np.float64,
+    rng: _rng.RngLike = None,
+    stream: int | str | None = None,
+    gain: GainLike = 1.0,
+    columns: slice | None = None,
+) -> Array:
     """A Haar-distributed (semi-)orthogonal ``rows x cols`` matrix.
 
     Householder reflectors are drawn directly from Gaussian vectors (Stewart
@@ -199,22 +213,21 @@ def orthogonal(rows, cols=None, dtype=np.float64, rng=None, stream=None, gain=1.
     >>> bool(np.allclose(q @ q.T, np.eye(4)))
     True
     """
-    rows = operator.index(rows)
-    cols = rows if cols is None else operator.index(cols)
-    if rows < 0 or cols < 0:
-        raise ValueError(f"rows and cols must be non-negative, got ({rows}, {cols})")
-    dt = np.dtype(dtype)
-    if dt not in (np.float16, np.float32, np.float64):
-        raise TypeError(f"dtype must be float16, float32 or float64, got {dt}")
-    from .gains import resolve_gain
-
+    rows = check.non_negative_int(rows, "rows")
+    cols = rows if cols is None else check.non_negative_int(cols, "cols")
+    dt = check.float_dtype(dtype)
     g = resolve_gain(gain)
-    key, sid = _rng.resolve(rng, stream)
     m, n = max(rows, cols), min(rows, cols)
-    c0, c1 = (0, n) if columns is None else columns.indices(n)[:2]
-    if columns is not None and columns.step not in (None, 1):
-        raise ValueError("columns must be a slice with step 1")
+    if columns is None:
+        c0, c1 = 0, n
+    elif not isinstance(columns, slice):
+        raise TypeError(f"columns must be a slice, got {columns!r}")
+    elif columns.step not in (None, 1):
+        raise ValueError(f"columns must be a slice with step 1, got {columns!r}")
+    else:
+        c0, c1 = columns.indices(n)[:2]
     c1 = max(c1, c0)
+    key, sid = _rng.resolve(rng, stream)  # every check is done: now take the stream
     work_dt = np.float32 if dt == np.float16 else dt
     q = np.empty((m, c1 - c0), dtype=work_dt)
     if n and c1 > c0:

@@ -14,10 +14,12 @@ Keras' 0.05. For Keras' exact presets use ``VarianceScaling``, e.g.
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import initializers as _init
 from ._base import Initializer
 
-__all__ = ["get", "serialize", "deserialize", "names"]
+__all__ = ["as_initializer", "get", "serialize", "deserialize", "names"]
 
 # Peer spellings that are not just a class name in another case.
 _ALIASES = {
@@ -55,7 +57,7 @@ def _snake(name: str) -> str:
     return "".join(out)
 
 
-def _classes() -> dict[str, type]:
+def _classes() -> dict[str, type[Initializer]]:
     classes = {}
     for name in _init.__all__:
         cls = getattr(_init, name, None)
@@ -72,7 +74,7 @@ def names() -> list[str]:
     return sorted(out)
 
 
-def _lookup(name: str) -> type:
+def _lookup(name: str) -> type[Initializer]:
     classes = _classes()
     table = {_key(n): cls for n, cls in classes.items()}
     table.update({_key(a): classes[t] for a, t in _ALIASES.items() if t in classes})
@@ -82,7 +84,7 @@ def _lookup(name: str) -> type:
     return cls
 
 
-def serialize(initializer: Initializer) -> dict:
+def serialize(initializer: Initializer) -> dict[str, Any]:
     """``{"class_name": ..., "config": {...}}`` (Keras' format), for :func:`deserialize`.
 
     >>> import weightinit as wi
@@ -94,7 +96,7 @@ def serialize(initializer: Initializer) -> dict:
     return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
 
 
-def deserialize(config: dict) -> Initializer:
+def deserialize(config: dict[str, Any]) -> Initializer:
     """The initializer a :func:`serialize` (or Keras) config dict describes.
 
     >>> import weightinit as wi
@@ -115,7 +117,7 @@ def deserialize(config: dict) -> Initializer:
         raise TypeError(f"cannot build {cls.__name__} from config {args!r}: {e}") from None
 
 
-def get(identifier):
+def get(identifier: Any) -> Any:
     """An initializer from a name, a config dict, an instance, a class or a callable.
 
     * ``None`` -> ``None`` (as in Keras);
@@ -155,3 +157,19 @@ def get(identifier):
     if callable(identifier):
         return identifier
     raise TypeError(f"Could not interpret initializer identifier: {identifier!r}")
+
+
+def as_initializer(value: Any, name: str = "initializer") -> Initializer:
+    """An :class:`Initializer` from an instance, a name, a config dict or a class.
+
+    What :func:`get` makes of ``value``, required to be an Initializer: the
+    one conversion every function taking ``init=``/``initializer=`` uses
+    (adapters, :func:`weightinit.save_npy`, :func:`weightinit.dask.sample`).
+    """
+    init = get(value)
+    if not isinstance(init, Initializer):
+        raise TypeError(
+            f"{name} must be a weightinit Initializer, a name such as 'he_normal', a config "
+            f"dict or an Initializer class, got {value!r}"
+        )
+    return init

@@ -14,40 +14,27 @@ import mmap
 import os
 import secrets
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 
 from . import _rng
-from ._base import Initializer, _normalize_shape, get_default_dtype
+from . import _validation as check
+from ._base import Initializer, get_default_dtype
 from ._chunking import slabs, whole_axes
-from ._shapes import normalize_dtype
+from ._rng import RngLike
+from .lookup import as_initializer
 
 __all__ = ["save_npy", "DEFAULT_CHUNK_BYTES"]
 
 DEFAULT_CHUNK_BYTES = 256 << 20
 
 
-def as_initializer(init) -> Initializer:
-    """``init`` itself, or the initializer :func:`weightinit.get` makes of it."""
-    if not isinstance(init, Initializer):
-        from .lookup import get
-
-        init = get(init)
-    if not isinstance(init, Initializer):
-        raise TypeError(f"init must be a weightinit Initializer or a name, got {init!r}")
-    return init
-
-
-def check_chunk_bytes(chunk_bytes) -> int:
-    if isinstance(chunk_bytes, bool) or not isinstance(chunk_bytes, (int, np.integer)):
-        raise TypeError(f"chunk_bytes must be a positive int, got {chunk_bytes!r}")
-    if chunk_bytes < 1:
-        raise ValueError(f"chunk_bytes must be positive, got {chunk_bytes}")
-    return int(chunk_bytes)
-
-
-def plan_blocks(init, shape, dtype, chunk_bytes):
+def plan_blocks(
+    init: Initializer, shape: tuple[int, ...], dtype: Any, chunk_bytes: int
+) -> Iterator[tuple[list[int], list[int]]]:
     """``(start, extent)`` of the blocks ``save_npy`` writes, in file order."""
     itemsize = np.dtype(dtype).itemsize
     whole = whole_axes(init, shape)
@@ -57,16 +44,16 @@ def plan_blocks(init, shape, dtype, chunk_bytes):
 
 
 def save_npy(
-    path,
-    init,
-    shape,
-    dtype=None,
-    rng=None,
-    stream=None,
+    path: str | os.PathLike[str],
+    init: Any,
+    shape: Any,
+    dtype: Any = None,
+    rng: RngLike = None,
+    stream: int | str | None = None,
     *,
-    chunk_bytes=DEFAULT_CHUNK_BYTES,
-    progress=None,
-):
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    progress: bool | None = None,
+) -> Path:
     """Write ``init.sample(shape, dtype, rng, stream)`` to a ``.npy`` file without
     holding it in memory.
 
@@ -116,23 +103,20 @@ def save_npy(
     --------
     >>> import numpy as np, weightinit as wi
     >>> p = wi.save_npy("w.npy", "glorot_uniform", (4096, 1024), dtype="float32",
-    ...                 rng=0, chunk_bytes=8 << 20)                  # doctest: +SKIP
-    >>> W = np.load(p, mmap_mode="r")                                # doctest: +SKIP
-    >>> np.array_equal(W, wi.GlorotUniform().sample((4096, 1024), "float32",
-    ...                                             rng=0))                # doctest: +SKIP
+    ...                 rng=0, chunk_bytes=8 << 20)
+    >>> W = np.load(p, mmap_mode="r")
+    >>> np.array_equal(W, wi.GlorotUniform().sample((4096, 1024), "float32", rng=0))
     True
     """
-    init = as_initializer(init)
-    shape = _normalize_shape(shape)
-    dt = np.dtype(normalize_dtype(dtype, get_default_dtype()).char)  # the builtin dtype object
-    chunk_bytes = check_chunk_bytes(chunk_bytes)
+    init = as_initializer(init, "init")
+    shape = check.shape(shape)
+    dt = check.float_dtype(dtype, get_default_dtype())
+    chunk_bytes = check.positive_int(chunk_bytes, "chunk_bytes")
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(f"progress must be True, False or None, got {progress!r}")
     init._check_shape(shape)
-    bar = _progress_bar(progress, math.prod(shape) * dt.itemsize, os.fspath(path))
-    key, sid = _rng.resolve(rng, stream)
-    # Every block fills from the same (key, stream): a key-only generator with
-    # an explicit stream never advances, so the blocks are stateless calls.
-    gen = _rng.Generator._from_key(key)
     path = Path(path)
+    bar = _progress_bar(progress, math.prod(shape) * dt.itemsize, os.fspath(path))
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
     try:
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
@@ -144,6 +128,9 @@ def save_npy(
         with os.fdopen(fd, "r+b") as f:
             data_offset = _write_header(f, shape, dt)
             _reserve(f.fileno(), data_offset, math.prod(shape) * dt.itemsize, path)
+            # The stream is taken once the file has its space (a full disk fails
+            # before); every block fills from this one (key, stream).
+            gen, sid = _rng.pinned(rng, stream)
             strides = _c_strides(shape, dt.itemsize)
             for start, extent in plan_blocks(init, shape, dt, chunk_bytes):
                 _fill_block_in_file(
@@ -169,8 +156,19 @@ def save_npy(
 
 
 def _fill_block_in_file(
-    f, data_offset, shape, strides, dt, start, extent, init, gen, sid, *, fill=None
-):
+    f: IO[bytes],
+    data_offset: int,
+    shape: tuple[int, ...],
+    strides: tuple[int, ...],
+    dt: np.dtype[Any],
+    start: Sequence[int],
+    extent: Sequence[int],
+    init: Initializer,
+    gen: _rng.Generator,
+    sid: int,
+    *,
+    fill: Callable[[np.ndarray[Any, Any], Sequence[int]], None] | None = None,
+) -> None:
     # Map only the bytes from the block's first to its last element; unmapping
     # at the end of the block releases its pages from this process's RSS.
     # ``fill(block, start)``, when given, writes the mapped block instead of
@@ -188,7 +186,7 @@ def _fill_block_in_file(
     if hasattr(mmap, "MADV_RANDOM") and block_is_strided:
         # A strided block (orthogonal column slabs) touches a few bytes per row;
         # without this the kernel's fault-around maps the neighbouring pages too.
-        window._mmap.madvise(mmap.MADV_RANDOM)
+        window._mmap.madvise(mmap.MADV_RANDOM)  # type: ignore[attr-defined]
     block = np.lib.stride_tricks.as_strided(
         window.view(dt), shape=tuple(extent), strides=strides, writeable=True
     )
@@ -199,7 +197,7 @@ def _fill_block_in_file(
     del block, window  # the last references: the map is closed here
 
 
-def _write_header(f, shape, dt) -> int:
+def _write_header(f: IO[bytes], shape: tuple[int, ...], dt: np.dtype[Any]) -> int:
     header = {
         "descr": np.lib.format.dtype_to_descr(dt),
         "fortran_order": False,
@@ -213,7 +211,7 @@ def _write_header(f, shape, dt) -> int:
     return f.tell()
 
 
-def _reserve(fd, offset, nbytes, path):
+def _reserve(fd: int, offset: int, nbytes: int, path: Path) -> None:
     """Give the file its final size, reserving the blocks so a full disk fails now
     (writes through a memory map would otherwise fail with SIGBUS)."""
     if nbytes == 0:
@@ -229,7 +227,7 @@ def _reserve(fd, offset, nbytes, path):
     os.ftruncate(fd, offset + nbytes)
 
 
-def _c_strides(shape, itemsize):
+def _c_strides(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
     strides = []
     s = itemsize
     for n in reversed(shape):
@@ -238,14 +236,14 @@ def _c_strides(shape, itemsize):
     return tuple(reversed(strides))
 
 
-def _remove(p):
+def _remove(p: Path) -> None:
     try:
         os.unlink(p)
     except FileNotFoundError:
         pass
 
 
-def _size(nbytes) -> str:
+def _size(nbytes: float) -> str:
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
         if nbytes < 1024 or unit == "TiB":
             return f"{nbytes:.0f} {unit}" if unit == "bytes" else f"{nbytes:.1f} {unit}"
@@ -253,7 +251,7 @@ def _size(nbytes) -> str:
     raise AssertionError
 
 
-def _progress_bar(progress, total, name):
+def _progress_bar(progress: bool | None, total: int, name: str) -> Any:
     if progress is False:
         return None
     if progress is None:

@@ -16,46 +16,40 @@ they touch and slicing.
 from __future__ import annotations
 
 import math
-import operator
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from . import _core
-from ._base import Initializer
+from . import _validation as check
+from ._base import Array, Initializer
 from ._errors import ShapeError
-from .gains import resolve_gain
+from .gains import GainLike, resolve_gain
 
 __all__ = ["DeltaOrthogonal", "Orthogonal"]
 
-_LAYOUTS = ("lasagne", "torch", "keras", "jax")
 
-
-def _parse_layout(layout, column_axis):
+def _parse_layout(layout: Any, column_axis: Any) -> int | None:
     """``None`` (Lasagne/torch: flatten trailing axes) or the column axis (Keras/JAX)."""
-    if layout is not None:
-        if not isinstance(layout, str) or layout.lower() not in _LAYOUTS:
-            raise ValueError(
-                f"layout must be one of {', '.join(map(repr, _LAYOUTS))}, got {layout!r}"
-            )
-        layout = layout.lower()
+    layout = check.layout(layout, check.FRAMEWORK_LAYOUTS)
     if column_axis is not None:
-        if isinstance(column_axis, bool):
-            raise TypeError(f"column_axis must be an int, got {column_axis!r}")
-        column_axis = operator.index(column_axis)
+        axis = check.integer(column_axis, "column_axis")
         if layout in ("lasagne", "torch"):
-            raise ValueError(f"column_axis={column_axis} contradicts layout={layout!r}")
-        return column_axis
+            raise ValueError(f"column_axis={axis} contradicts layout={layout!r}")
+        return axis
     return -1 if layout in ("keras", "jax") else None
 
 
-def _reshape_view(a: np.ndarray, shape):
+def _reshape_view(a: Array, shape: tuple[int, ...]) -> Array | None:
     """``a`` reshaped without a copy, or None if its strides do not allow it."""
     try:
-        return np.reshape(a, shape, copy=False)
+        view: Array = np.reshape(a, shape, copy=False)
+        return view
     except (ValueError, AttributeError):
         return None
     except TypeError:  # numpy < 2.1 has no copy=
-        v = a.view()
+        v: Array = a.view()
         try:
             v.shape = shape
         except AttributeError:
@@ -63,7 +57,9 @@ def _reshape_view(a: np.ndarray, shape):
         return v
 
 
-def _flat_range(shape, start, extent):
+def _flat_range(
+    shape: Sequence[int], start: Sequence[int], extent: Sequence[int]
+) -> tuple[int, int, bool]:
     """Row-major flat index range [lo, hi) of a block, and whether it is all of that range."""
     if not shape:
         return 0, 1, True
@@ -73,7 +69,15 @@ def _flat_range(shape, start, extent):
     return lo, hi, hi - lo == math.prod(extent)
 
 
-def _fill_orthogonal(shape, out, start, key, stream, gain, column_axis):
+def _fill_orthogonal(
+    shape: Sequence[int],
+    out: Array,
+    start: Sequence[int],
+    key: int,
+    stream: int,
+    gain: float,
+    column_axis: int | None,
+) -> None:
     """Fill the block ``out`` (at ``start`` of logical ``shape``) of the orthogonal weight."""
     nd = len(shape)
     if column_axis is None:
@@ -155,7 +159,9 @@ class Orthogonal(Initializer):
     axis (``region=``) equals the same part of the full matrix bit for bit.
     """
 
-    def __init__(self, gain=1.0, layout=None, column_axis=None):
+    def __init__(
+        self, gain: GainLike = 1.0, layout: str | None = None, column_axis: int | None = None
+    ) -> None:
         self.gain = resolve_gain(gain)
         self._column_axis = _parse_layout(layout, column_axis)
         self._config = {"gain": gain}
@@ -164,13 +170,15 @@ class Orthogonal(Initializer):
         if column_axis is not None:
             self._config["column_axis"] = column_axis
 
-    def _check_shape(self, shape):
+    def _check_shape(self, shape: tuple[int, ...]) -> None:
         if len(shape) < 2:
             raise ShapeError("Only shapes of length 2 or more are supported.")
         if self._column_axis is not None and not -len(shape) <= self._column_axis < len(shape):
             raise ShapeError(f"column_axis {self._column_axis} is out of range for shape {shape}")
 
-    def _fill_block(self, shape, out, start, key, stream):
+    def _fill_block(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
         if math.prod(shape) == 0:
             return
         _fill_orthogonal(shape, out, start, key, stream, self.gain, self._column_axis)
@@ -196,14 +204,14 @@ class DeltaOrthogonal(Initializer):
     (True, 0.0)
     """
 
-    def __init__(self, gain=1.0, layout=None):
+    def __init__(self, gain: GainLike = 1.0, layout: str | None = None) -> None:
         self.gain = resolve_gain(gain)
         self._keras = _parse_layout(layout, None) is not None
         self._config = {"gain": gain}
         if layout is not None:
             self._config["layout"] = layout
 
-    def _check_shape(self, shape):
+    def _check_shape(self, shape: tuple[int, ...]) -> None:
         if len(shape) < 2:
             raise ShapeError("Only shapes of length 2 or more are supported.")
         if len(shape) == 2:
@@ -217,7 +225,9 @@ class DeltaOrthogonal(Initializer):
                 f"for shape {shape}"
             )
 
-    def _fill_block(self, shape, out, start, key, stream):
+    def _fill_block(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
         if math.prod(shape) == 0:
             return
         if len(shape) == 2:
@@ -225,7 +235,7 @@ class DeltaOrthogonal(Initializer):
             return
         out[...] = 0
         spatial = list(range(len(shape) - 2)) if self._keras else list(range(2, len(shape)))
-        index = [slice(None)] * len(shape)
+        index: list[int | slice] = [slice(None)] * len(shape)
         for ax in spatial:
             c = (shape[ax] - 1) // 2 - start[ax]
             if not 0 <= c < out.shape[ax]:

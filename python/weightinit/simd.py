@@ -8,6 +8,7 @@ variable ``WEIGHTINIT_ISA=scalar|avx2|avx512`` is read at import.
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 from . import _core
 
@@ -38,16 +39,16 @@ class force:
     the CPU lacks.
     """
 
-    def __init__(self, name: str):
+    def __init__(self, name: str) -> None:
         if not isinstance(name, str):
             raise TypeError(f"name must be a str, got {name!r}")
         self._previous = _core.active_isa()
         _core.set_active_isa(name.lower())
 
-    def __enter__(self):
+    def __enter__(self) -> force:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         _core.set_active_isa(self._previous)
         return False
 

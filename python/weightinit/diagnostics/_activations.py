@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.floating[Any]]
 
 # SELU constants from Klambauer et al. (2017), eq. (14): the fixed point
 # (mean 0, variance 1) of the layer map for weights with variance 1/fan_in.
@@ -66,15 +70,15 @@ class Activation:
             return 2.0 * _TANH_SATURATION
         return None
 
-    def __call__(self, z: np.ndarray) -> np.ndarray:
+    def __call__(self, z: FloatArray) -> FloatArray:
         name = self.name
         if name == "linear":
-            return z.copy()
+            return cast(FloatArray, z.copy())
         if name == "tanh":
             return np.tanh(z)
         if name == "sigmoid":
             # 1/(1+exp(-z)) overflows for z < -88 in float32; the tanh form cannot.
-            return 0.5 + 0.5 * np.tanh(0.5 * z)
+            return cast(FloatArray, 0.5 + 0.5 * np.tanh(0.5 * z))
         if name == "relu":
             return np.maximum(z, 0)
         if name == "leaky_relu":
@@ -83,10 +87,10 @@ class Activation:
             neg = SELU_ALPHA * np.expm1(np.minimum(z, 0))
             return SELU_SCALE * np.where(z > 0, z, neg).astype(z.dtype, copy=False)
         if name == "gelu":
-            return 0.5 * z * (1 + np.tanh(_GELU_C * (z + _GELU_K * z**3)))
+            return cast(FloatArray, 0.5 * z * (1 + np.tanh(_GELU_C * (z + _GELU_K * z**3))))
         raise AssertionError(name)
 
-    def derivative(self, z: np.ndarray) -> np.ndarray:
+    def derivative(self, z: FloatArray) -> FloatArray:
         name = self.name
         if name == "linear":
             return np.ones_like(z)
@@ -95,7 +99,7 @@ class Activation:
             return 1 - t * t
         if name == "sigmoid":
             s = 0.5 + 0.5 * np.tanh(0.5 * z)
-            return s * (1 - s)
+            return cast(FloatArray, s * (1 - s))
         if name == "relu":
             return (z > 0).astype(z.dtype)
         if name == "leaky_relu":
@@ -106,11 +110,14 @@ class Activation:
         if name == "gelu":
             z3 = z**3
             t = np.tanh(_GELU_C * (z + _GELU_K * z3))
-            return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * _GELU_C * (1 + 3 * _GELU_K * z * z)
+            return cast(
+                FloatArray,
+                0.5 * (1 + t) + 0.5 * z * (1 - t * t) * _GELU_C * (1 + 3 * _GELU_K * z * z),
+            )
         raise AssertionError(name)
 
 
-def get_activation(activation, negative_slope: float = 0.01) -> Activation:
+def get_activation(activation: str | Activation, negative_slope: float = 0.01) -> Activation:
     """An :class:`Activation` from a name (``'tanh'``, ``'rectify'``, ...) or an Activation."""
     if isinstance(activation, Activation):
         return activation

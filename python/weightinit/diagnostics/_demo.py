@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +19,7 @@ DEFAULT_INITS = ("normal", "fan_in_uniform", "glorot", "he", "orthogonal")
 
 # Demo name -> (label, initializer class name in weightinit.initializers, kwargs).
 # He is He *proper* (gain sqrt(2)); Lasagne's HeNormal() alone would be LeCun's 1/fan_in.
-_DEMO_INITS = {
+_DEMO_INITS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "normal": ("Normal(0.01)", "Normal", {"std": 0.01}),
     "fan_in_uniform": ("U(+-1/sqrt(fan_in))", "FanInUniform", {}),
     "glorot": ("GlorotUniform", "GlorotUniform", {}),
@@ -40,7 +42,7 @@ ALIVE_FACTOR = 10.0
 ALIVE_SATURATION = 0.5
 
 
-def demo_initializer(name: str):
+def demo_initializer(name: str) -> tuple[str, Any]:
     """(label, initializer) for a demo name, or any name ``weightinit.get`` knows."""
     key = name.strip().lower().replace("-", "_")
     key = _INIT_ALIASES.get(key, key)
@@ -48,10 +50,7 @@ def demo_initializer(name: str):
         label, cls_name, kwargs = _DEMO_INITS[key]
         from .. import initializers
 
-        cls = getattr(initializers, cls_name, None)
-        if cls is None:
-            raise ValueError(f"initializer {name!r} ({cls_name}) is not available in this build")
-        return label, cls(**kwargs)
+        return label, getattr(initializers, cls_name)(**kwargs)
     try:
         return name, resolve_initializer(name)
     except (KeyError, ValueError):
@@ -62,7 +61,9 @@ def demo_initializer(name: str):
     ) from None
 
 
-def synthetic_inputs(n_examples: int, n_features: int, rng=0, dtype="float32") -> np.ndarray:
+def synthetic_inputs(
+    n_examples: int, n_features: int, rng: Any = 0, dtype: Any = "float32"
+) -> np.ndarray[Any, np.dtype[Any]]:
     """Standardized synthetic data: a few latent factors mixed into many features, plus noise.
 
     x = z A + 0.5 e with z ~ N(0, I_k) (k = min(16, n_features)), A ~ N(0, 1/k),
@@ -77,14 +78,15 @@ def synthetic_inputs(n_examples: int, n_features: int, rng=0, dtype="float32") -
     return standardize(z @ mixing + noise).astype(dtype)
 
 
-def standardize(x: np.ndarray) -> np.ndarray:
+def standardize(x: Any) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Per-feature mean 0 and variance 1 (constant features become 0)."""
-    x = np.asarray(x, dtype=np.float64)
-    sd = x.std(axis=0)
-    return (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    a = np.asarray(x, dtype=np.float64)
+    sd = a.std(axis=0)
+    out: np.ndarray[Any, np.dtype[np.float64]] = (a - a.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    return out
 
 
-def load_data(path: str, standardized: bool = True) -> np.ndarray:
+def load_data(path: str, standardized: bool = True) -> np.ndarray[Any, np.dtype[Any]]:
     """A user's (examples, features) ``.npy`` array, checked and by default standardized."""
     x = np.load(path, allow_pickle=False)
     if x.ndim != 2:
@@ -124,7 +126,7 @@ class Summary:
         return abs(math.log10(self.forward)) + abs(math.log10(self.backward)) + 2 * self.saturated
 
 
-def _ratio(num, den) -> float:
+def _ratio(num: float, den: float) -> float:
     # Clamp so that a signal that vanished to exactly 0 (or overflowed) still ranks.
     r = num / den if den > 0 else math.inf
     return float(min(max(r, 1e-300), 1e300)) if math.isfinite(r) or r == math.inf else 1e300
@@ -152,26 +154,26 @@ def summarize(result: Propagation) -> Summary:
 class DemoResult:
     """All runs of :func:`run_demo`, in (activation, initializer) order."""
 
-    results: tuple
-    activations: tuple
-    labels: tuple
+    results: tuple[Propagation, ...]
+    activations: tuple[str, ...]
+    labels: tuple[str, ...]
     layers: int
     width: int
     data: str
 
-    def by_activation(self, activation) -> list:
+    def by_activation(self, activation: str) -> list[Propagation]:
         return [r for r in self.results if r.activation == activation]
 
 
 def run_demo(
-    layers=10,
-    width=512,
-    activations=DEFAULT_ACTIVATIONS,
-    inits=DEFAULT_INITS,
-    data=None,
-    batch=1024,
-    seed=0,
-    dtype="float32",
+    layers: int = 10,
+    width: int = 512,
+    activations: Sequence[str] = DEFAULT_ACTIVATIONS,
+    inits: Sequence[str] = DEFAULT_INITS,
+    data: Any = None,
+    batch: int = 1024,
+    seed: int = 0,
+    dtype: Any = "float32",
 ) -> DemoResult:
     """Run :func:`propagate` for every initializer x activation on one stack.
 
@@ -220,7 +222,7 @@ def _short(x: float) -> str:
     return f"{x:.0e}".replace("e-0", "e-").replace("e+0", "e+")
 
 
-def _shown_layers(depth: int, most: int = 10) -> list:
+def _shown_layers(depth: int, most: int = 10) -> list[int]:
     if depth <= most:
         return list(range(depth))
     return sorted({round(i * (depth - 1) / (most - 1)) for i in range(most)})
@@ -264,13 +266,13 @@ def format_table(demo: DemoResult) -> str:
     return "\n".join(out).rstrip("\n")
 
 
-def _aligned(cells, widths) -> str:
+def _aligned(cells: Sequence[str], widths: Sequence[int]) -> str:
     return "  ".join(
         c.ljust(widths[0]) if j == 0 else c.rjust(widths[j]) for j, c in enumerate(cells)
     )
 
 
-def conclusions(demo: DemoResult) -> list:
+def conclusions(demo: DemoResult) -> list[str]:
     """One sentence per activation, computed from the measurements."""
     lines = []
     for act in demo.activations:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +18,7 @@ ROW_HEIGHT = 2.4
 _INSTALL_HINT = "pip install 'weightinit[plot]' (or pip install matplotlib)"
 
 
-def figure_size(n_activations: int, n_initializers: int, dpi: int = 100) -> tuple:
+def figure_size(n_activations: int, n_initializers: int, dpi: int = 100) -> tuple[int, int]:
     """(width, height) in pixels of the PNG :func:`plot` writes."""
     return (
         round(COLUMN_WIDTH * n_activations * dpi),
@@ -25,7 +26,7 @@ def figure_size(n_activations: int, n_initializers: int, dpi: int = 100) -> tupl
     )
 
 
-def _grouped(results):
+def _grouped(results: Any) -> tuple[list[str], list[str], dict[tuple[str, str], Propagation]]:
     if isinstance(results, Propagation):
         results = [results]
     results = list(getattr(results, "results", results))
@@ -37,7 +38,7 @@ def _grouped(results):
     return acts, labels, table
 
 
-def _hist_range(r: Propagation):
+def _hist_range(r: Propagation) -> tuple[float, float]:
     if r.activation == "tanh":
         return -1.0, 1.0
     if r.activation == "sigmoid":
@@ -47,7 +48,9 @@ def _hist_range(r: Propagation):
     return (float(lo), float(hi)) if hi > lo else (float(lo) - 1, float(lo) + 1)
 
 
-def plot(results, path, *, dpi=100, title=None):
+def plot(
+    results: Any, path: str | os.PathLike[str], *, dpi: int = 100, title: str | None = None
+) -> str:
     """Write a PNG comparing initializers: variance versus depth and activation histograms.
 
     One column per activation. Row 1: Var(a_l)/Var(x) against layer l on a log
@@ -78,7 +81,8 @@ def plot(results, path, *, dpi=100, title=None):
     Examples
     --------
     >>> from weightinit.diagnostics import plot, run_demo
-    >>> plot(run_demo(layers=4, width=64), "demo.png")   # doctest: +SKIP
+    >>> plot(run_demo(layers=4, width=64), "demo.png")
+    'demo.png'
     """
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg

@@ -19,11 +19,16 @@ inputs) is itself the diagnostic.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ._activations import Activation
+
+#: Per-layer tables: numpy record arrays, one field per quantity (``layers.pre_var``).
+Records = np.recarray[Any, np.dtype[np.record]]
 
 # Trapezoid rule on t in [-10, 10] (the Gaussian tail beyond is < 1e-22);
 # h = 0.005 keeps the error below 1e-5 even at SELU's kink.
@@ -50,7 +55,7 @@ PREDICTION_FIELDS = (
 )
 
 
-def gaussian_moments(activation: Activation, q: float) -> dict:
+def gaussian_moments(activation: Activation, q: float) -> dict[str, float]:
     """E[f(z)], E[f(z)^2], E[f'(z)], E[f'(z)^2] and saturated/inactive fractions for z ~ N(0, q)."""
     name, s = activation.name, activation.negative_slope
     if name == "linear":
@@ -99,17 +104,17 @@ class Prediction:
     """
 
     activation: str
-    widths: tuple
-    layers: np.ndarray
+    widths: tuple[int, ...]
+    layers: Records
     input_grad_var: float
 
-    def __getitem__(self, field):
+    def __getitem__(self, field: str) -> Any:
         return self.layers[field]
 
 
 def predict_from_weight_var(
-    weight_var,
-    widths,
+    weight_var: Sequence[float],
+    widths: Sequence[int],
     activation: Activation,
     input_second_moment: float = 1.0,
     output_grad_var: float = 1.0,

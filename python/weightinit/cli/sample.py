@@ -1,6 +1,6 @@
 """``weightinit sample``: write an initialized tensor of any size to a ``.npy`` file.
 
-Hooked into :mod:`weightinit.cli` by ``add_parser(subparsers)``. The file is
+A :mod:`weightinit.cli` command module (``register`` and ``run``). The file is
 written by :func:`weightinit.save_npy` (block by block, bounded memory,
 temporary name until complete), so it can be far larger than memory.
 """
@@ -14,9 +14,14 @@ import os
 import re
 import secrets
 import time
+from typing import TYPE_CHECKING, Any
 
-_DTYPES = ("float16", "float32", "float64")
-_LAYOUTS = ("lasagne", "torch", "keras", "jax", "c01b")
+if TYPE_CHECKING:
+    from .._base import Initializer
+
+from .._validation import FLOAT_DTYPE_NAMES, LAYOUTS
+from ._common import CommandError, non_negative_int, positive_mib
+
 _SAMPLE_VALUES = 1 << 20
 
 
@@ -35,17 +40,7 @@ def parse_shape(text: str) -> tuple[int, ...]:
     return dims
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {value}")
-    return value
-
-
-def _stream(text: str):
+def _stream(text: str) -> int | str:
     # An integer id, or a name such as "layer3.weight" (hashed to a stable id).
     try:
         value = int(text)
@@ -56,7 +51,7 @@ def _stream(text: str):
     return value
 
 
-def _gain(text: str):
+def _gain(text: str) -> float | str | tuple[str, float]:
     # 1.5, "relu", or "leaky_relu:0.2" (a calculate_gain name and its parameter).
     try:
         return float(text)
@@ -73,17 +68,7 @@ def _gain(text: str):
         ) from None
 
 
-def _chunk_mib(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
-    if not value > 0 or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
-
-
-def add_parser(subparsers) -> None:
+def register(subparsers: Any) -> None:
     """Declare ``weightinit sample`` on the CLI's subparsers."""
     p = subparsers.add_parser(
         "sample",
@@ -122,10 +107,10 @@ def add_parser(subparsers) -> None:
         required=True,
         help="file to write (written as given; replaced if it exists)",
     )
-    p.add_argument("--dtype", choices=_DTYPES, default="float32", help="default float32")
+    p.add_argument("--dtype", choices=FLOAT_DTYPE_NAMES, default="float32", help="default float32")
     p.add_argument(
         "--seed",
-        type=_seed,
+        type=non_negative_int,
         default=None,
         help="non-negative integer seed (default: a random one, printed)",
     )
@@ -144,12 +129,15 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument(
         "--layout",
-        choices=_LAYOUTS,
+        choices=LAYOUTS,
         default=None,
         help="weight layout for fans and orthogonal flattening (default lasagne)",
     )
     p.add_argument(
-        "--chunk-mib", type=_chunk_mib, default=256.0, help="working-set limit in MiB (default 256)"
+        "--chunk-mib",
+        type=positive_mib,
+        default=256.0,
+        help="working-set limit in MiB (default 256)",
     )
     p.add_argument(
         "--no-progress",
@@ -159,16 +147,15 @@ def add_parser(subparsers) -> None:
     p.set_defaults(handler=run)
 
 
-def _build(name, gain, layout):
-    import weightinit as wi
+def _build(name: str, gain: Any, layout: str | None) -> Initializer:
 
-    from .cli import CommandError
+    from ..lookup import as_initializer
 
     try:
-        init = wi.get(name)
+        init = as_initializer(name, "NAME")
     except (ValueError, TypeError) as e:
         raise CommandError(str(e)) from None
-    extra = {}
+    extra: dict[str, Any] = {}
     if gain is not None:
         extra["gain"] = gain
     if layout is not None:
@@ -189,18 +176,19 @@ def _build(name, gain, layout):
         raise CommandError(f"{cls.__name__}: {e}") from None
 
 
-def _fans(init, shape, layout):
-    import weightinit as wi
+def _fans(init: Initializer, shape: tuple[int, ...], layout: str | None) -> tuple[int, int] | None:
+    from ..fans import fans
+    from ..initializers import _FanBased
 
     try:
-        if hasattr(init, "fans"):
+        if isinstance(init, _FanBased):
             return init.fans(shape)
-        return wi.fans(shape, layout=layout)
+        return fans(shape, layout=layout)
     except ValueError:  # ShapeError: no fans for this rank/layout
         return None
 
 
-def _sampled_std(path, total):
+def _sampled_std(path: str, total: int) -> tuple[float, int]:
     """Standard deviation of the file's values: all of them, or 2**20 in 64 even runs."""
     import numpy as np
 
@@ -213,16 +201,14 @@ def _sampled_std(path, total):
     return float(np.std(x, dtype=np.float64)), x.size
 
 
-def _size(nbytes) -> str:
-    from .npy import _size as size
+def _size(nbytes: float) -> str:
+    from ..npy import _size as size
 
     return size(nbytes)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     import weightinit as wi
-
-    from .cli import CommandError
 
     init = _build(args.name, args.gain, args.layout)
     if os.path.isdir(args.out):

@@ -1,0 +1,7 @@
+"""``python -m weightinit.cli`` runs the ``weightinit`` command line."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
