@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check that AVX code in the built extension runs only inside ISA-specific functions.
 
-The rule (CMakeLists.txt, DESIGN.md contract 3): only *_avx2.cpp / *_avx512.cpp
+The rule (docs/building.md, CMakeLists.txt): only *_avx2.cpp / *_avx512.cpp
 get AVX flags, and everything those files define is named by a per-ISA
 namespace (``weightinit::random::avx2``, ``weightinit::linalg::avx512``, ...),
 most of it in an anonymous namespace inside that. An inline or template
