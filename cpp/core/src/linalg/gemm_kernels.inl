@@ -140,10 +140,27 @@ struct Gemm {
     }
   }
 
-  static T* buffer(std::vector<T>& v, std::size_t n) {
-    if (v.size() < n) v.resize(n);
-    return v.data();
-  }
+  // Grow-only packing buffer. Not std::vector<T>: its out-of-line members,
+  // compiled in an AVX file, would be weak symbols the linker could also bind
+  // to baseline callers (tools/check-isa-isolation.py). This type is ISA-local.
+  struct Scratch {
+    T* data = nullptr;
+    std::size_t size = 0;
+    Scratch() = default;
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    ~Scratch() { delete[] data; }
+    T* get(std::size_t n) {
+      if (size < n) {
+        delete[] data;
+        data = nullptr;  // stays valid if new throws
+        size = 0;
+        data = new T[n]();  // zeroed, as std::vector::resize did
+        size = n;
+      }
+      return data;
+    }
+  };
 
   // An operand packed once for many calls (gemm.hpp, Packed): k in chunks
   // of KC, each chunk holding all of the other dimension (mn) in micro-panels
@@ -212,9 +229,9 @@ struct Gemm {
 
   static void run_blocked(std::int64_t m, std::int64_t n, std::int64_t k, MatRef<const T> a,
                           MatRef<const T> b, MatRef<T> c, bool subtract, const Prepacked& pre) {
-    thread_local std::vector<T> abuf, bbuf;
-    T* ap = pre.a ? nullptr : buffer(abuf, static_cast<std::size_t>(MC) * KC);
-    T* bp = pre.b ? nullptr : buffer(bbuf, static_cast<std::size_t>(NC) * KC);
+    thread_local Scratch abuf, bbuf;
+    T* ap = pre.a ? nullptr : abuf.get(static_cast<std::size_t>(MC) * KC);
+    T* bp = pre.b ? nullptr : bbuf.get(static_cast<std::size_t>(NC) * KC);
     alignas(64) T tile[MR * NR];
     // A~ (rows [ic, ic + mc), k chunk pc) and B~ (columns [jc, jc + nc)):
     // packed here, or found in the pre-packed operand, whose micro-panels are

@@ -2,7 +2,9 @@
 // every value is a pure function of its index, the partition never changes
 // results. Workers run under the default floating-point environment, and a
 // process forked after we started threads runs serially (GNU libgomp's thread
-// pool does not survive fork()).
+// pool does not survive fork()). A build without OpenMP (WEIGHTINIT_OPENMP
+// off, or no OpenMP found) runs every body on the calling thread: same bits,
+// get_num_threads() is 1 and set_num_threads() is accepted and ignored.
 #pragma once
 
 #include <cstdint>
@@ -10,8 +12,10 @@
 
 namespace weightinit {
 
+// Threads the core may use: 1 in a build without OpenMP, and in a child forked
+// after the pool started.
 int get_num_threads();
-// n >= 1 (checked by the caller).
+// n >= 1 (checked by the caller). No effect in a build without OpenMP.
 void set_num_threads(int n);
 // True in a child process forked after this process started OpenMP threads.
 bool threads_disabled_by_fork();
