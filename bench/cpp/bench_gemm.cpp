@@ -10,7 +10,7 @@
 #include "weightinit/common/parallel.hpp"
 #include "weightinit/linalg/gemm.hpp"
 #include "weightinit/linalg/householder.hpp"
-#include "weightinit/random/dispatch.hpp"
+#include "weightinit/common/isa.hpp"
 
 using namespace weightinit;
 using namespace weightinit::linalg;

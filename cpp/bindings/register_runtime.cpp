@@ -3,7 +3,7 @@
 
 #include "register.hpp"
 #include "weightinit/common/parallel.hpp"
-#include "weightinit/random/dispatch.hpp"
+#include "weightinit/common/isa.hpp"
 
 namespace weightinit::bindings {
 

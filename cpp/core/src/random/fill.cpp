@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernel_tables.hpp"
+#include "weightinit/common/isa.hpp"
 #include "weightinit/common/parallel.hpp"
 
 namespace weightinit::random {
@@ -92,6 +94,13 @@ struct RunWriter {
 };
 
 }  // namespace
+
+const KernelTable& scalar_kernels() { return scalar::kernels(); }
+
+const KernelTable& active_kernels() {
+  return isa_table<KernelTable>(scalar::kernels, WEIGHTINIT_X86_ONLY(avx2::kernels),
+                                WEIGHTINIT_X86_ONLY(avx512::kernels));
+}
 
 void fill(const DistParams& params, std::uint64_t key, std::uint64_t stream,
           const StridedBlock& block) {
