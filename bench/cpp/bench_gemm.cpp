@@ -7,10 +7,10 @@
 #include <cstdlib>
 #include <vector>
 
+#include "weightinit/common/isa.hpp"
 #include "weightinit/common/parallel.hpp"
 #include "weightinit/linalg/gemm.hpp"
 #include "weightinit/linalg/householder.hpp"
-#include "weightinit/common/isa.hpp"
 
 using namespace weightinit;
 using namespace weightinit::linalg;
