@@ -5,6 +5,7 @@
 
 #include "register.hpp"
 #include "weightinit/common/parallel.hpp"
+#include "weightinit/random/counter.hpp"
 #include "weightinit/random/distributions.hpp"
 #include "weightinit/random/fill.hpp"
 #include "weightinit/random/philox.hpp"

@@ -2,8 +2,8 @@
 #include <string>
 
 #include "register.hpp"
-#include "weightinit/common/parallel.hpp"
 #include "weightinit/common/isa.hpp"
+#include "weightinit/common/parallel.hpp"
 
 namespace weightinit::bindings {
 

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "weightinit/common/parallel.hpp"
+#include "weightinit/random/counter.hpp"
 #include "weightinit/random/distributions.hpp"
 #include "weightinit/random/fill.hpp"
-#include "weightinit/random/philox.hpp"
 
 namespace weightinit::linalg {
 namespace {
@@ -623,8 +623,7 @@ void orthogonal_columns(std::uint64_t key, std::uint64_t stream, std::int64_t m,
       const std::int64_t i = i0 + l, len = m - i;
       thread_local std::vector<double> x;
       if (x.size() < static_cast<std::size_t>(len)) x.resize(static_cast<std::size_t>(len));
-      kernels.f64(normal, key,
-                  random::substream(stream, kOrthogonalTag, static_cast<std::uint64_t>(i)), 0,
+      kernels.f64(normal, key, random::reflector_stream(stream, static_cast<std::uint64_t>(i)), 0,
                   static_cast<std::size_t>(len), x.data());
       double alpha = x[0];
       const double t = larfg<double>(len, alpha, x.data() + 1, 1);

@@ -79,12 +79,9 @@ void geqrf(std::int64_t m, std::int64_t n, MatRef<T> a, T* tau);
 template <class T>
 ReflectorSource<T> stored_reflectors(std::int64_t m, MatRef<const T> a, const T* tau);
 
-// Sub-stream tag of orthogonal reflector draws ("ORTHO").
-inline constexpr std::uint64_t kOrthogonalTag = 0x4F52544830000001ull;
-
 // Columns [c0, c1) of the m x n (m >= n >= 1) Haar-distributed matrix with
 // orthonormal columns of (key, stream), times `gain`, into q. Reflector i is
-// drawn as x ~ N(0, I_{m-i}) (float64) from sub-stream (stream, kOrthogonalTag, i)
+// drawn as x ~ N(0, I_{m-i}) (float64) from random::reflector_stream(stream, i)
 // (Stewart 1980); column i is multiplied by sign(beta_i) (Mezzadri 2007). For
 // float32, v and tau are rounded to float32 and Q is formed in float32.
 template <class T>

@@ -3,8 +3,8 @@
 // uniformly random positions, drawn N(0, std^2); everything else is zero.
 //
 // Unit j's index set and values come from two sub-streams of (key, stream)
-// tagged with j, so any block of columns (or rows) is regenerated alone, on
-// any thread count, bit for bit (DESIGN.md contract 1).
+// tagged with j (counter.hpp), so any block of columns (or rows) is
+// regenerated alone, on any thread count, bit for bit (DESIGN.md contract 1).
 #pragma once
 
 #include <cstdint>
@@ -13,10 +13,6 @@
 #include "weightinit/common/strided.hpp"
 
 namespace weightinit::random {
-
-// Sub-stream tags ("SPIDX", "SPVAL"): index draws and value draws of a unit.
-inline constexpr std::uint64_t kSparseIndexTag = 0x5350'4944'5800'0001ull;
-inline constexpr std::uint64_t kSparseValueTag = 0x5350'5641'4C00'0001ull;
 
 struct SparseParams {
   std::int64_t n_inputs;  // size of the fan-in axis
@@ -27,8 +23,8 @@ struct SparseParams {
 
 // The k distinct input indices of `unit`, in draw order, by Floyd's algorithm
 // (Bentley & Floyd 1987): exactly k bounded draws, no rejection. Draw t is
-// Lemire's multiply-shift of the t-th 64-bit word of the unit's index
-// sub-stream, so its bias is at most n_inputs / 2^64.
+// Lemire's multiply-shift of 64-bit draw t of the unit's index sub-stream
+// (counter.hpp), so its bias is at most n_inputs / 2^64.
 // `seen` is scratch of n_inputs bytes, all zero on entry and on return.
 void sparse_indices(std::uint64_t key, std::uint64_t stream, std::uint64_t unit,
                     std::int64_t n_inputs, std::int64_t k, std::int64_t* indices,
