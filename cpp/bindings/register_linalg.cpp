@@ -6,7 +6,10 @@
 
 #include "register.hpp"
 #include "weightinit/linalg/gemm.hpp"
-#include "weightinit/linalg/householder.hpp"
+#include "weightinit/linalg/geqrf.hpp"
+#include "weightinit/linalg/orgqr.hpp"
+#include "weightinit/linalg/reflectors.hpp"
+#include "weightinit/random/orthogonal.hpp"
 
 namespace weightinit::bindings {
 namespace {
@@ -45,7 +48,7 @@ void orthogonal_impl(std::uint64_t key, std::uint64_t stream, std::int64_t m, st
   const MatRef<T> q = as_matrix<T>(out, "out", true);
   // Safe without the GIL: only raw pointers into `out` (kept alive by the caller).
   py::gil_scoped_release release;
-  linalg::orthogonal_columns<T>(key, stream, m, n, c0, c1, gain, q);
+  random::orthogonal_columns<T>(key, stream, m, n, c0, c1, gain, q);
 }
 
 template <class T>
