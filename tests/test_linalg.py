@@ -1,5 +1,7 @@
 """weightinit.linalg: qr against numpy's conventions, orthogonalize, the GEMM."""
 
+import pickle
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -152,3 +154,29 @@ def test_orthogonal_sampler_api():
         wi.linalg.orthogonal(3, dtype=np.int32)
     with pytest.raises(ValueError):
         wi.linalg.orthogonal(-1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_core_compares_dtypes_by_equality(dtype):
+    # A dtype that went through pickle (as on Dask workers) is equal to np.float64 but a
+    # distinct object: the core must take it wherever it asks for "a's dtype".
+    unpickled = pickle.loads(pickle.dumps(np.dtype(dtype)))
+    assert unpickled == dtype and unpickled is not np.dtype(dtype)
+    a0 = np.asfortranarray(np.random.default_rng(2).standard_normal((6, 4)).astype(dtype))
+    ref_a, ref_tau, ref_q = a0.copy(order="F"), np.empty(4, dtype), np.empty((6, 4), dtype)
+    _core.geqrf(ref_a, ref_tau)
+    _core.orgqr(ref_a, ref_tau, ref_q)
+
+    a, tau, q = a0.copy(order="F"), np.empty(4, unpickled), np.empty((6, 4), unpickled)
+    _core.geqrf(a, tau)
+    _core.orgqr(a, tau, q)
+    assert a.tobytes() == ref_a.tobytes() and tau.tobytes() == ref_tau.tobytes()
+    assert q.tobytes() == ref_q.tobytes()
+
+    c, ref_c = np.zeros((6, 6), unpickled), np.zeros((6, 6), dtype)
+    _core.gemm_update(a0, a0.T, c)
+    _core.gemm_update(a0, a0.T, ref_c)
+    assert c.tobytes() == ref_c.tobytes()
+    a64 = a0.astype(np.float64)
+    with pytest.raises(TypeError, match="same dtype"):
+        _core.gemm_update(a64, a64.T, np.zeros((6, 6), np.float32))

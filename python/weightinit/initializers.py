@@ -54,7 +54,9 @@ __all__ = [
     "DeltaOrthogonal",
 ]
 
-_UNIFORM, _NORMAL, _TRUNCATED = 0, 1, 2
+_UNIFORM = _core.Distribution.uniform
+_NORMAL = _core.Distribution.normal
+_TRUNCATED = _core.Distribution.truncated_normal
 # Standard deviation of N(0, 1) truncated to [-2, 2]: the constant Keras and
 # JAX divide by so that truncated variance-scaling draws have the target variance.
 TRUNCATED_STD_2 = 0.87962566103423978

@@ -31,7 +31,9 @@ from ._shapes import block_shape, full_rank_view, normalize_dtype, normalize_sha
 
 __all__ = ["uniform", "normal", "truncated_normal", "fill"]
 
-_UNIFORM, _NORMAL, _TRUNCATED = 0, 1, 2
+_UNIFORM = _core.Distribution.uniform
+_NORMAL = _core.Distribution.normal
+_TRUNCATED = _core.Distribution.truncated_normal
 
 
 def _real(x, name: str) -> float:
@@ -60,7 +62,17 @@ def _std(x, name: str = "std") -> float:
     return v
 
 
-def fill(kind: int, params, shape, dtype, rng, stream, out, region, default_dtype=np.float64):
+def fill(
+    kind: _core.Distribution,
+    params,
+    shape,
+    dtype,
+    rng,
+    stream,
+    out,
+    region,
+    default_dtype=np.float64,
+):
     """Shared driver: validate everything, then one call into the core (GIL released).
 
     Kept lean: a 4096-element call must cost little more than its kernel.

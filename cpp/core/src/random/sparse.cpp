@@ -12,11 +12,6 @@
 namespace weightinit::random {
 namespace {
 
-// Units handed to one thread at a time; values never depend on it.
-constexpr std::int64_t kUnitsPerTile = 16;
-// Below this much work (elements written plus draws) one thread is faster.
-constexpr std::int64_t kMinParallel = 1 << 16;
-
 // Lemire's multiply-shift: floor(x * range / 2^64), in [0, range).
 inline std::uint64_t bounded(std::uint64_t x, std::uint64_t range) {
   return static_cast<std::uint64_t>((static_cast<unsigned __int128>(x) * range) >> 64);
@@ -76,9 +71,9 @@ bool sparse_fill(const SparseParams& p, std::uint64_t key, std::uint64_t stream,
   const KernelTable& kernels = active_kernels();
   char* const base = static_cast<char*>(block.data);
   const DType dtype = block.dtype;
-  const std::int64_t tiles = (units + kUnitsPerTile - 1) / kUnitsPerTile;
+  const std::int64_t tiles = (units + kSparseUnitsPerTile - 1) / kSparseUnitsPerTile;
   std::atomic<bool> allocated{true};
-  parallel_for(tiles, units * (rows + p.nonzeros), kMinParallel, [&](std::int64_t tile) {
+  parallel_for(tiles, units * (rows + p.nonzeros), kSparseMinParallel, [&](std::int64_t tile) {
     // Scratch per tile; a huge logical shape behind a small region can make it
     // unallocatable, which must not escape into the thread pool.
     std::vector<unsigned char> seen;
@@ -92,8 +87,8 @@ bool sparse_fill(const SparseParams& p, std::uint64_t key, std::uint64_t stream,
       allocated.store(false);
       return;
     }
-    const std::int64_t first = tile * kUnitsPerTile;
-    const std::int64_t last = std::min(units, first + kUnitsPerTile);
+    const std::int64_t first = tile * kSparseUnitsPerTile;
+    const std::int64_t last = std::min(units, first + kSparseUnitsPerTile);
     for (std::int64_t j = first; j < last; ++j) {
       char* line = base + j * ustride;
       for (std::int64_t r = 0; r < rows; ++r) store(dtype, line + r * rstride, 0.0);

@@ -26,6 +26,12 @@ struct KernelTable {
 const KernelTable& active_kernels();
 const KernelTable& scalar_kernels();
 
+// Tile of a run handed to one thread: a multiple of every group size so tiles
+// start on group boundaries and no group is computed twice.
+inline constexpr std::int64_t kFillTile = 1 << 15;
+// Below this many elements one thread is faster than waking a team.
+inline constexpr std::int64_t kFillMinParallel = 1 << 16;
+
 // Fills `block` (any dtype, any strides). Preconditions (checked by the
 // bindings before this runs; kernels never throw): parameters are finite and
 // valid, the block lies inside the logical shape, the destination is writable.

@@ -21,6 +21,11 @@ struct SparseParams {
   int unit_axis;          // 1: units are columns (inputs, units); 0: rows (units, inputs)
 };
 
+// Units handed to one thread at a time; values never depend on it.
+inline constexpr std::int64_t kSparseUnitsPerTile = 16;
+// Below this much work (elements written plus draws) one thread is faster.
+inline constexpr std::int64_t kSparseMinParallel = 1 << 16;
+
 // The k distinct input indices of `unit`, in draw order, by Floyd's algorithm
 // (Bentley & Floyd 1987): exactly k bounded draws, no rejection. Draw t is
 // Lemire's multiply-shift of 64-bit draw t of the unit's index sub-stream
