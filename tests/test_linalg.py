@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from conftest import THREAD_COUNTS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -89,15 +90,22 @@ def test_qr_extreme_scale_and_zero():
     assert np.allclose(q.T @ q, np.eye(3)) and (r == 0).all()
 
 
-def test_qr_bit_identical_threads_and_isas():
-    a = np.random.default_rng(4).standard_normal((300, 280))
-    ref = wi.linalg.qr(a)
-    for isa in wi.simd.available():
-        with wi.simd.force(isa):
-            for t in (1, 2, 7):
-                wi.set_num_threads(t)
-                q, r = wi.linalg.qr(a)
-                assert (q == ref.Q).all() and (r == ref.R).all(), (isa, t)
+def test_qr_bit_identical_threads_and_isas(isa, num_threads):
+    # Sized so that every threaded step runs on a team (the core's threshold in flops):
+    # geqrf's first trailing update (larfb, 4 m nb (n - nb) flops, nb = 64 here) and orgqr
+    # (256 modelled flops per element of Q for the identity fill alone).
+    threshold = wi._core.PARALLEL_THRESHOLDS["orgqr_flops"]
+    m, n = 400, 300
+    nb = _core.linalg_block_size(m, n)
+    assert 4 * m * nb * (n - nb) >= threshold and 256 * m * n >= threshold
+    a = np.random.default_rng(4).standard_normal((m, n))
+    num_threads(1)
+    with wi.simd.force("scalar"):
+        ref = wi.linalg.qr(a)
+    for t in THREAD_COUNTS:
+        num_threads(t)
+        q, r = wi.linalg.qr(a)
+        assert (q == ref.Q).all() and (r == ref.R).all(), (isa, t)
 
 
 def test_orthogonalize():
