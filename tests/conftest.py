@@ -47,3 +47,26 @@ def pytest_report_header(config):
         f"weightinit: isas={wi.simd.available()} active={wi.simd.active()} "
         f"threads={wi.get_num_threads()} OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}"
     )
+
+
+# ---- begin: instruction-set and thread-count fixtures ------------------------------------
+# Thread counts the determinism tests compare: one, two, and more than this machine's cores.
+THREAD_COUNTS = (1, 2, 7)
+
+
+@pytest.fixture(params=wi.simd.available())
+def isa(request):
+    """Each instruction set this machine can run, forced for the test and restored after."""
+    with wi.simd.force(request.param):
+        yield request.param
+
+
+@pytest.fixture
+def num_threads():
+    """wi.set_num_threads for the test to call; the previous thread count is restored after."""
+    previous = wi.get_num_threads()
+    yield wi.set_num_threads
+    wi.set_num_threads(previous)
+
+
+# ---- end: instruction-set and thread-count fixtures --------------------------------------

@@ -2,16 +2,15 @@
 contiguous, and the bits are the same on every instruction set and thread count."""
 
 import hashlib
+import math
 
 import numpy as np
 import pytest
+from conftest import THREAD_COUNTS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import weightinit as wi
-
-ISAS = wi.simd.available()
-THREADS = (1, 2, 7)
 
 # (initializer, shapes strategy): every class, on shapes it accepts.
 dims = st.integers(0, 13)
@@ -76,38 +75,65 @@ def test_region_is_slice_of_full(init, shapes, data):
     assert np.ascontiguousarray(view).tobytes() == part.tobytes()
 
 
-@pytest.mark.parametrize(("init", "shapes"), CASES, ids=[repr(c[0]) for c in CASES])
-@given(data=st.data())
-@settings(max_examples=4, deadline=None)
-def test_same_bits_on_every_isa_and_thread_count(init, shapes, data):
-    shape = data.draw(shapes)
-    dtype = data.draw(st.sampled_from([np.float16, np.float32, np.float64]))
-    reference = None
-    for isa in ISAS:
-        for threads in THREADS:
-            wi.set_num_threads(threads)
-            with wi.simd.force(isa):
-                w = init.sample(shape, dtype=dtype, rng=5, stream="layer")
-            if reference is None:
-                reference = w
-            assert w.tobytes() == reference.tobytes(), (isa, threads)
+# ---- threads and instruction sets -------------------------------------------------------
+# Shapes above every parallel threshold of the core (read from the core, so the tests follow
+# it), with enough tiles for every thread of the largest count to get work: fill splits runs
+# into tiles of T["fill_tile"] elements from T["fill"] elements on; Sparse splits units into
+# tiles of T["sparse_tile"] from T["sparse"] elements written plus draws; orgqr uses a team
+# from T["orgqr_flops"] modelled flops, of which filling the identity alone counts 256 per
+# element of Q.
+T = wi._core.PARALLEL_THRESHOLDS
+MOST = max(THREAD_COUNTS)
+FILL_ELEMENTS = max(T["fill"], MOST * T["fill_tile"])
+BIG_COLS = -(-MOST * T["sparse_tile"] // 16) * 16
+BIG_2D = (-(-FILL_ELEMENTS // BIG_COLS), BIG_COLS)
+BIG_ND = (BIG_COLS, BIG_COLS, 4, -(-FILL_ELEMENTS // (4 * BIG_COLS**2)))
 
 
-@pytest.mark.parametrize("isa", ISAS)
-def test_large_sparse_threads_and_blocks(isa):
-    # Big enough that the C++ loop runs on several threads (> 2**16 work units).
+def test_big_shapes_exceed_the_parallel_thresholds():
+    rows, cols = BIG_2D
+    assert rows * cols >= FILL_ELEMENTS and math.prod(BIG_ND) >= FILL_ELEMENTS
+    assert FILL_ELEMENTS >= MOST * T["fill_tile"]
+    # Sparse, units as columns (and as rows for layout="torch"), at least one non-zero each.
+    assert min(rows, cols) >= MOST * T["sparse_tile"] and rows * cols >= T["sparse"]
+    # Orthogonal: the identity fill alone reaches the orgqr threshold.
+    assert 256 * rows * cols >= T["orgqr_flops"]
+
+
+# Identity, Sparse and Orthogonal take 2-D shapes; everything else (Dirac: conv) the 4-D one.
+BIG_CASES = [
+    (init, BIG_2D if isinstance(init, (wi.Identity, wi.Sparse, wi.Orthogonal)) else BIG_ND)
+    for init, _ in CASES
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize(("init", "shape"), BIG_CASES, ids=[repr(c[0]) for c in BIG_CASES])
+def test_same_bits_on_every_isa_and_thread_count(init, shape, dtype, isa, num_threads):
+    # The reference: the scalar path on one thread; then this ISA on 1, 2 and 7 threads.
+    num_threads(1)
+    with wi.simd.force("scalar"):
+        reference = init.sample(shape, dtype=dtype, rng=5, stream="layer").tobytes()
+    for threads in THREAD_COUNTS:
+        num_threads(threads)
+        w = init.sample(shape, dtype=dtype, rng=5, stream="layer")
+        assert w.tobytes() == reference, (isa, threads)
+
+
+def test_large_sparse_threads_and_blocks(isa, num_threads):
+    # Every thread count through whole tensors and a block that starts off the unit tiles.
     init = wi.Sparse(0.05, 1.0)
-    shape = (700, 300)
-    wi.set_num_threads(1)
+    shape = BIG_2D[::-1]  # units (columns) >> MOST * T["sparse_tile"]
+    num_threads(1)
     with wi.simd.force("scalar"):
         ref = init(shape, rng=1, dtype=np.float32)
-    for threads in THREADS:
-        wi.set_num_threads(threads)
-        with wi.simd.force(isa):
-            assert init(shape, rng=1, dtype=np.float32).tobytes() == ref.tobytes()
-            region = (slice(100, 650), slice(37, 299))
-            block = init.sample(shape, rng=1, dtype=np.float32, region=region)
-            assert block.tobytes() == np.ascontiguousarray(ref[100:650, 37:299]).tobytes()
+    region = (slice(3, shape[0] - 5), slice(37, shape[1] - 1))
+    assert ref[region].size >= T["sparse"]
+    for threads in THREAD_COUNTS:
+        num_threads(threads)
+        assert init(shape, rng=1, dtype=np.float32).tobytes() == ref.tobytes()
+        block = init.sample(shape, rng=1, dtype=np.float32, region=region)
+        assert block.tobytes() == np.ascontiguousarray(ref[region]).tobytes()
 
 
 def test_offset_blocks_tile_the_tensor():

@@ -345,7 +345,13 @@ def test_sparse_matches_reference_algorithm():
         assert list(_core.sparse_indices(key, stream, j, 37, k)) == rows
         values = np.empty(k)
         _core.fill(
-            1, [0.0, std], key, _core.substream(stream, SPARSE_VALUE_TAG, j), [k], [0], values
+            _core.Distribution.normal,
+            [0.0, std],
+            key,
+            _core.substream(stream, SPARSE_VALUE_TAG, j),
+            [k],
+            [0],
+            values,
         )
         expected = np.zeros(37)
         expected[rows] = values

@@ -1,7 +1,10 @@
 """weightinit.linalg: qr against numpy's conventions, orthogonalize, the GEMM."""
 
+import pickle
+
 import numpy as np
 import pytest
+from conftest import THREAD_COUNTS
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -86,15 +89,22 @@ def test_qr_extreme_scale_and_zero():
     assert np.allclose(q.T @ q, np.eye(3)) and (r == 0).all()
 
 
-def test_qr_bit_identical_threads_and_isas():
-    a = np.random.default_rng(4).standard_normal((300, 280))
-    ref = wi.linalg.qr(a)
-    for isa in wi.simd.available():
-        with wi.simd.force(isa):
-            for t in (1, 2, 7):
-                wi.set_num_threads(t)
-                q, r = wi.linalg.qr(a)
-                assert (q == ref.Q).all() and (r == ref.R).all(), (isa, t)
+def test_qr_bit_identical_threads_and_isas(isa, num_threads):
+    # Sized so that every threaded step runs on a team (the core's threshold in flops):
+    # geqrf's first trailing update (larfb, 4 m nb (n - nb) flops, nb = 64 here) and orgqr
+    # (256 modelled flops per element of Q for the identity fill alone).
+    threshold = wi._core.PARALLEL_THRESHOLDS["orgqr_flops"]
+    m, n = 400, 300
+    nb = _core.linalg_block_size(m, n)
+    assert 4 * m * nb * (n - nb) >= threshold and 256 * m * n >= threshold
+    a = np.random.default_rng(4).standard_normal((m, n))
+    num_threads(1)
+    with wi.simd.force("scalar"):
+        ref = wi.linalg.qr(a)
+    for t in THREAD_COUNTS:
+        num_threads(t)
+        q, r = wi.linalg.qr(a)
+        assert (q == ref.Q).all() and (r == ref.R).all(), (isa, t)
 
 
 def test_orthogonalize():
@@ -151,3 +161,29 @@ def test_orthogonal_sampler_api():
         wi.linalg.orthogonal(3, dtype=np.int32)
     with pytest.raises(ValueError):
         wi.linalg.orthogonal(-1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_core_compares_dtypes_by_equality(dtype):
+    # A dtype that went through pickle (as on Dask workers) is equal to np.float64 but a
+    # distinct object: the core must take it wherever it asks for "a's dtype".
+    unpickled = pickle.loads(pickle.dumps(np.dtype(dtype)))
+    assert unpickled == dtype and unpickled is not np.dtype(dtype)
+    a0 = np.asfortranarray(np.random.default_rng(2).standard_normal((6, 4)).astype(dtype))
+    ref_a, ref_tau, ref_q = a0.copy(order="F"), np.empty(4, dtype), np.empty((6, 4), dtype)
+    _core.geqrf(ref_a, ref_tau)
+    _core.orgqr(ref_a, ref_tau, ref_q)
+
+    a, tau, q = a0.copy(order="F"), np.empty(4, unpickled), np.empty((6, 4), unpickled)
+    _core.geqrf(a, tau)
+    _core.orgqr(a, tau, q)
+    assert a.tobytes() == ref_a.tobytes() and tau.tobytes() == ref_tau.tobytes()
+    assert q.tobytes() == ref_q.tobytes()
+
+    c, ref_c = np.zeros((6, 6), unpickled), np.zeros((6, 6), dtype)
+    _core.gemm_update(a0, a0.T, c)
+    _core.gemm_update(a0, a0.T, ref_c)
+    assert c.tobytes() == ref_c.tobytes()
+    a64 = a0.astype(np.float64)
+    with pytest.raises(TypeError, match="same dtype"):
+        _core.gemm_update(a64, a64.T, np.zeros((6, 6), np.float32))

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import THREAD_COUNTS
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -150,15 +151,26 @@ def test_delta_orthogonal():
 # ---- determinism ------------------------------------------------------------------------
 
 
+# Tall, wide and square shapes whose orgqr runs on a team: filling the identity alone counts
+# 256 modelled flops per element of Q, against the core's threshold.
+_ORGQR_ELEMENTS = -(-wi._core.PARALLEL_THRESHOLDS["orgqr_flops"] // 256)
+_TEAM_SHAPES = [
+    (-(-_ORGQR_ELEMENTS // 130), 130),
+    (130, -(-_ORGQR_ELEMENTS // 130)),
+    (math.isqrt(_ORGQR_ELEMENTS) + 1,) * 2,
+]
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(200, 130), (130, 200), (300, 300)])
-def test_bit_identical_threads_and_isas(shape, dtype):
-    ref = Orthogonal().sample(shape, dtype=dtype, rng=9)
-    for isa in wi.simd.available():
-        with wi.simd.force(isa):
-            for t in (1, 2, 7):
-                wi.set_num_threads(t)
-                assert (Orthogonal().sample(shape, dtype=dtype, rng=9) == ref).all(), (isa, t)
+@pytest.mark.parametrize("shape", _TEAM_SHAPES)
+def test_bit_identical_threads_and_isas(shape, dtype, isa, num_threads):
+    assert shape[0] * shape[1] >= _ORGQR_ELEMENTS
+    num_threads(1)
+    with wi.simd.force("scalar"):
+        ref = Orthogonal().sample(shape, dtype=dtype, rng=9)
+    for t in THREAD_COUNTS:
+        num_threads(t)
+        assert (Orthogonal().sample(shape, dtype=dtype, rng=9) == ref).all(), (isa, t)
 
 
 STABLE = [

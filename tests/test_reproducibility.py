@@ -4,6 +4,7 @@ import hashlib
 
 import numpy as np
 import pytest
+from conftest import THREAD_COUNTS
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import DTYPES, seeds, shape_and_region, shapes, streams, strided_view
@@ -80,13 +81,16 @@ def test_unaligned_out_equals_contiguous():
 
 @pytest.mark.parametrize("dist", sorted(DISTS))
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_thread_counts_give_identical_bits(dist, dtype):
-    # Large enough to be split across threads (tiles of 2**15 elements from 2**16 up),
-    # and a region that does not start on a tile or group boundary.
+def test_thread_counts_give_identical_bits(dist, dtype, num_threads):
+    # Large enough to be split across every thread count (the core's thresholds), and a
+    # region that does not start on a tile or group boundary.
+    thresholds = wi._core.PARALLEL_THRESHOLDS
     shape, region = (613, 1031), (slice(3, 600), slice(5, 1030))
+    size = 597 * 1025
+    assert size >= thresholds["fill"] and size >= max(THREAD_COUNTS) * thresholds["fill_tile"]
     results = []
-    for threads in (1, 2, 7):
-        wi.set_num_threads(threads)
+    for threads in THREAD_COUNTS:
+        num_threads(threads)
         results.append(DISTS[dist](shape=shape, rng=11, stream="w", dtype=dtype, region=region))
     assert same_bits(results[0], results[1]) and same_bits(results[0], results[2])
 

@@ -7,10 +7,10 @@
 #include <cstdlib>
 #include <vector>
 
+#include "weightinit/common/isa.hpp"
 #include "weightinit/common/parallel.hpp"
 #include "weightinit/linalg/gemm.hpp"
-#include "weightinit/linalg/householder.hpp"
-#include "weightinit/random/dispatch.hpp"
+#include "weightinit/random/orthogonal.hpp"
 
 using namespace weightinit;
 using namespace weightinit::linalg;
@@ -35,7 +35,7 @@ void run(const char* name, std::int64_t n) {
                 MatRef<T>{c.data(), 1, n}, false);
   });
   const double o = best_seconds(
-      [&] { orthogonal_columns<T>(1, 2, n, n, 0, n, 1.0, MatRef<T>{c.data(), 1, n}); });
+      [&] { random::orthogonal_columns<T>(1, 2, n, n, 0, n, 1.0, MatRef<T>{c.data(), 1, n}); });
   std::printf("%-7s %-8s n=%lld  gemm %7.1f GF/s   orthogonal %7.1f GF/s (%.4f s)\n",
               isa_name(active_isa()), name, static_cast<long long>(n), 2.0 * n * n * n / g / 1e9,
               4.0 * n * n * n / 3 / o / 1e9, o);

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include "weightinit/random/dispatch.hpp"
+#include "weightinit/common/isa.hpp"
 #include "weightinit/random/fill.hpp"
 
 using namespace weightinit;

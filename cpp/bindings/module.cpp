@@ -8,5 +8,4 @@ PYBIND11_MODULE(_core, m) {
   weightinit::bindings::register_runtime(m);
   weightinit::bindings::register_random(m);
   weightinit::bindings::register_linalg(m);
-  weightinit::bindings::register_init(m);
 }

@@ -1,13 +1,20 @@
-// Philox, parameter preparation and the fill entry point.
+// Random generation: Philox and the stream mapping, the element-wise
+// distributions (fill), Sparse and the Haar-orthogonal sampler. Arguments are
+// checked here (defensively; the Python layer checks first) so kernels never
+// throw.
+#include <pybind11/native_enum.h>
+
 #include <cmath>
-#include <limits>
+#include <new>
 #include <string>
 
 #include "register.hpp"
-#include "weightinit/common/parallel.hpp"
+#include "weightinit/random/counter.hpp"
 #include "weightinit/random/distributions.hpp"
 #include "weightinit/random/fill.hpp"
+#include "weightinit/random/orthogonal.hpp"
 #include "weightinit/random/philox.hpp"
+#include "weightinit/random/sparse.hpp"
 
 namespace weightinit::bindings {
 namespace {
@@ -20,10 +27,10 @@ void require_finite(double v, const char* name) {
     throw py::value_error(std::string(name) + " must be finite, got " + std::to_string(v));
 }
 
-DistParams make_params(int kind, const std::vector<double>& p) {
+DistParams make_params(Distribution kind, const std::vector<double>& p) {
   DistParams d{};
   switch (kind) {
-    case 0:
+    case Distribution::uniform:
       if (p.size() != 2) throw py::value_error("uniform takes (low, high)");
       require_finite(p[0], "low");
       require_finite(p[1], "high");
@@ -32,7 +39,7 @@ DistParams make_params(int kind, const std::vector<double>& p) {
       d.kind = Distribution::uniform;
       d.uniform = {p[0], p[1]};
       break;
-    case 1:
+    case Distribution::normal:
       if (p.size() != 2) throw py::value_error("normal takes (mean, std)");
       require_finite(p[0], "mean");
       require_finite(p[1], "std");
@@ -40,7 +47,7 @@ DistParams make_params(int kind, const std::vector<double>& p) {
       d.kind = Distribution::normal;
       d.normal = {p[0], p[1]};
       break;
-    case 2: {
+    case Distribution::truncated_normal: {
       if (p.size() != 5)
         throw py::value_error("truncated_normal takes (mean, std, lower, upper, preserve_std)");
       require_finite(p[0], "mean");
@@ -57,10 +64,17 @@ DistParams make_params(int kind, const std::vector<double>& p) {
       if (!std::isfinite(d.truncated.scale)) throw py::value_error("preserve_std overflows");
       break;
     }
-    default:
-      throw py::value_error("unknown distribution");
   }
   return d;
+}
+
+template <class T>
+void orthogonal_impl(std::uint64_t key, std::uint64_t stream, std::int64_t m, std::int64_t n,
+                     std::int64_t c0, std::int64_t c1, double gain, py::array& out) {
+  const linalg::MatRef<T> q = as_matrix<T>(out, "out", true);
+  // Safe without the GIL: only raw pointers into `out` (kept alive by the caller).
+  py::gil_scoped_release release;
+  random::orthogonal_columns<T>(key, stream, m, n, c0, c1, gain, q);
 }
 
 }  // namespace
@@ -120,6 +134,15 @@ StridedBlock describe_block(const py::array& out, const std::vector<std::int64_t
 }
 
 void register_random(py::module_& m) {
+  // The one definition of the distribution kinds Python passes to fill().
+  py::native_enum<Distribution>(m, "Distribution", "enum.IntEnum",
+                                "Element-wise distributions of fill().")
+      .value("uniform", Distribution::uniform, "params (low, high)")
+      .value("normal", Distribution::normal, "params (mean, std)")
+      .value("truncated_normal", Distribution::truncated_normal,
+             "params (mean, std, lower, upper, preserve_std)")
+      .finalize();
+
   m.def(
       "philox4x32",
       [](py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast> counter,
@@ -140,16 +163,22 @@ void register_random(py::module_& m) {
         }
         return out;
       },
-      py::arg("counter"), py::arg("key"), py::arg("rounds") = random::kPhiloxRounds);
-  m.def("splitmix64", &random::splitmix64);
-  m.def("substream", &random::substream);
-  m.def("normal_cdf", &random::normal_cdf);
-  m.def("truncated_normal_std", &random::truncated_normal_std);
+      py::arg("counter"), py::arg("key"), py::arg("rounds") = random::kPhiloxRounds,
+      "Philox4x32 with `rounds` rounds of each counter (uint32, shape (..., 4)) under `key`\n"
+      "(uint32, shape (2,)): the raw bijection, for known-answer tests.");
+  m.def("splitmix64", &random::splitmix64, py::arg("x"),
+        "SplitMix64's finalizer of x (mod 2**64): seeds to keys, and sub-stream ids.");
+  m.def("substream", &random::substream, py::arg("stream"), py::arg("tag"), py::arg("unit"),
+        "The sub-stream id of `unit` under `tag` in `stream` (counter.hpp).");
+  m.def("normal_cdf", &random::normal_cdf, py::arg("x"),
+        "Standard normal CDF in double precision, the same bits on every machine.");
+  m.def("truncated_normal_std", &random::truncated_normal_std, py::arg("alpha"), py::arg("beta"),
+        "Standard deviation of a standard normal truncated to [alpha, beta].");
   m.def(
       "fill",
-      [](int kind, const std::vector<double>& params, std::uint64_t key, std::uint64_t stream,
-         const std::vector<std::int64_t>& shape, const std::vector<std::int64_t>& start,
-         py::array out) {
+      [](Distribution kind, const std::vector<double>& params, std::uint64_t key,
+         std::uint64_t stream, const std::vector<std::int64_t>& shape,
+         const std::vector<std::int64_t>& start, py::array out) {
         const DistParams d = make_params(kind, params);
         // An empty start means the block starts at the origin.
         const StridedBlock block = describe_block(
@@ -160,7 +189,70 @@ void register_random(py::module_& m) {
         random::fill(d, key, stream, block);
       },
       py::arg("kind"), py::arg("params"), py::arg("key"), py::arg("stream"), py::arg("shape"),
-      py::arg("start"), py::arg("out"));
+      py::arg("start"), py::arg("out"),
+      "Fills `out` (float16/32/64, any strides) with the block starting at `start` (empty: the\n"
+      "origin) of the tensor of `shape` drawn from distribution `kind` with `params`, under\n"
+      "(key, stream). Values depend only on the logical index.");
+  m.def(
+      "sparse_fill",
+      [](std::uint64_t key, std::uint64_t stream, const std::vector<std::int64_t>& shape,
+         const std::vector<std::int64_t>& start, py::array out, std::int64_t nonzeros, double std,
+         int unit_axis) {
+        if (shape.size() != 2) throw py::value_error("sparse_fill needs a 2-D shape");
+        if (unit_axis != 0 && unit_axis != 1) throw py::value_error("unit_axis must be 0 or 1");
+        const std::int64_t n_inputs = shape[static_cast<std::size_t>(1 - unit_axis)];
+        if (nonzeros < 0 || nonzeros > n_inputs)
+          throw py::value_error("nonzeros must be in [0, " + std::to_string(n_inputs) + "], got " +
+                                std::to_string(nonzeros));
+        if (!std::isfinite(std) || std < 0)
+          throw py::value_error("std must be finite and non-negative, got " + std::to_string(std));
+        const StridedBlock block = describe_block(out, shape, start, "out");
+        const random::SparseParams p{n_inputs, nonzeros, std, unit_axis};
+        // Safe without the GIL: `out` is kept alive by the caller's reference
+        // and nothing below touches a Python object.
+        bool ok;
+        {
+          py::gil_scoped_release release;
+          ok = random::sparse_fill(p, key, stream, block);
+        }
+        if (!ok) throw std::bad_alloc();  // pybind11 raises MemoryError
+      },
+      py::arg("key"), py::arg("stream"), py::arg("shape"), py::arg("start"), py::arg("out"),
+      py::arg("nonzeros"), py::arg("std"), py::arg("unit_axis"),
+      "Fills `out` with the block at `start` of a 2-D Sparse tensor of `shape`: each unit (a\n"
+      "column if unit_axis == 1, a row if 0) has `nonzeros` N(0, std**2) values at random inputs.");
+  m.def(
+      "sparse_indices",
+      [](std::uint64_t key, std::uint64_t stream, std::uint64_t unit, std::int64_t n_inputs,
+         std::int64_t nonzeros) {
+        if (n_inputs < 0 || nonzeros < 0 || nonzeros > n_inputs)
+          throw py::value_error("need 0 <= nonzeros <= n_inputs");
+        py::array_t<std::int64_t> out(static_cast<py::ssize_t>(nonzeros));
+        std::vector<unsigned char> seen(static_cast<std::size_t>(n_inputs), 0);
+        random::sparse_indices(key, stream, unit, n_inputs, nonzeros, out.mutable_data(), seen);
+        return out;
+      },
+      py::arg("key"), py::arg("stream"), py::arg("unit"), py::arg("n_inputs"), py::arg("nonzeros"),
+      "The input indices of one unit of a Sparse initializer, in draw order.");
+  m.def(
+      "orthogonal_columns",
+      [](std::uint64_t key, std::uint64_t stream, std::int64_t rows, std::int64_t cols,
+         std::int64_t c0, std::int64_t c1, double gain, py::array out) {
+        if (!(rows >= cols && cols >= 1))
+          throw py::value_error("orthogonal: need rows >= cols >= 1");
+        if (!(0 <= c0 && c0 <= c1 && c1 <= cols))
+          throw py::value_error("orthogonal: bad column range");
+        if (out.ndim() != 2 || out.shape(0) != rows || out.shape(1) != c1 - c0)
+          throw py::value_error("orthogonal: out must have shape (rows, c1 - c0)");
+        if (float_kind(out, "out") == FloatKind::f32)
+          orthogonal_impl<float>(key, stream, rows, cols, c0, c1, gain, out);
+        else
+          orthogonal_impl<double>(key, stream, rows, cols, c0, c1, gain, out);
+      },
+      py::arg("key"), py::arg("stream"), py::arg("rows"), py::arg("cols"), py::arg("c0"),
+      py::arg("c1"), py::arg("gain"), py::arg("out"),
+      "Columns [c0, c1) of the Haar-distributed rows x cols matrix with orthonormal columns of\n"
+      "(key, stream), times `gain`, into `out` (float32/float64, shape (rows, c1 - c0)).");
 }
 
 }  // namespace weightinit::bindings

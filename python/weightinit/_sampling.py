@@ -29,8 +29,10 @@ __all__ = [
     "uniform_params",
 ]
 
-# The core's distribution codes (the ``kind`` argument of ``_core.fill``).
-UNIFORM, NORMAL, TRUNCATED_NORMAL = 0, 1, 2
+# The core's distribution kinds (the ``kind`` argument of ``_core.fill``).
+UNIFORM = _core.Distribution.uniform
+NORMAL = _core.Distribution.normal
+TRUNCATED_NORMAL = _core.Distribution.truncated_normal
 
 Resolver = Callable[[], tuple[int, int]]
 Array = np.ndarray[Any, np.dtype[Any]]
@@ -71,7 +73,7 @@ def truncated_normal_params(
 
 
 def fill(
-    kind: int,
+    kind: _core.Distribution,
     params: Sequence[float],
     shape: Any,
     dtype: Any,

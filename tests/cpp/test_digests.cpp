@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "check.hpp"
-#include "weightinit/linalg/householder.hpp"
-#include "weightinit/random/dispatch.hpp"
+#include "weightinit/common/isa.hpp"
+#include "weightinit/random/orthogonal.hpp"
 #include "weightinit/random/fill.hpp"
 
 using namespace weightinit;
@@ -90,10 +90,10 @@ int main() {
     const std::int64_t m = 40, cols = 24;
     std::vector<double> q(m * cols), parts(m * cols);
     std::vector<float> qf(m * cols);
-    linalg::orthogonal_columns<double>(key, stream, m, cols, 0, cols, 1.0, {q.data(), 1, m});
-    linalg::orthogonal_columns<float>(key, stream, m, cols, 0, cols, 1.0, {qf.data(), 1, m});
-    linalg::orthogonal_columns<double>(key, stream, m, cols, 0, 11, 1.0, {parts.data(), 1, m});
-    linalg::orthogonal_columns<double>(key, stream, m, cols, 11, cols, 1.0,
+    random::orthogonal_columns<double>(key, stream, m, cols, 0, cols, 1.0, {q.data(), 1, m});
+    random::orthogonal_columns<float>(key, stream, m, cols, 0, cols, 1.0, {qf.data(), 1, m});
+    random::orthogonal_columns<double>(key, stream, m, cols, 0, 11, 1.0, {parts.data(), 1, m});
+    random::orthogonal_columns<double>(key, stream, m, cols, 11, cols, 1.0,
                                        {parts.data() + 11 * m, 1, m});
     check_digest("orthogonal float64", isa_name(isa), fnv1a(q), orthogonal_f64);
     check_digest("orthogonal float32", isa_name(isa), fnv1a(qf), orthogonal_f32);

@@ -7,13 +7,16 @@
 #include <vector>
 
 #include "check.hpp"
+#include "weightinit/common/isa.hpp"
 #include "weightinit/common/parallel.hpp"
 #include "weightinit/linalg/gemm.hpp"
-#include "weightinit/linalg/householder.hpp"
-#include "weightinit/random/dispatch.hpp"
+#include "weightinit/linalg/geqrf.hpp"
+#include "weightinit/linalg/orgqr.hpp"
+#include "weightinit/random/orthogonal.hpp"
 
 using namespace weightinit;
 using namespace weightinit::linalg;
+using weightinit::random::orthogonal_columns;
 
 // Values on a 1/1000 grid in [-1, 1] from a small LCG with state s.
 template <class T>

@@ -1,5 +1,6 @@
 // Philox4x32 against Random123's known-answer vectors (tests/data), and the
-// scalar kernel path against a direct evaluation of the counter layout.
+// scalar kernel path against a direct evaluation of the counter layout
+// (written out here, independently of counter.hpp's word32).
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -40,7 +41,9 @@ int main() {
   scalar_kernels().f32(p, 0x0123456789abcdefull, 99, 12345, out.size(), out.data());
   for (std::size_t i = 0; i < out.size(); ++i) {
     const std::uint64_t e = 12345 + i;
-    const Block b = philox_block(0x0123456789abcdefull, 99, e / 4);
+    const Block b =
+        philox4x32({static_cast<uint32_t>(e / 4), static_cast<uint32_t>(e / 4 >> 32), 99, 0},
+                   {0x89abcdefu, 0x01234567u});
     CHECK(out[i] == static_cast<float>(b[e % 4] >> 9) * 0x1p-23f);
   }
   std::printf("%d vectors, %d failures\n", vectors, failures);

@@ -1,22 +1,14 @@
-// GEMM dispatch: the table of the active instruction set (the same switch the
+// GEMM dispatch: the table of the active instruction set (the same helper the
 // random kernels use, so weightinit.simd.force() selects this path too).
 #include "gemm_tables.hpp"
-#include "weightinit/random/dispatch.hpp"
+#include "weightinit/common/isa.hpp"
 
 namespace weightinit::linalg {
 namespace {
 
 const GemmTable& active_table() {
-  switch (active_isa()) {
-#if defined(WEIGHTINIT_X86)
-    case Isa::avx512:
-      return avx512::gemm_table();
-    case Isa::avx2:
-      return avx2::gemm_table();
-#endif
-    default:
-      return scalar::gemm_table();
-  }
+  return isa_table<GemmTable>(scalar::gemm_table, WEIGHTINIT_X86_ONLY(avx2::gemm_table),
+                              WEIGHTINIT_X86_ONLY(avx512::gemm_table));
 }
 
 }  // namespace

@@ -7,16 +7,13 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernel_tables.hpp"
+#include "weightinit/common/isa.hpp"
 #include "weightinit/common/parallel.hpp"
 
 namespace weightinit::random {
 namespace {
 
-// Tile of a run handed to one thread: a multiple of every group size so tiles
-// start on group boundaries and no group is computed twice.
-constexpr std::int64_t kTile = 1 << 15;
-// Below this many elements one thread is faster than waking a team.
-constexpr std::int64_t kMinParallel = 1 << 16;
 // Staging buffer for strided, unaligned and float16 destinations.
 constexpr std::int64_t kStage = 1024;
 
@@ -93,6 +90,13 @@ struct RunWriter {
 
 }  // namespace
 
+const KernelTable& scalar_kernels() { return scalar::kernels(); }
+
+const KernelTable& active_kernels() {
+  return isa_table<KernelTable>(scalar::kernels, WEIGHTINIT_X86_ONLY(avx2::kernels),
+                                WEIGHTINIT_X86_ONLY(avx512::kernels));
+}
+
 void fill(const DistParams& params, std::uint64_t key, std::uint64_t stream,
           const StridedBlock& block) {
   const RunLayout layout(block);
@@ -106,12 +110,12 @@ void fill(const DistParams& params, std::uint64_t key, std::uint64_t stream,
       block.dtype,
       layout.inner_stride(),
       params.kind == Distribution::uniform ? half_to_float(half_below(params.uniform.high)) : 0.0f};
-  const std::int64_t per_run = (length + kTile - 1) / kTile;
+  const std::int64_t per_run = (length + kFillTile - 1) / kFillTile;
   char* const base = static_cast<char*>(block.data);
-  parallel_for(runs * per_run, runs * length, kMinParallel, [&](std::int64_t tile) {
+  parallel_for(runs * per_run, runs * length, kFillMinParallel, [&](std::int64_t tile) {
     const std::int64_t run = tile / per_run, piece = tile % per_run;
-    const std::int64_t begin = piece * kTile;
-    const std::int64_t n = std::min(kTile, length - begin);
+    const std::int64_t begin = piece * kFillTile;
+    const std::int64_t n = std::min(kFillTile, length - begin);
     writer(layout.first(run) + static_cast<std::uint64_t>(begin), n,
            base + layout.offset(run) + begin * layout.inner_stride());
   });

@@ -12,8 +12,8 @@
 // evaluated with explicit FMAs in a fixed Horner order; sqrt and division are
 // IEEE correctly rounded on every path.
 
-// Included inside a per-ISA namespace after <cmath>, <cstring> and
-// kernel_tables.hpp; it includes nothing itself.
+// Included inside a per-ISA namespace after <cmath>, <cstring>,
+// kernel_tables.hpp and counter.hpp; it includes nothing itself.
 
 namespace {
 
@@ -30,15 +30,13 @@ struct Words {
   U w[4];
 };
 
-// M consecutive groups starting at block0 (a multiple of N, so the low
-// counter word never wraps inside a group). The M independent dependency
-// chains are interleaved round by round to hide the multiply latency.
 // Round keys k0, k1 of each round, formed once per kernel call: the rounds
 // then broadcast them from memory instead of from general registers.
 struct RoundKeys {
   std::uint32_t k[weightinit::random::kPhiloxRounds][2];
   explicit RoundKeys(std::uint64_t key) {
-    std::uint32_t k0 = static_cast<std::uint32_t>(key), k1 = static_cast<std::uint32_t>(key >> 32);
+    const weightinit::random::PhiloxKey pk = weightinit::random::philox_key(key);
+    std::uint32_t k0 = pk[0], k1 = pk[1];
     for (int r = 0; r < weightinit::random::kPhiloxRounds; ++r) {
       k[r][0] = k0;
       k[r][1] = k1;
@@ -48,17 +46,23 @@ struct RoundKeys {
   }
 };
 
+// M consecutive groups starting at block0, lane l of group g holding block
+// block0 + g N + l with counter.hpp's counter. block0 is a multiple of N, so
+// the low counter word never wraps inside a group. The M independent
+// dependency chains are interleaved round by round to hide the multiply
+// latency. Ops::store4 / store2 put word w of block b at element 4b + w /
+// draw 2b + w/2 (counter.hpp), checked per ISA by tests/cpp/test_counter.cpp.
 template <int M>
 inline void philox_groups(const RoundKeys& rk, std::uint64_t stream, std::uint64_t block0,
                           Words* out) {
   using namespace weightinit::random;
   U c0[M], c1[M], c2[M], c3[M];
   for (int g = 0; g < M; ++g) {
-    const std::uint64_t b = block0 + static_cast<std::uint64_t>(g) * N;
-    c0[g] = Ops::add(Ops::set1(static_cast<std::uint32_t>(b)), Ops::iota());
-    c1[g] = Ops::set1(static_cast<std::uint32_t>(b >> 32));
-    c2[g] = Ops::set1(static_cast<std::uint32_t>(stream));
-    c3[g] = Ops::set1(static_cast<std::uint32_t>(stream >> 32));
+    const Block c = counter(stream, block0 + static_cast<std::uint64_t>(g) * N);
+    c0[g] = Ops::add(Ops::set1(c[0]), Ops::iota());
+    c1[g] = Ops::set1(c[1]);
+    c2[g] = Ops::set1(c[2]);
+    c3[g] = Ops::set1(c[3]);
   }
   for (int r = 0; r < kPhiloxRounds; ++r) {
     const U kv0 = Ops::set1(rk.k[r][0]), kv1 = Ops::set1(rk.k[r][1]);

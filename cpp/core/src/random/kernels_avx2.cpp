@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "kernel_tables.hpp"
-#include "weightinit/random/philox.hpp"
+#include "weightinit/random/counter.hpp"
 
 namespace weightinit::random::avx2 {
 

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "kernel_tables.hpp"
-#include "weightinit/random/philox.hpp"
+#include "weightinit/random/counter.hpp"
 
 namespace weightinit::random::scalar {
 
@@ -274,4 +274,57 @@ const KernelTable& kernels() {
   return table;
 }
 
+namespace {
+
+// Every lane of every word carries the element's draws, so store4 / store2
+// put the results for x1 (z1 for normal) at out[0] and for x2 (z2) at out[1].
+template <Distribution K>
+float element_f32(const PreparedF32& p, std::uint32_t x1, std::uint32_t x2, int slot) {
+  const Words w{{Ops::set1(x1), Ops::set1(x2), Ops::set1(x1), Ops::set1(x2)}};
+  float out[4 * N];
+  transform_f32<K>(p, w, out);
+  return out[slot];
+}
+
+template <Distribution K>
+double element_f64(const PreparedF64& p, std::uint64_t x1, std::uint64_t x2, int slot) {
+  const auto lo = [](std::uint64_t x) { return Ops::set1(static_cast<std::uint32_t>(x)); };
+  const auto hi = [](std::uint64_t x) { return Ops::set1(static_cast<std::uint32_t>(x >> 32)); };
+  const Words w{{lo(x1), hi(x1), lo(x2), hi(x2)}};
+  double out[2 * N];
+  transform_f64<K>(p, w, out);
+  return out[slot];
+}
+
+}  // namespace
 }  // namespace weightinit::random::scalar
+
+namespace weightinit::random {
+
+float scalar_element_f32(const DistParams& params, std::uint32_t x1, std::uint32_t x2, int slot) {
+  const scalar::PreparedF32 p = scalar::prepare_f32(params);
+  switch (params.kind) {
+    case Distribution::uniform:
+      return scalar::element_f32<Distribution::uniform>(p, x1, x2, 0);
+    case Distribution::normal:
+      return scalar::element_f32<Distribution::normal>(p, x1, x2, slot);
+    case Distribution::truncated_normal:
+      return scalar::element_f32<Distribution::truncated_normal>(p, x1, x2, 0);
+  }
+  return 0.0f;
+}
+
+double scalar_element_f64(const DistParams& params, std::uint64_t x1, std::uint64_t x2, int slot) {
+  const scalar::PreparedF64 p = scalar::prepare_f64(params);
+  switch (params.kind) {
+    case Distribution::uniform:
+      return scalar::element_f64<Distribution::uniform>(p, x1, x2, 0);
+    case Distribution::normal:
+      return scalar::element_f64<Distribution::normal>(p, x1, x2, slot);
+    case Distribution::truncated_normal:
+      return scalar::element_f64<Distribution::truncated_normal>(p, x1, x2, 0);
+  }
+  return 0.0;
+}
+
+}  // namespace weightinit::random

@@ -6,16 +6,11 @@
 #include <new>
 
 #include "weightinit/common/parallel.hpp"
+#include "weightinit/random/counter.hpp"
 #include "weightinit/random/fill.hpp"
-#include "weightinit/random/philox.hpp"
 
 namespace weightinit::random {
 namespace {
-
-// Units handed to one thread at a time; values never depend on it.
-constexpr std::int64_t kUnitsPerTile = 16;
-// Below this much work (elements written plus draws) one thread is faster.
-constexpr std::int64_t kMinParallel = 1 << 16;
 
 // Lemire's multiply-shift: floor(x * range / 2^64), in [0, range).
 inline std::uint64_t bounded(std::uint64_t x, std::uint64_t range) {
@@ -45,13 +40,13 @@ void store(DType dtype, char* dst, double v) {
 void sparse_indices(std::uint64_t key, std::uint64_t stream, std::uint64_t unit,
                     std::int64_t n_inputs, std::int64_t k, std::int64_t* indices,
                     std::vector<unsigned char>& seen) {
-  const std::uint64_t sub = substream(stream, kSparseIndexTag, unit);
+  const std::uint64_t sub = sparse_index_stream(stream, unit);
   Block words{};
   for (std::int64_t t = 0; t < k; ++t) {
-    // 64-bit draw t: words 2(t%2), 2(t%2)+1 of block t/2, low word first.
-    if (t % 2 == 0) words = philox_block(key, sub, static_cast<std::uint64_t>(t / 2));
-    const int w = 2 * static_cast<int>(t % 2);
-    const std::uint64_t x = std::uint64_t{words[w]} | (std::uint64_t{words[w + 1]} << 32);
+    // word64(key, sub, t), one Philox block per two draws.
+    const auto draw = static_cast<std::uint64_t>(t);
+    if (draw % 2 == 0) words = counter_block(key, sub, block_of_word64(draw));
+    const std::uint64_t x = word64_in(words, draw);
     // Floyd: pick from [0, j]; if taken, take j itself (never taken before).
     const std::int64_t j = n_inputs - k + t;
     std::int64_t pick = static_cast<std::int64_t>(bounded(x, static_cast<std::uint64_t>(j) + 1));
@@ -76,9 +71,9 @@ bool sparse_fill(const SparseParams& p, std::uint64_t key, std::uint64_t stream,
   const KernelTable& kernels = active_kernels();
   char* const base = static_cast<char*>(block.data);
   const DType dtype = block.dtype;
-  const std::int64_t tiles = (units + kUnitsPerTile - 1) / kUnitsPerTile;
+  const std::int64_t tiles = (units + kSparseUnitsPerTile - 1) / kSparseUnitsPerTile;
   std::atomic<bool> allocated{true};
-  parallel_for(tiles, units * (rows + p.nonzeros), kMinParallel, [&](std::int64_t tile) {
+  parallel_for(tiles, units * (rows + p.nonzeros), kSparseMinParallel, [&](std::int64_t tile) {
     // Scratch per tile; a huge logical shape behind a small region can make it
     // unallocatable, which must not escape into the thread pool.
     std::vector<unsigned char> seen;
@@ -92,15 +87,15 @@ bool sparse_fill(const SparseParams& p, std::uint64_t key, std::uint64_t stream,
       allocated.store(false);
       return;
     }
-    const std::int64_t first = tile * kUnitsPerTile;
-    const std::int64_t last = std::min(units, first + kUnitsPerTile);
+    const std::int64_t first = tile * kSparseUnitsPerTile;
+    const std::int64_t last = std::min(units, first + kSparseUnitsPerTile);
     for (std::int64_t j = first; j < last; ++j) {
       char* line = base + j * ustride;
       for (std::int64_t r = 0; r < rows; ++r) store(dtype, line + r * rstride, 0.0);
       if (k == 0) continue;
       const std::uint64_t unit = static_cast<std::uint64_t>(unit0 + j);
       sparse_indices(key, stream, unit, p.n_inputs, p.nonzeros, indices.data(), seen);
-      kernels.f64(normal, key, substream(stream, kSparseValueTag, unit), 0, k, values.data());
+      kernels.f64(normal, key, sparse_value_stream(stream, unit), 0, k, values.data());
       for (std::size_t t = 0; t < k; ++t) {
         const std::int64_t r = indices[t] - row0;
         if (r >= 0 && r < rows) store(dtype, line + r * rstride, values[t]);

@@ -6,6 +6,7 @@
 
 namespace weightinit::random {
 
+// Python passes these as weightinit._core.Distribution (register_random.cpp).
 enum class Distribution : int { uniform = 0, normal = 1, truncated_normal = 2 };
 
 struct UniformParams {

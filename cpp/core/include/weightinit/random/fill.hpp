@@ -10,9 +10,8 @@
 namespace weightinit::random {
 
 // Contiguous run of logical elements [first, first + n) of stream `stream`
-// under `key`, written to out[0..n). Element e of a 32-bit draw uses word e % 4
-// of block e / 4; 64-bit draws use words 2(e%2), 2(e%2)+1 of block e / 2
-// (low word first). Box-Muller pairs elements (2t, 2t+1).
+// under `key`, written to out[0..n), element e from its draws as counter.hpp
+// defines them (32-bit draws for float32, 64-bit draws for float64).
 using KernelF32 = void (*)(const DistParams&, std::uint64_t key, std::uint64_t stream,
                            std::uint64_t first, std::size_t n, float* out);
 using KernelF64 = void (*)(const DistParams&, std::uint64_t key, std::uint64_t stream,
@@ -27,11 +26,25 @@ struct KernelTable {
 const KernelTable& active_kernels();
 const KernelTable& scalar_kernels();
 
+// Tile of a run handed to one thread: a multiple of every group size so tiles
+// start on group boundaries and no group is computed twice.
+inline constexpr std::int64_t kFillTile = 1 << 15;
+// Below this many elements one thread is faster than waking a team.
+inline constexpr std::int64_t kFillMinParallel = 1 << 16;
+
 // Fills `block` (any dtype, any strides). Preconditions (checked by the
 // bindings before this runs; kernels never throw): parameters are finite and
 // valid, the block lies inside the logical shape, the destination is writable.
 void fill(const DistParams& params, std::uint64_t key, std::uint64_t stream,
           const StridedBlock& block);
+
+// One element through the scalar path's distribution transform, from draws
+// given as counter.hpp defines them: x1 = draw e for uniform and truncated
+// normal (slot 0, x2 unused); x1, x2 = draws pair_first_draw(e) and the one
+// after it, slot = pair_slot(e), for normal. The reference every kernel is
+// held to, element by element, by tests/cpp/test_counter.cpp.
+float scalar_element_f32(const DistParams& params, std::uint32_t x1, std::uint32_t x2, int slot);
+double scalar_element_f64(const DistParams& params, std::uint64_t x1, std::uint64_t x2, int slot);
 
 // IEEE binary16 from binary32, round to nearest even (the same integer code
 // on every path), and back.

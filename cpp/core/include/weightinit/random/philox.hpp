@@ -1,7 +1,7 @@
 // Philox4x32-10, the counter-based generator of Salmon, Moraes, Dror and Shaw,
 // "Parallel random numbers: as easy as 1, 2, 3" (SC'11). A stateless keyed
-// bijection (counter, key) -> 4 words: element e of a tensor needs only e, so
-// any slice, chunk or thread partition reproduces the same bits.
+// bijection (counter, key) -> 4 words. How elements map to counters is
+// counter.hpp's business.
 #pragma once
 
 #include <array>
@@ -31,30 +31,6 @@ inline Block philox4x32(Block c, PhiloxKey k, int rounds = kPhiloxRounds) {
     k[1] += kPhiloxW1;
   }
   return c;
-}
-
-// The library's counter layout (DESIGN.md contract 1): words 0-1 hold the
-// 64-bit block index, words 2-3 the 64-bit stream id; the key is 64 bits
-// derived from the user's seed.
-inline Block philox_block(std::uint64_t key, std::uint64_t stream, std::uint64_t block) {
-  return philox4x32({static_cast<std::uint32_t>(block), static_cast<std::uint32_t>(block >> 32),
-                     static_cast<std::uint32_t>(stream), static_cast<std::uint32_t>(stream >> 32)},
-                    {static_cast<std::uint32_t>(key), static_cast<std::uint32_t>(key >> 32)});
-}
-
-// SplitMix64 finalizer (Steele, Lea, Flood 2014): turns seeds and
-// (stream, tag, unit) triples into well-mixed 64-bit keys and sub-stream ids.
-inline std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
-// Sub-stream for draws that need a variable number of words per unit (sparse
-// index sets, orthogonal reflectors): every unit can be regenerated alone.
-inline std::uint64_t substream(std::uint64_t stream, std::uint64_t tag, std::uint64_t unit) {
-  return splitmix64(splitmix64(splitmix64(stream) ^ tag) ^ unit);
 }
 
 }  // namespace weightinit::random

@@ -3,8 +3,8 @@
 // uniformly random positions, drawn N(0, std^2); everything else is zero.
 //
 // Unit j's index set and values come from two sub-streams of (key, stream)
-// tagged with j, so any block of columns (or rows) is regenerated alone, on
-// any thread count, bit for bit (DESIGN.md contract 1).
+// tagged with j (counter.hpp), so any block of columns (or rows) is
+// regenerated alone, on any thread count, bit for bit (DESIGN.md contract 1).
 #pragma once
 
 #include <cstdint>
@@ -14,10 +14,6 @@
 
 namespace weightinit::random {
 
-// Sub-stream tags ("SPIDX", "SPVAL"): index draws and value draws of a unit.
-inline constexpr std::uint64_t kSparseIndexTag = 0x5350'4944'5800'0001ull;
-inline constexpr std::uint64_t kSparseValueTag = 0x5350'5641'4C00'0001ull;
-
 struct SparseParams {
   std::int64_t n_inputs;  // size of the fan-in axis
   std::int64_t nonzeros;  // k, 0 <= k <= n_inputs
@@ -25,10 +21,15 @@ struct SparseParams {
   int unit_axis;          // 1: units are columns (inputs, units); 0: rows (units, inputs)
 };
 
+// Units handed to one thread at a time; values never depend on it.
+inline constexpr std::int64_t kSparseUnitsPerTile = 16;
+// Below this much work (elements written plus draws) one thread is faster.
+inline constexpr std::int64_t kSparseMinParallel = 1 << 16;
+
 // The k distinct input indices of `unit`, in draw order, by Floyd's algorithm
 // (Bentley & Floyd 1987): exactly k bounded draws, no rejection. Draw t is
-// Lemire's multiply-shift of the t-th 64-bit word of the unit's index
-// sub-stream, so its bias is at most n_inputs / 2^64.
+// Lemire's multiply-shift of 64-bit draw t of the unit's index sub-stream
+// (counter.hpp), so its bias is at most n_inputs / 2^64.
 // `seen` is scratch of n_inputs bytes, all zero on entry and on return.
 void sparse_indices(std::uint64_t key, std::uint64_t stream, std::uint64_t unit,
                     std::int64_t n_inputs, std::int64_t k, std::int64_t* indices,

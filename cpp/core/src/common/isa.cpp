@@ -1,9 +1,7 @@
-// The dispatch table is chosen once from CPUID; a lower path can be forced.
-#include "weightinit/random/dispatch.hpp"
+// The active instruction set: the best one from CPUID, or a lower one forced.
+#include "weightinit/common/isa.hpp"
 
 #include <atomic>
-
-#include "kernel_tables.hpp"
 
 namespace weightinit {
 namespace {
@@ -69,22 +67,4 @@ Isa active_isa() { return static_cast<Isa>(active_slot().load(std::memory_order_
 
 void set_active_isa(Isa isa) { active_slot().store(static_cast<int>(isa)); }
 
-namespace random {
-
-const KernelTable& scalar_kernels() { return scalar::kernels(); }
-
-const KernelTable& active_kernels() {
-  switch (active_isa()) {
-#if defined(WEIGHTINIT_X86)
-    case Isa::avx512:
-      return avx512::kernels();
-    case Isa::avx2:
-      return avx2::kernels();
-#endif
-    default:
-      return scalar::kernels();
-  }
-}
-
-}  // namespace random
 }  // namespace weightinit

@@ -1,0 +1,56 @@
+// Runtime choice of the instruction set for the vector kernels (DESIGN.md
+// contract 3): wheels target baseline x86-64, faster paths are picked once
+// from CPUID, and a lower path can be forced so tests compare every path.
+// The random kernels and the GEMM both dispatch through isa_table() below,
+// so forcing a path selects it for both.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace weightinit {
+
+enum class Isa { scalar = 0, avx2 = 1, avx512 = 2 };
+
+const char* isa_name(Isa isa);
+bool isa_from_name(const std::string& name, Isa* out);
+
+// Paths this CPU (and this build) can run, lowest first.
+std::vector<Isa> available_isas();
+Isa best_isa();
+Isa active_isa();
+// Precondition: `isa` is in available_isas() (checked by the caller).
+void set_active_isa(Isa isa);
+
+// A table of one instruction set's entry points, defined in that set's
+// translation unit (files *_avx2.cpp / *_avx512.cpp, built for x86-64 only).
+template <class Table>
+using IsaTableGetter = const Table& (*)();
+
+// The table of the active instruction set. Pass WEIGHTINIT_X86_ONLY(getter)
+// for the vector paths: on other CPUs their files are not built and the
+// getter is null (those paths are never available there).
+template <class Table>
+const Table& isa_table(IsaTableGetter<Table> scalar, IsaTableGetter<Table> avx2,
+                       IsaTableGetter<Table> avx512) {
+  IsaTableGetter<Table> getter = scalar;
+  switch (active_isa()) {
+    case Isa::avx512:
+      getter = avx512;
+      break;
+    case Isa::avx2:
+      getter = avx2;
+      break;
+    case Isa::scalar:
+      break;
+  }
+  return getter != nullptr ? getter() : scalar();
+}
+
+}  // namespace weightinit
+
+#if defined(WEIGHTINIT_X86)
+#define WEIGHTINIT_X86_ONLY(getter) (getter)
+#else
+#define WEIGHTINIT_X86_ONLY(getter) nullptr
+#endif
