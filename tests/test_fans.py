@@ -1,6 +1,6 @@
 """Fan rules against plain-numpy re-implementations of each peer's code.
 
-peers.md 1.5 (Lasagne), 2.1 (torch), 3.3 (Keras), 4.3 (JAX).
+docs/peers.md 1.5 (Lasagne), 2.1 (torch), 3.3 (Keras), 4.3 (JAX).
 """
 
 import math

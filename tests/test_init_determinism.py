@@ -151,7 +151,7 @@ def test_offset_blocks_tile_the_tensor():
 
 def test_stream_stability():
     # Pins the mapping (seed, stream, unit) -> Sparse index set and values: a
-    # change here is a breaking change for the changelog (DESIGN.md contract 1).
+    # change here is a breaking change for the changelog (docs/design.md contract 1).
     key = wi._rng.key_from_seed(0)
     assert wi._core.sparse_indices(key, 0, 0, 1000, 5).tolist() == [911, 29, 673, 44, 399]
     w = wi.Sparse(0.25, 1.0)((64, 32), rng=2026, stream=1)

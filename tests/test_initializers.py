@@ -48,7 +48,7 @@ def same_bits(a, b):
     return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
 
 
-# --- references written from the peers' source (peers.md 1.5, 2.3, 3.3, 4.3) ----
+# --- references written from the peers' source (docs/peers.md 1.5, 2.3, 3.3, 4.3) ----
 
 
 def lasagne_glorot_std(shape, gain=1.0, c01b=False):
@@ -314,7 +314,7 @@ SPARSE_VALUE_TAG = 0x5350_5641_4C00_0001
 
 
 def reference_sparse_indices(key, stream, unit, n, k):
-    """Floyd's algorithm with Lemire's 64-bit multiply-shift, from algorithms.md section 7."""
+    """Floyd's algorithm with Lemire's 64-bit multiply-shift, from docs/algorithms.md section 7."""
     sub = _core.substream(stream, SPARSE_INDEX_TAG, unit)
     blocks = (k + 1) // 2
     counters = np.zeros((blocks, 4), np.uint32)

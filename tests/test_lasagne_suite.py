@@ -1,4 +1,4 @@
-"""Lasagne's own ``lasagne/tests/test_init.py`` (peers.md 1.11), re-expressed against
+"""Lasagne's own ``lasagne/tests/test_init.py`` (docs/peers.md 1.11), re-expressed against
 ``import weightinit as init``: the same calls, shapes and bounds.
 
 The statistical bounds are Lasagne's (loose: several standard errors wide); the

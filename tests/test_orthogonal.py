@@ -183,7 +183,7 @@ STABLE = [
 
 @pytest.mark.parametrize("shape, dtype, digest", STABLE)
 def test_stream_stability(shape, dtype, digest):
-    # Frozen values (DESIGN.md contract 1): a change in the reflector draws, the
+    # Frozen values (docs/design.md contract 1): a change in the reflector draws, the
     # block size policy or the sign fix fails here and must go in the changelog.
     import hashlib
 
@@ -285,7 +285,7 @@ def lasagne_svd(n, i):
 
 @pytest.mark.parametrize("n", [2, 3])
 def test_haar_statistic_rejects_lasagne_svd(n):
-    # algorithms.md 5.3: the SVD recipe is not Haar (2x2: det = -1 always;
+    # docs/algorithms.md 5.3: the SVD recipe is not Haar (2x2: det = -1 always;
     # 3x3: E[tr] = -0.24). A test that cannot fail on it would be worthless.
     assert haar_violations(samples(n, 12000, 0, sampler=lasagne_svd)) != []
 

@@ -2,7 +2,7 @@
 
 The reference implementations below are plain numpy (float64) evaluations of
 the documented formulas from the raw Philox words, independent of the C++
-kernels: they pin the counter layout (DESIGN.md contract 1), the uniform
+kernels: they pin the counter layout (docs/design.md contract 1), the uniform
 conversion, the Box-Muller pairing and the truncated-normal inverse CDF.
 """
 

@@ -1,4 +1,4 @@
-"""What torch's ``test/nn/test_init.py`` checks (peers.md 2.7), re-expressed for
+"""What torch's ``test/nn/test_init.py`` checks (docs/peers.md 2.7), re-expressed for
 weightinit with ``layout="torch"`` where fans matter.
 
 KS tests use torch's threshold (p > 1e-4): with fixed seeds they are

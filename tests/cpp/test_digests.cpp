@@ -1,5 +1,5 @@
 // Known-answer digests of the distribution kernels and of orthogonal_columns:
-// the values every build must produce for these seeds (DESIGN.md contract 2),
+// the values every build must produce for these seeds (docs/design.md contract 2),
 // on every instruction set this CPU runs, on every architecture (the scalar
 // path is all an aarch64 build has; tools/cross-aarch64.sh runs this there).
 // The digests were recorded from the x86-64 build, where the scalar, AVX2 and
@@ -12,8 +12,8 @@
 
 #include "check.hpp"
 #include "weightinit/common/isa.hpp"
-#include "weightinit/random/orthogonal.hpp"
 #include "weightinit/random/fill.hpp"
+#include "weightinit/random/orthogonal.hpp"
 
 using namespace weightinit;
 using namespace weightinit::random;

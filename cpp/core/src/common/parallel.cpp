@@ -6,7 +6,7 @@
 
 // OpenMP is optional at build time (CMake option WEIGHTINIT_OPENMP): without
 // it every body runs on the calling thread. Results are the same either way,
-// because every value is a pure function of its index (DESIGN.md contract 6).
+// because every value is a pure function of its index (docs/design.md contract 6).
 #if defined(_OPENMP)
 #include <omp.h>
 #endif

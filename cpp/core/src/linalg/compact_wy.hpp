@@ -27,7 +27,7 @@ void larft_s_tile(std::int64_t rows, std::int64_t ib, const T* v, std::int64_t l
 template <class T>
 void larft_t(std::int64_t ib, const T* tau, const T* s, T* t);
 
-// What orgqr knows about C before a block is applied (algorithms.md 5.7):
+// What orgqr knows about C before a block is applied (docs/algorithms.md 5.7):
 // its first `unit_cols` columns are still the unit vectors e_{unit_row0 + jj}
 // (jj = 0, 1, ...; unit_row0 + unit_cols <= ib), and every other column is
 // zero in rows [0, ib). Skipping those zeros never changes a bit: W and W2

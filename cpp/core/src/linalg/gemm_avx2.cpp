@@ -1,5 +1,5 @@
 // AVX2 + FMA GEMM path: dgemm 8 x 6, sgemm 16 x 6 register blocks (12 ymm
-// accumulators, algorithms.md 6.5). Compiled with -mavx2 -mfma only here.
+// accumulators, docs/algorithms.md 6.5). Compiled with -mavx2 -mfma only here.
 #include <immintrin.h>
 
 #include <algorithm>

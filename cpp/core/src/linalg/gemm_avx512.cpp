@@ -1,5 +1,5 @@
 // AVX-512 GEMM path: dgemm 16 x 14 (28 zmm accumulators) and sgemm 32 x 12
-// (24), the BLIS SKX shapes (algorithms.md 6.5). Compiled with the AVX-512
+// (24), the BLIS SKX shapes (docs/algorithms.md 6.5). Compiled with the AVX-512
 // flags only here.
 #include <immintrin.h>
 

@@ -61,7 +61,7 @@ T hypot2(T a, T b) {
 
 std::int64_t block_size(std::int64_t m, std::int64_t k) {
   // nb = 32 for k < 256, 64 for k < 1024, 128 from there: blocks of 64-128
-  // keep the rank-nb updates level-3 (algorithms.md 6.2: 64-128 reach ~70% of
+  // keep the rank-nb updates level-3 (docs/algorithms.md 6.2: 64-128 reach ~70% of
   // GEMM) while the extra work of applying each diagonal block with larfb
   // (about m*n*nb flops in all) stays a few percent of the whole, which only
   // a large k affords for nb = 128.

@@ -2,7 +2,7 @@
 // and compiled once per instruction set (kernels_scalar.cpp, kernels_avx2.cpp,
 // kernels_avx512.cpp, each with only its own flags). Every output element sees
 // the same sequence of IEEE operations and explicit FMAs in every
-// instantiation, so all paths return identical bits (DESIGN.md contract 2).
+// instantiation, so all paths return identical bits (docs/design.md contract 2).
 //
 // Ops provides N 32-bit lanes (U: uint32, F: float) and N/2 64-bit lanes
 // (Q: uint64, D: double). A group is N consecutive Philox blocks: 4N float
@@ -80,7 +80,7 @@ inline void philox_groups(const RoundKeys& rk, std::uint64_t stream, std::uint64
 }
 
 // ------------------------------------------------------ uniform from bits ----
-// Exponent trick (algorithms.md 2.2): OR the top mantissa bits into 1.0, then
+// Exponent trick (docs/algorithms.md 2.2): OR the top mantissa bits into 1.0, then
 // one exact subtraction. Half-open k*2^-23 on [0, 1) for U(a, b); open
 // (2k+1)*2^-24 on (0, 1), symmetric about 1/2, where a log follows.
 inline F unit_halfopen_f32(U x) {
@@ -207,7 +207,7 @@ inline SinCosD sincos_eighth_f64(D rd) {
 // Box & Muller (1958): z1, z2 = rho cos(theta), rho sin(theta) with
 // rho = sqrt(-2 ln u1), u1 from the first word on the open grid (never 0;
 // max |z| is 5.77 in float and 8.57 in double). The angle comes from the
-// second word without any reduction (algorithms.md 3.1): its top bits give
+// second word without any reduction (docs/algorithms.md 3.1): its top bits give
 // theta = 2 pi r, r uniform and symmetric on an odd grid in (-1/8, 1/8) turn,
 // and its two low bits choose one of {identity, swap (reflection in y = x),
 // rho -> -rho (rotation by pi), both}, which carry that quarter-turn sector
@@ -242,7 +242,7 @@ inline void box_muller_f64(Q x1, Q x2, D mean, D std, D* z1, D* z2) {
 // ------------------------------------------------ normal quantile, float ----
 // Giles (2010), "Approximating the erfinv function", single precision, with
 // the tail variable w = -ln(4 p q) formed from both tail probabilities so
-// neither end loses precision (algorithms.md 3.1, "accuracy trap").
+// neither end loses precision (docs/algorithms.md 3.1, "accuracy trap").
 inline F normal_quantile_f32(F pl, F qh) {
   F w = Ops::fsub(Ops::fset1(0.0f), log_f32(Ops::fmul(Ops::fmul(pl, qh), Ops::fset1(4.0f))));
   F wc = Ops::fsub(w, Ops::fset1(2.5f));

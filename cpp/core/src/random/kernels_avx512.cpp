@@ -40,7 +40,7 @@ struct Ops {
   }
   static bool all(U m) { return _mm512_cmpeq_epi32_mask(m, set1(~0u)) == 0xFFFF; }
   static U select(U m, U a, U b) { return _mm512_ternarylogic_epi32(m, a, b, 0xCA); }
-  // 32x32 -> 64 products of all lanes (algorithms.md 1.5): even lanes by one
+  // 32x32 -> 64 products of all lanes (docs/algorithms.md 1.5): even lanes by one
   // vpmuludq, odd lanes by another after a shift; each result word is then
   // one masked in-lane word swap, no further multiply or cross-lane permute.
   // (Measured on Zen 4: Philox 9% faster than vpermt2d for the high words

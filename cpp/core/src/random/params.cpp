@@ -91,7 +91,7 @@ double x_pdf(double x) { return std::isinf(x) ? 0.0 : x * pdf(x); }
 }  // namespace
 
 double truncated_normal_std(double alpha, double beta) {
-  // Var = 1 + (a phi(a) - b phi(b))/Z - ((phi(a) - phi(b))/Z)^2 (algorithms.md 4.1)
+  // Var = 1 + (a phi(a) - b phi(b))/Z - ((phi(a) - phi(b))/Z)^2 (docs/algorithms.md 4.1)
   const double z = interval_mass(alpha, beta);
   const double m = (pdf(alpha) - pdf(beta)) / z;
   const double var = 1.0 + (x_pdf(alpha) - x_pdf(beta)) / z - m * m;

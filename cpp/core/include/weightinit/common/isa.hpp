@@ -1,4 +1,4 @@
-// Runtime choice of the instruction set for the vector kernels (DESIGN.md
+// Runtime choice of the instruction set for the vector kernels (docs/design.md
 // contract 3): wheels target baseline x86-64, faster paths are picked once
 // from CPUID, and a lower path can be forced so tests compare every path.
 // The random kernels and the GEMM both dispatch through isa_table() below,

@@ -1,4 +1,4 @@
-// Threading policy (DESIGN.md contract 6). OpenMP over fixed tiles: because
+// Threading policy (docs/design.md contract 6). OpenMP over fixed tiles: because
 // every value is a pure function of its index, the partition never changes
 // results. Workers run under the default floating-point environment, and a
 // process forked after we started threads runs serially (GNU libgomp's thread

@@ -1,7 +1,7 @@
 // Packed GEMM with register-blocked micro-kernels (Goto & van de Geijn 2008;
 // BLIS), one instantiation per instruction set, used by larfb/larft.
 //
-// Determinism (DESIGN.md contract 2, algorithms.md 6.4): every output element
+// Determinism (docs/design.md contract 2, docs/algorithms.md 6.4): every output element
 // c_ij is updated in place by one chain of correctly rounded FMAs over k in
 // ascending order, c <- fma(a_ik, b_kj, c), starting from the value already in
 // C. Cache blocking (kc, mc, nc), register blocking (mr x nr), packing and

@@ -11,7 +11,7 @@
 // (gemm.hpp), the scalar parts below use a fixed operation order, threads
 // split only output columns, and the block size is a function of the shape.
 // So results are the same bits for any thread count, any ISA, and any range
-// of output columns computed on its own (algorithms.md 5.7 and 6.4).
+// of output columns computed on its own (docs/algorithms.md 5.7 and 6.4).
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // The element -> counter mapping: the reproducibility contract itself
-// (DESIGN.md contract 1). This header is its single definition; the kernels
+// (docs/design.md contract 1). This header is its single definition; the kernels
 // of every instruction set, sparse.cpp and the orthogonal sampler take their
 // counters and words from here, and tests/cpp/test_counter.cpp checks every
 // path element by element against word32/word64 below. The Python reference
@@ -49,7 +49,7 @@ inline std::uint64_t word64(std::uint64_t key, std::uint64_t stream, std::uint64
 }
 
 // Element e of a uniform or truncated normal tensor is a function of draw e
-// alone. Box-Muller (algorithms.md 3.1) pairs elements (2t, 2t+1): both come
+// alone. Box-Muller (docs/algorithms.md 3.1) pairs elements (2t, 2t+1): both come
 // from draws 2t and 2t+1, element 2t is the cosine-side value z1, 2t+1 the
 // sine-side z2. One draw is one word of the output's width above.
 constexpr std::uint64_t pair_first_draw(std::uint64_t e) { return e - e % 2; }

@@ -4,7 +4,7 @@
 //
 // Unit j's index set and values come from two sub-streams of (key, stream)
 // tagged with j (counter.hpp), so any block of columns (or rows) is
-// regenerated alone, on any thread count, bit for bit (DESIGN.md contract 1).
+// regenerated alone, on any thread count, bit for bit (docs/design.md contract 1).
 #pragma once
 
 #include <cstdint>
