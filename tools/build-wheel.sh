@@ -140,7 +140,8 @@ echo "$(basename "$wheel"): $(du -k "$wheel" | cut -f1) KiB"
 
 echo "-- install into a fresh venv, no compiler, binaries only"
 "$python" -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install -q "pip>=25.1"
+"$work/venv/bin/python" -m pip install -q "pip>=25.1" >"$work/pip.log" 2>&1 || {
+  cat "$work/pip.log"; exit 1; }  # pip 25.1 reads dependency groups
 cflag=()
 [ -n "$constraints" ] && cflag=(-c "$constraints")
 # --group reads the "test" dependency group from the sdist's pyproject.toml.
