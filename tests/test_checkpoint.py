@@ -200,7 +200,7 @@ def _rules(torch):
 def test_meta_model_checkpoint_equals_initialize_of_the_eager_model(tmp_path, dtype):
     torch = pytest.importorskip("torch")
     st_torch = pytest.importorskip("safetensors.torch")
-    wit = pytest.importorskip("weightinit.torch")
+    import weightinit.torch as wit
     tdtype = getattr(torch, dtype)
     eager = _transformer(torch, dtype=tdtype)
     wit.initialize(eager, _rules(torch), rng=7)
@@ -229,7 +229,7 @@ def test_meta_model_checkpoint_equals_initialize_of_the_eager_model(tmp_path, dt
 def test_sharded_model_checkpoint_loads_through_its_index(tmp_path):
     torch = pytest.importorskip("torch")
     st_torch = pytest.importorskip("safetensors.torch")
-    wit = pytest.importorskip("weightinit.torch")
+    import weightinit.torch as wit
     eager = wit.initialize(_transformer(torch), _rules(torch), rng=1)
     with torch.device("meta"):
         meta = _transformer(torch)
@@ -275,7 +275,7 @@ def test_same_files_as_huggingface_hub_save_torch_state_dict(tmp_path):
     # transformers does: the same file names, index and tensor bytes.
     torch = pytest.importorskip("torch")
     hub = pytest.importorskip("huggingface_hub.serialization")
-    wit = pytest.importorskip("weightinit.torch")
+    import weightinit.torch as wit
     eager = wit.initialize(_transformer(torch), _rules(torch), rng=5)
     (tmp_path / "hf").mkdir()
     hub.save_torch_state_dict(
@@ -628,7 +628,7 @@ def _run_cli(args, cwd, timeout=120):
 def test_manifest_from_a_meta_model_and_init_checkpoint(tmp_path):
     torch = pytest.importorskip("torch")
     st_torch = pytest.importorskip("safetensors.torch")
-    wit = pytest.importorskip("weightinit.torch")
+    import weightinit.torch as wit
     with torch.device("meta"):
         meta = _transformer(torch, dtype=torch.bfloat16)
     path = wi.write_manifest(tmp_path / "m.json", meta, rules=_rules(torch), seed=9)

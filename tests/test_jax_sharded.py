@@ -21,7 +21,7 @@ import weightinit as wi
 from weightinit import _adapters
 
 jax = pytest.importorskip("jax")
-wij = pytest.importorskip("weightinit.jax")
+import weightinit.jax as wij  # noqa: E402 - after the framework check
 
 WORKER = Path(__file__).with_name("_jax_sharded_worker.py")
 PACKAGE_ROOT = str(Path(wi.__file__).resolve().parent.parent)
