@@ -201,6 +201,7 @@ def test_meta_model_checkpoint_equals_initialize_of_the_eager_model(tmp_path, dt
     torch = pytest.importorskip("torch")
     st_torch = pytest.importorskip("safetensors.torch")
     import weightinit.torch as wit
+
     tdtype = getattr(torch, dtype)
     eager = _transformer(torch, dtype=tdtype)
     wit.initialize(eager, _rules(torch), rng=7)
@@ -230,6 +231,7 @@ def test_sharded_model_checkpoint_loads_through_its_index(tmp_path):
     torch = pytest.importorskip("torch")
     st_torch = pytest.importorskip("safetensors.torch")
     import weightinit.torch as wit
+
     eager = wit.initialize(_transformer(torch), _rules(torch), rng=1)
     with torch.device("meta"):
         meta = _transformer(torch)
@@ -276,6 +278,7 @@ def test_same_files_as_huggingface_hub_save_torch_state_dict(tmp_path):
     torch = pytest.importorskip("torch")
     hub = pytest.importorskip("huggingface_hub.serialization")
     import weightinit.torch as wit
+
     eager = wit.initialize(_transformer(torch), _rules(torch), rng=5)
     (tmp_path / "hf").mkdir()
     hub.save_torch_state_dict(
@@ -629,6 +632,7 @@ def test_manifest_from_a_meta_model_and_init_checkpoint(tmp_path):
     torch = pytest.importorskip("torch")
     st_torch = pytest.importorskip("safetensors.torch")
     import weightinit.torch as wit
+
     with torch.device("meta"):
         meta = _transformer(torch, dtype=torch.bfloat16)
     path = wi.write_manifest(tmp_path / "m.json", meta, rules=_rules(torch), seed=9)

@@ -16,6 +16,7 @@ import weightinit as wi
 
 torch = pytest.importorskip("torch")
 import weightinit.torch as wit  # noqa: E402 - after the framework check
+
 if not torch.distributed.is_available():  # pragma: no cover - CPU wheels have it
     pytest.skip("torch.distributed is not available", allow_module_level=True)
 
