@@ -22,15 +22,17 @@ import signal
 import struct
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
+from typing import IO, TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
 import numpy as np
 
 from . import _adapters, _rng
 from . import _validation as check
-from ._base import Initializer, get_default_dtype
+from ._base import Array, Initializer, get_default_dtype
 from ._chunking import slabs, whole_axes
 from ._errors import ShapeError
 from .lookup import as_initializer
@@ -43,6 +45,11 @@ from .npy import (
     _size,
     plan_blocks,
 )
+
+if TYPE_CHECKING:
+    from torch.nn import Module
+
+    from .torch import Rules
 
 __all__ = ["Manifest", "read_manifest", "save_safetensors", "write_manifest"]
 
@@ -81,7 +88,7 @@ DEFAULT_CHUNK_BYTES = 64 << 20
 @dataclass(frozen=True)
 class _Tensor:
     name: str
-    shape: tuple
+    shape: tuple[int, ...]
     dtype: str  # a key of _DTYPES
     init: Initializer
 
@@ -90,7 +97,7 @@ class _Tensor:
         return math.prod(self.shape) * _DTYPES[self.dtype][1]
 
 
-def parse_size(size, argument="max_shard_size") -> int:
+def parse_size(size: int | str, argument: str = "max_shard_size") -> int:
     """Bytes from an int or a string such as ``"5GB"`` (10**9, as Hugging Face) or ``"512MiB"``."""
     if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
         value = int(size)
@@ -109,13 +116,15 @@ def parse_size(size, argument="max_shard_size") -> int:
     return value
 
 
-def _dtype_name(dtype, where) -> str:
+def _dtype_name(dtype: Any, where: str) -> str:
     if dtype is None:
-        return np.dtype(get_default_dtype()).name
+        default: str = np.dtype(get_default_dtype()).name
+        return default
     text = str(dtype)
     text = text[len("torch.") :] if text.startswith("torch.") else text
     if text.lower() in _DTYPES:
         return text.lower()
+    name: str | None
     try:
         name = np.dtype(dtype).name
     except TypeError:
@@ -125,15 +134,15 @@ def _dtype_name(dtype, where) -> str:
     raise TypeError(f"{where}: dtype must be float16, bfloat16, float32 or float64, got {dtype!r}")
 
 
-def _check_name(name):
+def _check_name(name: object) -> None:
     if not isinstance(name, str) or not name:
         raise TypeError(f"tensor names must be non-empty strings, got {name!r}")
     if name == "__metadata__":
         raise ValueError("'__metadata__' is reserved by safetensors and cannot name a tensor")
 
 
-def _tensors_from_mapping(params) -> list[_Tensor]:
-    out = []
+def _tensors_from_mapping(params: Mapping[Any, Any]) -> list[_Tensor]:
+    out: list[_Tensor] = []
     for name, value in params.items():
         _check_name(name)
         try:
@@ -150,7 +159,7 @@ def _tensors_from_mapping(params) -> list[_Tensor]:
     return out
 
 
-def _checked(name, shape, dtype, init) -> _Tensor:
+def _checked(name: str, shape: Any, dtype: str, init: Initializer) -> _Tensor:
     try:
         shape = check.shape(shape)
         init._check_shape(shape)
@@ -159,12 +168,12 @@ def _checked(name, shape, dtype, init) -> _Tensor:
     return _Tensor(name, shape, dtype, init)
 
 
-def _is_torch_module(obj) -> bool:
+def _is_torch_module(obj: object) -> TypeGuard[Module]:
     torch = sys.modules.get("torch")
     return torch is not None and isinstance(obj, torch.nn.Module)
 
 
-def _tensors_from_module(module, rules):
+def _tensors_from_module(module: Module, rules: Rules) -> tuple[list[_Tensor], dict[str, str]]:
     """The tensors ``weightinit.torch.initialize(module, rules)`` fills, and the tied aliases.
 
     Same rules, same order, same streams (qualified names) and the same torch
@@ -182,7 +191,8 @@ def _tensors_from_module(module, rules):
             f"no rule gives an initializer (none matched, or the rule is None) to the "
             f"parameters {unmatched + skipped}"
         )
-    tensors, owners = [], {}
+    tensors: list[_Tensor] = []
+    owners: dict[int, str] = {}
     for name, param, init in plan:
         if isinstance(param, torch.nn.parameter.UninitializedParameter):
             raise ValueError(
@@ -191,14 +201,14 @@ def _tensors_from_module(module, rules):
         owners[id(param)] = name
         dtype = _dtype_name(param.dtype, f"parameter {name!r}")
         tensors.append(_checked(name, tuple(param.shape), dtype, init))
-    aliases = {}
+    aliases: dict[str, str] = {}
     for name, param in module.named_parameters(remove_duplicate=False):
         if owners.get(id(param), name) != name:
             aliases[name] = owners[id(param)]
     return tensors, aliases
 
 
-def _resolve_params(params, rules):
+def _resolve_params(params: Params, rules: Rules | None) -> tuple[list[_Tensor], dict[str, str]]:
     """``(tensors, default metadata)`` from a mapping or a torch model plus rules."""
     if _is_torch_module(params):
         if rules is None:
@@ -220,7 +230,7 @@ def _resolve_params(params, rules):
     return tensors, {}
 
 
-def _check_metadata(metadata) -> dict:
+def _check_metadata(metadata: object) -> dict[str, str]:
     if metadata is None:
         return {}
     if not isinstance(metadata, Mapping):
@@ -233,7 +243,9 @@ def _check_metadata(metadata) -> dict:
     return dict(metadata)
 
 
-def split_into_shards(tensors, max_shard_size):
+def split_into_shards(
+    tensors: Iterable[tuple[str, int]], max_shard_size: int
+) -> list[list[tuple[str, int]]]:
     """Group ``(name, nbytes)`` pairs into shards the way Hugging Face does.
 
     In order: a tensor goes into the current shard unless that would take the
@@ -242,7 +254,9 @@ def split_into_shards(tensors, max_shard_size):
     point where it was met (before the shard still being filled)
     (``huggingface_hub.split_state_dict_into_shards_factory``).
     """
-    shards, current, current_size = [], [], 0
+    shards: list[list[tuple[str, int]]] = []
+    current: list[tuple[str, int]] = []
+    current_size = 0
     for item in tensors:
         size = item[1]
         if size > max_shard_size:
@@ -265,10 +279,14 @@ def shard_names(count: int) -> list[str]:
     return [f"model-{i:05d}-of-{count:05d}.safetensors" for i in range(1, count + 1)]
 
 
-def _layout(tensors, metadata):
+def _layout(
+    tensors: Iterable[_Tensor], metadata: Mapping[str, str]
+) -> tuple[bytes, list[tuple[_Tensor, int]], int]:
     """Header bytes and ``[(tensor, begin)]`` of one file, in the reference writer's order."""
     order = sorted(tensors, key=lambda t: (-_DTYPES[t.dtype][2], t.name))
-    header, placed, offset = {}, [], 0
+    header: dict[str, Any] = {}
+    placed: list[tuple[_Tensor, int]] = []
+    offset = 0
     if metadata:
         header["__metadata__"] = metadata
     for t in order:
@@ -284,10 +302,13 @@ def _layout(tensors, metadata):
     return struct.pack("<Q", len(text)) + text, placed, offset
 
 
-def _write_tensor(f, offset, t, gen, chunk_bytes, bar):
+def _write_tensor(
+    f: IO[bytes], offset: int, t: _Tensor, gen: _rng.Generator, chunk_bytes: int, bar: Any
+) -> None:
     sid = _rng.stream_id(t.name)
     shape, init = t.shape, t.init
-    fill = None
+    fill: Callable[[Array, Sequence[int]], None] | None = None
+    blocks: Iterable[tuple[list[int], list[int]]]
     if t.dtype == "bfloat16":
         # As weightinit.torch does: float32 values rounded to nearest even, block by block.
         dt = np.dtype(np.uint16)
@@ -296,12 +317,13 @@ def _write_tensor(f, offset, t, gen, chunk_bytes, bar):
         scratch = np.empty(biggest, dtype=np.float32)
         tmp = np.empty(biggest, dtype=np.uint32)
 
-        def fill(block, start):
+        def fill_bfloat16(block: Array, start: Sequence[int]) -> None:
             n = block.size
             values = scratch[:n].reshape(block.shape)
             init.fill(values, rng=gen, stream=sid, shape=shape, offset=start)
             _adapters.float32_to_bfloat16_bits(values, block, tmp[:n])
 
+        fill = fill_bfloat16
     else:
         dt = np.dtype(t.dtype)
         blocks = plan_blocks(init, shape, dt, chunk_bytes)
@@ -317,7 +339,7 @@ class _Terminated(BaseException):
 
 
 @contextlib.contextmanager
-def _sigterm_unwinds():
+def _sigterm_unwinds() -> Iterator[None]:
     # By default SIGTERM ends the process at once and would leave the temporary
     # files behind. While writing, it unwinds like KeyboardInterrupt; once the
     # files are removed the signal is raised again with its default action, so
@@ -330,7 +352,7 @@ def _sigterm_unwinds():
         yield
         return
 
-    def unwind(signum, frame):
+    def unwind(signum: int, frame: FrameType | None) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the cleanup
         raise _Terminated
 
@@ -345,14 +367,14 @@ def _sigterm_unwinds():
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _free_bytes(directory) -> int:
+def _free_bytes(directory: Path) -> int:
     st = os.statvfs(directory)
     return st.f_bavail * st.f_frsize
 
 
-def _make_directory(directory: Path, created: list) -> None:
+def _make_directory(directory: Path, created: list[Path]) -> None:
     """Create ``directory`` and missing parents, appending each one created to ``created``."""
-    missing = []
+    missing: list[Path] = []
     p = directory
     while not p.exists() and p.parent != p:
         missing.append(p)
@@ -365,16 +387,16 @@ def _make_directory(directory: Path, created: list) -> None:
 
 
 def save_safetensors(
-    directory,
-    params,
-    rng=None,
+    directory: str | os.PathLike[str],
+    params: Params,
+    rng: _rng.RngLike = None,
     *,
-    rules=None,
-    max_shard_size="5GB",
-    metadata=None,
-    chunk_bytes=DEFAULT_CHUNK_BYTES,
-    progress=None,
-):
+    rules: Rules | None = None,
+    max_shard_size: int | str = "5GB",
+    metadata: Mapping[str, str] | None = None,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    progress: bool | None = None,
+) -> list[Path]:
     """Write a random-weight checkpoint as safetensors files, never holding it in memory.
 
     Each tensor is generated block by block straight into a memory map of its
@@ -461,7 +483,7 @@ def save_safetensors(
     tensors, default_metadata = _resolve_params(params, rules)
     if not tensors:
         raise ValueError("params has no tensors: a checkpoint needs at least one")
-    seen = set()
+    seen: set[str] = set()
     for t in tensors:
         if t.name in seen:
             raise ValueError(f"tensor name {t.name!r} appears twice")
@@ -474,12 +496,12 @@ def save_safetensors(
     by_name = {t.name: t for t in tensors}
     groups = split_into_shards([(t.name, t.nbytes) for t in tensors], max_shard_size)
     names = shard_names(len(groups))
-    files = []
+    files: list[_File] = []
     for filename, group in zip(names, groups, strict=True):
         header, placed, data_bytes = _layout([by_name[n] for n, _ in group], metadata)
         files.append((filename, header, placed, data_bytes))
     total = sum(t.nbytes for t in tensors)
-    index = None
+    index: bytes | None = None
     if len(files) > 1:
         weight_map = {n: filename for filename, group in zip(names, groups) for n, _ in group}
         # As huggingface_hub: "format" describes each file, the rest goes to the index too.
@@ -493,9 +515,19 @@ def save_safetensors(
         return _write_checkpoint(directory, files, index, gen, chunk_bytes, progress, total)
 
 
-def _write_checkpoint(directory, files, index, gen, chunk_bytes, progress, total):
+def _write_checkpoint(
+    directory: Path,
+    files: list[_File],
+    index: bytes | None,
+    gen: _rng.Generator,
+    chunk_bytes: int,
+    progress: bool | None,
+    total: int,
+) -> list[Path]:
     needed = sum(len(h) + n for _, h, _, n in files) + len(index or b"")
-    created, temporaries, bar = [], [], None
+    created: list[Path] = []
+    temporaries: list[tuple[Path, Path]] = []
+    bar: Any = None  # a tqdm bar, or None
     try:
         _make_directory(directory, created)
         free = _free_bytes(directory)
@@ -531,8 +563,11 @@ def _write_checkpoint(directory, files, index, gen, chunk_bytes, progress, total
         for p in reversed(created):
             with contextlib.suppress(OSError):
                 p.rmdir()
-        full = isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)
-        if full and e.filename is None:
+        if (
+            isinstance(e, OSError)
+            and e.errno in (errno.ENOSPC, errno.EDQUOT)
+            and e.filename is None
+        ):
             raise OSError(
                 e.errno,
                 f"{os.strerror(e.errno)}: writing {directory} needs {_size(needed)}",
@@ -547,7 +582,7 @@ def _write_checkpoint(directory, files, index, gen, chunk_bytes, progress, total
     return written
 
 
-def _remove_stale(directory, kept):
+def _remove_stale(directory: Path, kept: Container[str]) -> None:
     # An earlier checkpoint's shards or index would make loaders mix two checkpoints.
     for p in directory.iterdir():
         if p.name in kept:
@@ -568,12 +603,19 @@ class Manifest:
     (str -> str, for ``__metadata__``) come from the file.
     """
 
-    params: dict
+    params: dict[str, tuple[tuple[int, ...], str, Initializer]]
     seed: int | None = None
-    metadata: dict = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
-def _initializer_config(t: _Tensor) -> dict:
+# What save_safetensors and write_manifest take as ``params``: a mapping
+# name -> (shape, dtype, initializer), a Manifest, or a torch model (with rules).
+Params: TypeAlias = "Mapping[str, tuple[Any, Any, Any]] | Manifest | Module"
+# One file of a checkpoint: (name, header bytes, [(tensor, data offset)], data bytes).
+_File: TypeAlias = "tuple[str, bytes, list[tuple[_Tensor, int]], int]"
+
+
+def _initializer_config(t: _Tensor) -> dict[str, Any]:
     from .lookup import deserialize, serialize
 
     config = serialize(t.init)
@@ -590,7 +632,14 @@ def _initializer_config(t: _Tensor) -> dict:
     return config
 
 
-def write_manifest(path, params, *, rules=None, seed=None, metadata=None):
+def write_manifest(
+    path: str | os.PathLike[str],
+    params: Params,
+    *,
+    rules: Rules | None = None,
+    seed: int | None = None,
+    metadata: Mapping[str, str] | None = None,
+) -> Path:
     """Write a checkpoint manifest (JSON) for :func:`save_safetensors` and ``init-checkpoint``.
 
     Parameters
@@ -622,7 +671,7 @@ def write_manifest(path, params, *, rules=None, seed=None, metadata=None):
     metadata = {**default_metadata, **_check_metadata(metadata)}
     if seed is not None:
         seed = check.non_negative_int(seed, "seed")
-    doc = {
+    doc: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         "version": 1,
         "seed": seed,
@@ -650,11 +699,11 @@ def write_manifest(path, params, *, rules=None, seed=None, metadata=None):
     return path
 
 
-def _rule_items(rules):
+def _rule_items(rules: Rules) -> list[tuple[Any, Any]]:
     return list(rules.items()) if isinstance(rules, Mapping) else list(rules)
 
 
-def _rule_value(value):
+def _rule_value(value: Any) -> str | dict[Any, Any] | None:
     from .lookup import get
 
     if isinstance(value, Mapping):
@@ -662,14 +711,14 @@ def _rule_value(value):
     return None if value is None else repr(get(value))
 
 
-def _rule_key(key) -> str:
+def _rule_key(key: str | type | tuple[type, ...]) -> str:
     if isinstance(key, str):
         return key
     types = key if isinstance(key, tuple) else (key,)
     return " | ".join(f"{t.__module__}.{t.__qualname__}" for t in types)
 
 
-def read_manifest(path) -> Manifest:
+def read_manifest(path: str | os.PathLike[str]) -> Manifest:
     """Read a checkpoint manifest written by :func:`write_manifest` (or by hand).
 
     Raises ``ValueError`` naming the file and the faulty entry for anything
@@ -696,7 +745,7 @@ def read_manifest(path) -> Manifest:
     entries = doc.get("tensors")
     if not isinstance(entries, list) or not entries:
         raise ValueError(f'{path}: "tensors" must be a non-empty list')
-    params = {}
+    params: dict[str, tuple[tuple[int, ...], str, Initializer]] = {}
     for i, entry in enumerate(entries):
         where = f"{path}: tensors[{i}]"
         if not isinstance(entry, dict):

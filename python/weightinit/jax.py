@@ -44,26 +44,41 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _adapters
 from ._adapters import as_initializer, check_framework_layout, check_order
+from ._base import Array, Initializer, Stream
+from ._rng import RngLike
 from ._shapes import parse_region
+
+if TYPE_CHECKING:
+    from jax import Array as JaxArray
+    from jax.sharding import Sharding
 
 __all__ = ["initializer", "seed_from_key", "sharded"]
 
-_jax = None
+# What ``as_initializer`` takes: an instance, a name, a config dict or a class.
+InitializerLike: TypeAlias = "Initializer | str | Mapping[str, Any] | type[Initializer]"
+# The start and extent of a block, per dimension (a hashable region).
+_BlockKey: TypeAlias = "tuple[tuple[int, ...], tuple[int, ...]]"
+
+_jax: ModuleType | None = None
 
 
-def _framework():
+def _framework() -> ModuleType:
     global _jax
     if _jax is None:
         _jax = _adapters.import_framework("jax", "jax", "pip install jax jaxlib")
     return _jax
 
 
-def seed_from_key(key_data) -> int:
+def seed_from_key(key_data: npt.ArrayLike) -> int:
     """weightinit seed of a JAX key's data words (big-endian uint32 words).
 
     >>> seed_from_key([0, 7])
@@ -81,8 +96,15 @@ def seed_from_key(key_data) -> int:
 
 
 def initializer(
-    init, *, rng=None, stream=None, layout="jax", order="torch", dtype=None, out_sharding=None
-):
+    init: InitializerLike,
+    *,
+    rng: RngLike = None,
+    stream: Stream = None,
+    layout: str | None = "jax",
+    order: str = "torch",
+    dtype: npt.DTypeLike | None = None,
+    out_sharding: Sharding | None = None,
+) -> Callable[..., JaxArray]:
     """A function ``f(key, shape, dtype=None, out_sharding=None)``, as Flax and
     ``jax.nn.initializers`` expect, that draws ``init``'s values.
 
@@ -145,7 +167,12 @@ def initializer(
     default_dtype = dtype
     default_sharding = out_sharding
 
-    def init_fn(key, shape, dtype=None, out_sharding=None):
+    def init_fn(
+        key: JaxArray,
+        shape: int | Sequence[int],
+        dtype: npt.DTypeLike | None = None,
+        out_sharding: Sharding | None = None,
+    ) -> JaxArray:
         jax = _framework()
         jnp = jax.numpy
         shape = _shape(shape)
@@ -160,13 +187,14 @@ def initializer(
             blocks = _Blocks(init, shape, dt, layout, order)
             return _per_device_callbacks(jax, blocks, sharding, _key_data(jax, key), rng, stream)
 
-        def host(key_data):
-            r = rng if rng is not None else seed_from_key(key_data)
+        def host(r: RngLike) -> tuple[Array, tuple[int, ...] | None]:
             arr, perm = _adapters.sample_numpy(init, shape, dt.name, r, stream, layout, order)
             return arr.astype(dt, copy=False), perm
 
+        out: JaxArray
         if not traced:
-            arr, perm = host(None if rng is not None else np.asarray(_key_data(jax, key)))
+            r = rng if rng is not None else seed_from_key(np.asarray(_key_data(jax, key)))
+            arr, perm = host(r)
             out = jnp.asarray(arr)
         else:
             # Traced (jit, vmap): generate when the computation runs, not at trace
@@ -174,7 +202,7 @@ def initializer(
             key_data = _key_data(jax, key)
             gen_shape, perm = _generated_shape(init, shape, layout, order)
             out = jax.pure_callback(
-                lambda kd: host(np.asarray(kd))[0],
+                lambda kd: host(rng if rng is not None else seed_from_key(np.asarray(kd)))[0],
                 jax.ShapeDtypeStruct(gen_shape, dt),
                 key_data,
                 vmap_method="sequential",
@@ -195,8 +223,16 @@ def initializer(
 
 
 def sharded(
-    init, shape, dtype=None, sharding=None, rng=None, stream=None, *, layout="jax", order="torch"
-):
+    init: InitializerLike,
+    shape: int | Sequence[int],
+    dtype: npt.DTypeLike | None = None,
+    sharding: Sharding | None = None,
+    rng: JaxArray | RngLike = None,
+    stream: Stream = None,
+    *,
+    layout: str | None = "jax",
+    order: str = "torch",
+) -> JaxArray:
     """A global ``jax.Array`` of ``shape`` laid out by ``sharding``, each shard generated alone.
 
     The values are those of ``initializer(init, layout=layout,
@@ -252,7 +288,8 @@ def sharded(
     sharding.shard_shape(shape)  # JAX's error if the sharding does not divide the shape
     if _is_key(jax, rng):
         rng = seed_from_key(np.asarray(_key_data(jax, rng)))
-    return _assemble(jax, blocks, sharding, *_adapters.pinned(rng, stream))
+    # Not a key (checked just above): one of what pinned() resolves.
+    return _assemble(jax, blocks, sharding, *_adapters.pinned(cast(RngLike, rng), stream))
 
 
 class _Blocks:
@@ -263,7 +300,20 @@ class _Blocks:
     JAX axis ``j`` is torch axis ``perm[j]``.
     """
 
-    def __init__(self, init, shape, dt, layout, order):
+    init: Initializer
+    gen_shape: tuple[int, ...]
+    perm: tuple[int, ...] | None  # JAX axis j is generated axis perm[j]
+    shape: tuple[int, ...]
+    dt: np.dtype[Any]
+
+    def __init__(
+        self,
+        init: Initializer,
+        shape: tuple[int, ...],
+        dt: np.dtype[Any],
+        layout: str | None,
+        order: str,
+    ) -> None:
         plan = _adapters.torch_order_plan(init, shape, layout) if order == "torch" else None
         if plan is None:
             self.init, self.gen_shape, self.perm = _adapters.relayout(init, layout), shape, None
@@ -272,7 +322,7 @@ class _Blocks:
         self.init._check_shape(self.gen_shape)
         self.shape, self.dt = shape, dt
 
-    def __call__(self, gen, sid, index):
+    def __call__(self, gen: RngLike, sid: Stream, index: Sequence[slice]) -> Array:
         start, extent, _ = parse_region(tuple(index), self.shape)
         if self.perm is not None:
             start = [start[self.perm.index(a)] for a in range(len(start))]
@@ -288,7 +338,14 @@ class _Blocks:
         return out if self.perm is None else out.transpose(self.perm)
 
 
-def _fill_bfloat16_block(init, dst, gen, sid, shape, start):
+def _fill_bfloat16_block(
+    init: Initializer,
+    dst: Array,
+    gen: RngLike,
+    sid: Stream,
+    shape: tuple[int, ...],
+    start: Sequence[int],
+) -> None:
     """bfloat16 bits of the block of ``shape`` at ``start``: float32 sub-blocks, rounded.
 
     As :func:`weightinit._adapters.fill_bfloat16_bits`, restricted to one
@@ -311,7 +368,9 @@ def _fill_bfloat16_block(init, dst, gen, sid, shape, start):
         _adapters.float32_to_bfloat16_bits(block, dst[where], tmp[:n])
 
 
-def _assemble(jax, blocks, sharding, gen, sid):
+def _assemble(
+    jax: ModuleType, blocks: _Blocks, sharding: Sharding, gen: RngLike, sid: Stream
+) -> JaxArray:
     """``jax.make_array_from_callback`` generating each distinct shard once.
 
     JAX collects every value the callback returns before placing them, so
@@ -319,12 +378,13 @@ def _assemble(jax, blocks, sharding, gen, sid):
     asks for next with that index) and keeps the host copy only until its
     last replica is placed: host memory stays at one shard.
     """
-    waiting = {}  # index -> devices still to receive that block, in JAX's order
+    # index -> devices still to receive that block, in JAX's order
+    waiting: dict[_BlockKey, list[Any]] = {}
     for device, index in sharding.addressable_devices_indices_map(blocks.shape).items():
         waiting.setdefault(_index_key(index, blocks.shape), []).append(device)
-    held = {}
+    held: dict[_BlockKey, Array] = {}
 
-    def shard(index):
+    def shard(index: Sequence[slice]) -> Any:  # the numpy block, or JAX's copy on a device
         k = _index_key(index, blocks.shape)
         block = held.get(k)
         if block is None:
@@ -337,15 +397,16 @@ def _assemble(jax, blocks, sharding, gen, sid):
             del held[k]
         return jax.device_put(block, device)
 
-    return jax.make_array_from_callback(blocks.shape, sharding, shard)
+    out: JaxArray = jax.make_array_from_callback(blocks.shape, sharding, shard)
+    return out
 
 
-def _index_key(index, shape):
+def _index_key(index: Any, shape: tuple[int, ...]) -> _BlockKey:
     start, extent, _ = parse_region(tuple(index), shape)
     return tuple(start), tuple(extent)
 
 
-def _per_device(jax, sharding, shape) -> bool:
+def _per_device(jax: ModuleType, sharding: object, shape: tuple[int, ...]) -> bool:
     """Whether a traced call can generate per device: a NamedSharding dividing ``shape``."""
     if not isinstance(sharding, jax.sharding.NamedSharding) or not shape:
         return False
@@ -361,19 +422,26 @@ def _per_device(jax, sharding, shape) -> bool:
     return max(shape) < 2**31  # offsets are int32 in the traced program
 
 
-def _per_device_callbacks(jax, blocks, sharding, key_data, rng, stream):
+def _per_device_callbacks(
+    jax: ModuleType,
+    blocks: _Blocks,
+    sharding: Any,  # a NamedSharding dividing the shape (_per_device)
+    key_data: Any,
+    rng: RngLike,
+    stream: Stream,
+) -> JaxArray:
     """Under ``jit``: inside ``shard_map``, each device's callback generates its block."""
     jnp = jax.numpy
     mesh, local = sharding.mesh, tuple(sharding.shard_shape(blocks.shape))
     spec = tuple(sharding.spec) + (None,) * (len(blocks.shape) - len(sharding.spec))
     pinned = None if rng is None else _adapters.pinned(rng, stream)
 
-    def host(kd, *offsets):
+    def host(kd: Array, *offsets: Array) -> Array:
         gen, sid = pinned if pinned is not None else (seed_from_key(np.asarray(kd)), stream)
         index = tuple(slice(int(o), int(o) + n) for o, n in zip(offsets, local, strict=True))
         return np.ascontiguousarray(blocks(gen, sid, index))
 
-    def body(kd):
+    def body(kd: Any) -> Any:  # traced values inside shard_map
         offsets = []
         for names, n in zip(spec, local, strict=True):
             i = jnp.int32(0)
@@ -385,22 +453,25 @@ def _per_device_callbacks(jax, blocks, sharding, key_data, rng, stream):
         )
 
     P = jax.sharding.PartitionSpec
-    return jax.shard_map(body, mesh=mesh, in_specs=P(), out_specs=P(*spec), check_vma=False)(
-        key_data
-    )
+    out: JaxArray = jax.shard_map(
+        body, mesh=mesh, in_specs=P(), out_specs=P(*spec), check_vma=False
+    )(key_data)
+    return out
 
 
-def _is_key(jax, rng) -> bool:
+def _is_key(jax: ModuleType, rng: object) -> bool:
     if isinstance(rng, jax.Array):
         return True
     return isinstance(rng, np.ndarray) and rng.dtype == np.uint32
 
 
-def _shape(shape):
+def _shape(shape: int | Sequence[int]) -> tuple[int, ...]:
     return tuple(int(d) for d in (shape if isinstance(shape, (tuple, list)) else (shape,)))
 
 
-def _generated_shape(init, shape, layout, order):
+def _generated_shape(
+    init: Initializer, shape: tuple[int, ...], layout: str | None, order: str
+) -> tuple[tuple[int, ...], tuple[int, ...] | None]:
     """(shape generated, permutation to JAX's order or None), as ``sample_numpy`` does.
 
     Decided by the plan, not by comparing shapes: a square kernel's torch shape
@@ -410,7 +481,7 @@ def _generated_shape(init, shape, layout, order):
     return (shape, None) if plan is None else (plan[1], _adapters.keras_from_torch(len(shape)))
 
 
-def _key_data(jax, key):
+def _key_data(jax: ModuleType, key: Any) -> Any:  # a uint32 jax.Array or a tracer of one
     if isinstance(key, jax.Array) and jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key):
         if key.shape != ():
             raise ValueError(f"expected one PRNG key, got a key array of shape {key.shape}")
@@ -423,12 +494,12 @@ def _key_data(jax, key):
     return data
 
 
-def _dtype(jax, dtype):
+def _dtype(jax: ModuleType, dtype: npt.DTypeLike | None) -> np.dtype[Any]:
     import ml_dtypes  # a dependency of jax
 
     if dtype is None:
         dtype = jax.numpy.zeros(()).dtype  # JAX's default float (float64 under x64)
-    dt = np.dtype(jax.dtypes.canonicalize_dtype(dtype))
+    dt: np.dtype[Any] = np.dtype(jax.dtypes.canonicalize_dtype(dtype))
     if dt not in (np.float16, np.float32, np.float64, np.dtype(ml_dtypes.bfloat16)):
         raise TypeError(f"dtype must be float16, bfloat16, float32 or float64, got {dt}")
     return dt

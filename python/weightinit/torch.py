@@ -27,21 +27,41 @@ from __future__ import annotations
 import fnmatch
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
 from . import _adapters
 from ._adapters import as_initializer, check_framework_layout, relayout
+from ._base import Array, Initializer, Stream
 from ._errors import ShapeError
+from ._rng import Generator, RngLike
+
+if TYPE_CHECKING:
+    from torch import Tensor
+    from torch import device as torch_device
+    from torch.distributed.tensor import DTensor
+    from torch.nn import Module
 
 __all__ = ["init_", "initialize", "local_region", "materialize"]
 
-_torch = None
-_DIRECT = {}  # torch dtype -> numpy dtype filled straight into the tensor's memory
+# What ``as_initializer`` takes: an instance, a name, a config dict or a class.
+InitializerLike: TypeAlias = "Initializer | str | Mapping[str, Any] | type[Initializer]"
+# ``initialize``'s rules: keys are name patterns or module types (see its docstring).
+Rules: TypeAlias = "Mapping[Any, Any] | Iterable[tuple[Any, Any]]"
+# Index runs (start, length) along one axis of a logical tensor.
+_Runs: TypeAlias = "list[tuple[int, int]]"
+# (qualified name, parameter, initializer) of each parameter a rule gives one.
+_Plan: TypeAlias = "list[tuple[str, Any, Initializer]]"
+
+_torch: ModuleType | None = None
+# torch dtype -> numpy dtype filled straight into the tensor's memory
+_DIRECT: dict[Any, type[np.floating[Any]]] = {}
 
 
-def _framework():
+def _framework() -> ModuleType:
     global _torch
     if _torch is None:
         torch = _adapters.import_framework(
@@ -54,7 +74,14 @@ def _framework():
     return _torch
 
 
-def init_(tensor, initializer, rng=None, stream=None, *, layout="torch"):
+def init_(
+    tensor: Tensor,
+    initializer: InitializerLike,
+    rng: RngLike = None,
+    stream: Stream = None,
+    *,
+    layout: str | None = "torch",
+) -> Tensor:
     """Fill ``tensor`` in place with ``initializer``'s values and return it.
 
     Parameters
@@ -97,8 +124,7 @@ def init_(tensor, initializer, rng=None, stream=None, *, layout="torch"):
     >>> _ = wit.init_(conv.weight, wi.HeNormal(gain="relu"), rng=7, stream="conv.weight")
     """
     torch = _framework()
-    if not isinstance(tensor, torch.Tensor):
-        raise TypeError(f"tensor must be a torch.Tensor, got {type(tensor).__name__}")
+    _check_type(tensor, torch.Tensor, "tensor", "torch.Tensor")
     init = relayout(as_initializer(initializer), check_framework_layout(layout))
     dtype = tensor.dtype
     if dtype not in _DIRECT and dtype != torch.bfloat16:
@@ -123,7 +149,16 @@ def init_(tensor, initializer, rng=None, stream=None, *, layout="torch"):
     return tensor
 
 
-def _fill_through_host(torch, tensor, init, rng, stream):
+def _check_type(value: object, cls: type, name: str, what: str) -> None:
+    # A function, not an inline isinstance: the classes come from the imported
+    # module (typed Any), and narrowing to them would erase the argument's type.
+    if not isinstance(value, cls):
+        raise TypeError(f"{name} must be a {what}, got {type(value).__name__}")
+
+
+def _fill_through_host(
+    torch: ModuleType, tensor: Tensor, init: Initializer, rng: RngLike, stream: Stream
+) -> Tensor:
     # Generation runs on the CPU; the device receives one copy of the result.
     shape = tuple(tensor.shape)
     if tensor.dtype == torch.bfloat16:
@@ -142,18 +177,19 @@ def _fill_through_host(torch, tensor, init, rng, stream):
 # --- DTensor ----------------------------------------------------------------------
 
 
-def _dtensor_type(torch):
+def _dtensor_type(torch: ModuleType) -> type[DTensor] | None:
     """``torch.distributed.tensor.DTensor``, or None when this torch has no distributed."""
     if not torch.distributed.is_available():
         return None
     try:
-        from torch.distributed.tensor import DTensor
+        from torch.distributed.tensor import DTensor as found
     except ImportError:
         return None
-    return DTensor
+    dtensor: type[DTensor] = found  # also where mypy sees no torch (found is Any)
+    return dtensor
 
 
-def _placement_types(torch):
+def _placement_types(torch: ModuleType) -> tuple[Any, Any, Any]:
     from torch.distributed.tensor import placement_types as pt
 
     # FSDP2 + tensor parallelism shard one dimension "right to left" and record
@@ -163,9 +199,10 @@ def _placement_types(torch):
     return pt.Shard, pt.Replicate, getattr(pt, "_StridedShard", None)
 
 
-def _take(runs, lo, hi):
+def _take(runs: _Runs, lo: int, hi: int) -> _Runs:
     """Positions [lo, hi) of the index sequence ``runs`` (a list of (start, length))."""
-    out, pos = [], 0
+    out: _Runs = []
+    pos = 0
     for start, length in runs:
         a, b = max(lo, pos), min(hi, pos + length)
         if a < b:
@@ -174,7 +211,7 @@ def _take(runs, lo, hi):
     return out
 
 
-def _chunk(runs, num_chunks, index):
+def _chunk(runs: _Runs, num_chunks: int, index: int) -> _Runs:
     """``torch.chunk`` of the index sequence into ``num_chunks``; the ``index``-th piece.
 
     Chunks hold ceil(n / num_chunks) indices, the last ones fewer or none
@@ -185,17 +222,17 @@ def _chunk(runs, num_chunks, index):
     return _take(runs, min(index * size, n), min((index + 1) * size, n))
 
 
-def _strided_chunk(runs, num_chunks, index, split_factor):
+def _strided_chunk(runs: _Runs, num_chunks: int, index: int, split_factor: int) -> _Runs:
     """``_StridedShard``: chunk into ``split_factor`` pieces, each of those into
     ``num_chunks``, and concatenate the ``index``-th piece of each."""
-    out = []
+    out: _Runs = []
     for j in range(split_factor):
         out += _chunk(_chunk(runs, split_factor, j), num_chunks, index)
     return out
 
 
-def _merge(runs):
-    merged = []
+def _merge(runs: _Runs) -> _Runs:
+    merged: _Runs = []
     for start, length in runs:
         if merged and merged[-1][0] + merged[-1][1] == start:
             merged[-1] = (merged[-1][0], merged[-1][1] + length)
@@ -204,7 +241,12 @@ def _merge(runs):
     return merged
 
 
-def local_region(shape, mesh_shape, coordinate, placements):
+def local_region(
+    shape: Sequence[int],
+    mesh_shape: Sequence[int],
+    coordinate: Sequence[int],
+    placements: Sequence[Any],
+) -> list[_Runs]:
     """Which indices of a logical tensor one rank holds, as torch lays a DTensor out.
 
     Parameters
@@ -234,7 +276,7 @@ def local_region(shape, mesh_shape, coordinate, placements):
             f"placements {tuple(placements)} and coordinate {tuple(coordinate)} must have one "
             f"entry per mesh dimension of mesh shape {tuple(mesh_shape)}"
         )
-    runs = [[(0, int(n))] if n else [] for n in shape]
+    runs: list[_Runs] = [[(0, int(n))] if n else [] for n in shape]
     for mesh_dim, p in enumerate(placements):
         k, c = int(mesh_shape[mesh_dim]), int(coordinate[mesh_dim])
         if strided_t is not None and isinstance(p, strided_t):
@@ -253,14 +295,16 @@ def local_region(shape, mesh_shape, coordinate, placements):
     return [_merge(r) for r in runs]
 
 
-def _shard_dim(placement, shape):
+def _shard_dim(placement: Any, shape: Sequence[int]) -> int:
     d = int(placement.dim)
     if not -len(shape) <= d < len(shape):
         raise ValueError(f"placement {placement!r} shards dim {d} of a {len(shape)}-d tensor")
     return d % len(shape)
 
 
-def _init_dtensor(torch, tensor, init, rng, stream):
+def _init_dtensor(
+    torch: ModuleType, tensor: DTensor, init: Initializer, rng: RngLike, stream: Stream
+) -> DTensor:
     mesh = tensor.device_mesh
     shape = tuple(tensor.shape)
     coordinate = mesh.get_coordinate()
@@ -305,16 +349,24 @@ def _init_dtensor(torch, tensor, init, rng, stream):
     return tensor
 
 
-def _with_local_offsets(runs):
+def _with_local_offsets(runs: _Runs) -> list[tuple[int, int, int]]:
     """(local start, global start, length) for each run of one axis."""
-    out, pos = [], 0
+    out: list[tuple[int, int, int]] = []
+    pos = 0
     for start, length in runs:
         out.append((pos, start, length))
         pos += length
     return out
 
 
-def _fill_bfloat16_region(init, dst, shape, region, gen, sid):
+def _fill_bfloat16_region(
+    init: Initializer,
+    dst: Array,
+    shape: tuple[int, ...],
+    region: tuple[slice, ...],
+    gen: Generator,
+    sid: int,
+) -> None:
     """bfloat16 bits of ``full[region]`` into the int16 array ``dst``, block by block.
 
     As ``_adapters.fill_bfloat16_bits``: float32 into bounded scratch, then
@@ -337,7 +389,7 @@ def _fill_bfloat16_region(init, dst, shape, region, gen, sid):
         _adapters.float32_to_bfloat16_bits(block, dst[where], tmp[:n])
 
 
-def _bump_version(torch, tensor):
+def _bump_version(torch: ModuleType, tensor: Tensor) -> None:
     # Writes through numpy bypass autograd's version counter; bump it so a
     # graph that saved the old values fails loudly instead of using new ones.
     try:
@@ -346,7 +398,15 @@ def _bump_version(torch, tensor):
         pass
 
 
-def initialize(module, rules, rng=None, stream=None, *, layout="torch", strict=False):
+def initialize(
+    module: Module,
+    rules: Rules,
+    rng: RngLike = None,
+    stream: Stream = None,
+    *,
+    layout: str | None = "torch",
+    strict: bool = False,
+) -> Module:
     """Initialize the parameters of ``module`` by rules; returns ``module``.
 
     Parameters
@@ -389,8 +449,7 @@ def initialize(module, rules, rng=None, stream=None, *, layout="torch", strict=F
     ...                          "*.weight": wi.GlorotUniform(), "*.bias": None}, rng=0)
     """
     torch = _framework()
-    if not isinstance(module, torch.nn.Module):
-        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    _check_type(module, torch.nn.Module, "module", "torch.nn.Module")
     plan, unmatched, _ = _plan(torch, module, rules, layout)
     prefix = _prefix(stream)
     # Every check before the first parameter is written.
@@ -404,8 +463,15 @@ def initialize(module, rules, rng=None, stream=None, *, layout="torch", strict=F
 
 
 def materialize(
-    module, rules, device="cpu", rng=None, stream=None, *, layout="torch", fallback=None
-):
+    module: Module,
+    rules: Rules,
+    device: str | torch_device = "cpu",
+    rng: RngLike = None,
+    stream: Stream = None,
+    *,
+    layout: str | None = "torch",
+    fallback: str | Callable[[Module], object] | None = None,
+) -> Module:
     """Make a model built on the meta device real, every value defined; returns ``module``.
 
     ``module.to_empty(device=device)`` allocates storage (on a sharded model
@@ -459,8 +525,7 @@ def materialize(
     True
     """
     torch = _framework()
-    if not isinstance(module, torch.nn.Module):
-        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    _check_type(module, torch.nn.Module, "module", "torch.nn.Module")
     try:
         device = torch.device(device)
     except (RuntimeError, TypeError):
@@ -526,7 +591,7 @@ def materialize(
     for mod in owners.values():
         if fallback == "reset_parameters":
             mod.reset_parameters()
-        else:
+        elif callable(fallback):  # the only other choice left by the checks above
             fallback(mod)
     unset = [
         n
@@ -541,9 +606,11 @@ def materialize(
     return module
 
 
-def _tied_parameters(module):
+def _tied_parameters(
+    module: Module,
+) -> list[tuple[tuple[Module, str], list[tuple[Module, str]]]]:
     """[((owner, local name), [(other owner, local name), ...])] for shared parameters."""
-    groups = {}
+    groups: dict[int, list[tuple[Module, str]]] = {}
     for _, mod in module.named_modules(remove_duplicate=False):
         for local, param in mod.named_parameters(recurse=False, remove_duplicate=False):
             places = groups.setdefault(id(param), [])
@@ -553,7 +620,7 @@ def _tied_parameters(module):
 
 
 # Modules whose meta buffers have a known default, set by their reset_running_stats().
-def _running_stats_types(torch):
+def _running_stats_types(torch: ModuleType) -> tuple[type, ...]:
     nn = torch.nn
     return (
         nn.BatchNorm1d,
@@ -569,10 +636,12 @@ def _running_stats_types(torch):
 _RUNNING_STATS = ("running_mean", "running_var", "num_batches_tracked")
 
 
-def _meta_buffers(torch, module):
+def _meta_buffers(torch: ModuleType, module: Module) -> tuple[list[Any], list[str]]:
     """Modules whose running statistics to reset, and the other meta buffers' names."""
     stats_types = _running_stats_types(torch)
-    stats, unknown, seen = [], [], set()
+    stats: list[Any] = []  # normalization layers, with reset_running_stats()
+    unknown: list[str] = []
+    seen: set[int] = set()
     for mod_name, mod in module.named_modules():
         for local, buf in mod.named_buffers(recurse=False):
             if buf is None or id(buf) in seen or not _local(torch, buf).is_meta:
@@ -586,9 +655,10 @@ def _meta_buffers(torch, module):
     return stats, unknown
 
 
-def _tensors(module):
+def _tensors(module: Module) -> list[tuple[Module, str, Tensor]]:
     """(owning module, local name, tensor) for every parameter and buffer, shared ones once."""
-    out, seen = [], set()
+    out: list[tuple[Module, str, Tensor]] = []
+    seen: set[int] = set()
     for _, mod in module.named_modules():
         items = itertools.chain(
             mod.named_parameters(recurse=False), mod.named_buffers(recurse=False)
@@ -600,18 +670,18 @@ def _tensors(module):
     return out
 
 
-def _get(module, name):
+def _get(module: Module, name: str) -> Any:
     owner, _, local = name.rpartition(".")
     return getattr(module.get_submodule(owner) if owner else module, local)
 
 
-def _owners(module, names):
+def _owners(module: Module, names: Iterable[str]) -> dict[str, Any]:
     """{qualified module name: module} owning ``names``, in ``named_modules()`` order."""
     wanted = {n.rpartition(".")[0] for n in names}
     return {n: m for n, m in module.named_modules() if n in wanted}
 
 
-def _local(torch, t):
+def _local(torch: ModuleType, t: Tensor) -> Tensor:
     dtensor = _dtensor_type(torch)
     if dtensor is not None and isinstance(t, dtensor):
         with torch.no_grad():
@@ -619,7 +689,9 @@ def _local(torch, t):
     return t
 
 
-def _plan(torch, module, rules, layout):
+def _plan(
+    torch: ModuleType, module: Module, rules: Rules, layout: str | None
+) -> tuple[_Plan, list[str], list[str]]:
     """Which initializer each parameter of ``module`` gets.
 
     Returns ``(plan, unmatched, skipped)``: ``(name, param, initializer)``
@@ -630,8 +702,11 @@ def _plan(torch, module, rules, layout):
     """
     rules = _parse_rules(torch, rules)
     layout = check_framework_layout(layout)
-    plan, unmatched, skipped, relaid = [], [], [], {}
-    seen = set()
+    plan: _Plan = []
+    unmatched: list[str] = []
+    skipped: list[str] = []
+    relaid: dict[int, Initializer] = {}
+    seen: set[int] = set()
     for mod_name, mod in module.named_modules():
         for local, param in mod.named_parameters(recurse=False):
             if id(param) in seen:  # tied weights: the first name owns the parameter
@@ -650,7 +725,7 @@ def _plan(torch, module, rules, layout):
     return plan, unmatched, skipped
 
 
-def _check_plan(torch, plan):
+def _check_plan(torch: ModuleType, plan: _Plan) -> None:
     for name, param, init in plan:
         if isinstance(param, torch.nn.parameter.UninitializedParameter):
             raise ValueError(
@@ -663,7 +738,7 @@ def _check_plan(torch, plan):
             raise ShapeError(f"parameter {name!r} with {init!r}: {e}") from None
 
 
-def _prefix(stream) -> str:
+def _prefix(stream: object) -> str:
     if stream is None:
         return ""
     if isinstance(stream, bool) or not isinstance(stream, (str, int)):
@@ -671,9 +746,10 @@ def _prefix(stream) -> str:
     return f"{stream}."
 
 
-def _parse_rules(torch, rules):
+def _parse_rules(torch: ModuleType, rules: Rules) -> list[tuple[Any, Any]]:
+    """``(key, value)`` pairs; a value is None, an Initializer or {local name: that}."""
     items = list(rules.items()) if isinstance(rules, Mapping) else list(rules)
-    parsed = []
+    parsed: list[tuple[Any, Any]] = []
     for item in items:
         try:
             key, value = item
@@ -695,18 +771,20 @@ def _parse_rules(torch, rules):
     return parsed
 
 
-def _is_module_type(torch, key) -> bool:
+def _is_module_type(torch: ModuleType, key: object) -> bool:
     types = key if isinstance(key, tuple) else (key,)
     return bool(types) and all(
         isinstance(t, type) and issubclass(t, torch.nn.Module) for t in types
     )
 
 
-def _value(value):
+def _value(value: Any) -> Initializer | None:
     return None if value is None else as_initializer(value)
 
 
-def _match(rules, name, module, local):
+def _match(
+    rules: list[tuple[Any, Any]], name: str, module: Module, local: str
+) -> tuple[bool, Initializer | None]:
     for key, value in rules:
         if isinstance(key, str):
             if fnmatch.fnmatchcase(name, key):
