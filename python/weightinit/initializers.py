@@ -71,7 +71,7 @@ def _layout_config(layout: Any, in_axis: Any, out_axis: Any, batch_axis: Any) ->
 
 
 def _core_fill(
-    kind: int,
+    kind: _core.Distribution,
     params: list[float],
     shape: Sequence[int],
     out: Array,
