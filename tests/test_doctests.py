@@ -17,6 +17,7 @@ import weightinit
 
 # Modules whose examples need an optional package (not a dependency of weightinit).
 OPTIONAL = {
+    "weightinit.checkpoint": "torch",  # write_manifest's example builds a meta-device model
     "weightinit.dask": "dask",
     "weightinit.diagnostics._plotting": "matplotlib",
     "weightinit.jax": "jax",
