@@ -216,7 +216,9 @@ def test_preset_signatures_show_the_real_arguments(cls):
     import pydoc
 
     text = pydoc.render_doc(cls, renderer=pydoc.plaintext)
-    assert f"{cls.__name__}{sig}" in text
+    # Python 3.13's pydoc wraps a long signature one parameter per line.
+    for p in sig.parameters.values():
+        assert str(p) in text
 
 
 @pytest.mark.parametrize("cls", PRESETS, ids=lambda c: c.__name__)

@@ -120,7 +120,12 @@ def save_npy(
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
     try:
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
-    except BaseException:
+    except BaseException as e:
+        # A KeyboardInterrupt can land once the file exists but before the
+        # try below: remove it then (seen under load). An OSError means open
+        # failed, and the name (O_EXCL) may be someone else's.
+        if not isinstance(e, OSError):
+            _remove(tmp)
         if bar is not None:
             bar.close()
         raise
