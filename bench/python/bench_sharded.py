@@ -17,8 +17,13 @@ Routes, each in fresh processes per world size:
 * ``torch-dtensor``: meta, ``fully_shard``, ``to_empty``, ``torch.manual_seed(0)``,
   then ``torch.nn.init.normal_``/``ones_`` on the DTensors (DTensor random ops).
 
-Reported per route and world size: seconds of the initialization (the slowest
-rank; materialize, or build + init + shard), each rank's peak RSS
+Each rank runs ``cpus // world_size`` threads (torch's and weightinit's), as
+torchrun gives ``OMP_NUM_THREADS=1`` to each of several ranks on a small node, so
+ranks never oversubscribe the cores; ``--threads N`` fixes the count instead. The
+routes and world sizes run ``--repeats`` times, interleaved, in fresh processes.
+
+Reported per route and world size: the median over the repeats of the seconds of
+the initialization (the slowest rank; materialize, or build + init + shard), each rank's peak RSS
 (``ru_maxrss``) and its RSS before the initialization, the rank's shard MiB,
 and a sha256 of the gathered parameters (taken after the RSS reading, one
 parameter at a time): identical digests mean identical values across world
@@ -39,6 +44,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -103,7 +109,18 @@ def peak_rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def _worker(rank, world_size, store, route, config, out_dir):
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _worker(rank, world_size, store, route, config, out_dir, threads):
     dist.init_process_group(
         "gloo",
         init_method=f"file://{store}",
@@ -114,7 +131,8 @@ def _worker(rank, world_size, store, route, config, out_dir):
     from torch.distributed.device_mesh import init_device_mesh
     from torch.distributed.fsdp import fully_shard
 
-    torch.set_num_threads(max(1, (os.cpu_count() or 1) // world_size))
+    torch.set_num_threads(threads)
+    wi.set_num_threads(threads)
     mesh = init_device_mesh("cpu", (world_size,))
 
     def shard(model):
@@ -163,11 +181,11 @@ def _worker(rank, world_size, store, route, config, out_dir):
     dist.destroy_process_group()
 
 
-def run_route(route, world_size, config):
+def run_route(route, world_size, config, threads):
     with tempfile.TemporaryDirectory() as tmp:
         torch.multiprocessing.start_processes(
             _worker,
-            args=(world_size, os.path.join(tmp, "store"), route, config, tmp),
+            args=(world_size, os.path.join(tmp, "store"), route, config, tmp, threads),
             nprocs=world_size,
             start_method="spawn",
         )
@@ -197,6 +215,10 @@ def main():
     p.add_argument("--routes", default=",".join(ROUTES), help="comma-separated routes")
     p.add_argument("--out", help="also write the markdown report to this file")
     p.add_argument("--no-jax", action="store_true", help="skip bench_sharded_jax.py")
+    p.add_argument("--repeats", type=int, default=3, help="runs per route and world size")
+    p.add_argument(
+        "--threads", type=int, default=0, help="threads per rank (default: cpus // world size)"
+    )
     args = p.parse_args()
     config = SMALL if args.small else FULL
     sizes = [int(s) for s in args.world_sizes.split(",")]
@@ -205,13 +227,23 @@ def main():
         if r not in ROUTES:
             p.error(f"unknown route {r!r}; choose from {', '.join(ROUTES)}")
 
-    rows, digests = [], {r: {} for r in routes}
-    for route in routes:
-        for ws in sizes:
-            print(f"{route} at world size {ws} ...", file=sys.stderr, flush=True)
-            ranks = run_route(route, ws, config)
-            digests[route][ws] = ranks[0]["digest"]
-            rows.append((route, ws, ranks))
+    def threads(ws):
+        return args.threads or max(1, (os.cpu_count() or 1) // ws)
+
+    runs = {(route, ws): [] for route in routes for ws in sizes}
+    for rep in range(args.repeats):  # interleaved, so drift shows in every row alike
+        for route in routes:
+            for ws in sizes:
+                print(f"{route} at world size {ws}, run {rep + 1} ...", file=sys.stderr, flush=True)
+                runs[route, ws].append(run_route(route, ws, config, threads(ws)))
+    rows, digests, median = [], {r: {} for r in routes}, {}
+    for (route, ws), reps in runs.items():
+        seconds = sorted(max(r["seconds"] for r in ranks) for ranks in reps)
+        median[route, ws] = statistics.median(seconds)
+        digests[route][ws] = reps[0][0]["digest"]
+        if any(ranks[0]["digest"] != digests[route][ws] for ranks in reps):
+            digests[route][ws] = "differs between repeats"
+        rows.append((route, ws, reps[0], seconds))
 
     n = rows[0][2][0]["params"]
     lines = [
@@ -220,19 +252,23 @@ def main():
         f"{'SMALL smoke run: times mean nothing. ' if args.small else ''}"
         f"Decoder {config} = {n / 1e6:,.1f} M float32 parameters; FSDP2 fully_shard per layer "
         f"and root, 1-D mesh. torch {torch.__version__}, weightinit {wi.__version__}, "
-        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, {os.cpu_count()} x {cpu_model()}, "
         f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC.",
         "",
         "Routes: " + "; ".join(f"`{k}` = {v}" for k, v in ROUTES.items() if k in routes) + ".",
         "",
-        "| route | world size | seconds (slowest rank) | shard MiB per rank | RSS before MiB "
-        "| peak RSS MiB per rank | peak - before, max MiB | digest |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        f"Threads per rank: {args.threads or 'cpus // world size'}; median of {args.repeats} "
+        "interleaved runs (min-max in brackets); memory from the first run.",
+        "",
+        "| route | world size | threads per rank | seconds (slowest rank) | shard MiB per rank "
+        "| RSS before MiB | peak RSS MiB per rank | peak - before, max MiB | digest |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for route, ws, ranks in rows:
+    for route, ws, ranks, seconds in rows:
         peaks = ", ".join(f"{r['peak_rss_mib']:.0f}" for r in ranks)
         lines.append(
-            f"| {route} | {ws} | {max(r['seconds'] for r in ranks):.2f} "
+            f"| {route} | {ws} | {threads(ws)} | {statistics.median(seconds):.2f} "
+            f"({seconds[0]:.2f}-{seconds[-1]:.2f}) "
             f"| {max(r['shard_mib'] for r in ranks):.0f} "
             f"| {max(r['rss_before_mib'] for r in ranks):.0f} "
             f"| {peaks} "
@@ -247,6 +283,12 @@ def main():
         lines.append(
             "* weightinit and torch give different numbers by design (different generators); "
             "each route is compared with itself across world sizes."
+        )
+    if ("weightinit", 1) in median and ("weightinit", 2) in median:
+        ratio = median["weightinit", 2] / median["weightinit", 1]
+        lines.append(
+            f"* weightinit at world size 2 took {ratio:.2f}x the single-process time "
+            "(issue 12's target: at most 0.5 x 1.2 = 0.60x)."
         )
     report = "\n".join(lines) + "\n"
     if not args.no_jax:
