@@ -44,7 +44,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
@@ -56,6 +56,7 @@ from ._adapters import as_initializer, check_framework_layout, check_order
 from ._base import Array, Initializer, Stream
 from ._rng import RngLike
 from ._shapes import parse_region
+from .lookup import InitializerLike
 
 if TYPE_CHECKING:
     from jax import Array as JaxArray
@@ -63,8 +64,6 @@ if TYPE_CHECKING:
 
 __all__ = ["initializer", "seed_from_key", "sharded"]
 
-# What ``as_initializer`` takes: an instance, a name, a config dict or a class.
-InitializerLike: TypeAlias = "Initializer | str | Mapping[str, Any] | type[Initializer]"
 # The start and extent of a block, per dimension (a hashable region).
 _BlockKey: TypeAlias = "tuple[tuple[int, ...], tuple[int, ...]]"
 

@@ -14,10 +14,14 @@ Keras' 0.05. For Keras' exact presets use ``VarianceScaling``, e.g.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeAlias
 
 from . import initializers as _init
 from ._base import Initializer
+
+# What every ``init=``/``initializer=`` argument accepts: see :func:`as_initializer`.
+InitializerLike: TypeAlias = "Initializer | str | Mapping[str, Any] | type[Initializer]"
 
 __all__ = ["as_initializer", "get", "serialize", "deserialize", "names"]
 

@@ -38,6 +38,7 @@ from ._adapters import as_initializer, check_framework_layout, relayout
 from ._base import Array, Initializer, Stream
 from ._errors import ShapeError
 from ._rng import Generator, RngLike
+from .lookup import InitializerLike
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -47,8 +48,6 @@ if TYPE_CHECKING:
 
 __all__ = ["init_", "initialize", "local_region", "materialize"]
 
-# What ``as_initializer`` takes: an instance, a name, a config dict or a class.
-InitializerLike: TypeAlias = "Initializer | str | Mapping[str, Any] | type[Initializer]"
 # ``initialize``'s rules: keys are name patterns or module types (see its docstring).
 Rules: TypeAlias = "Mapping[Any, Any] | Iterable[tuple[Any, Any]]"
 # Index runs (start, length) along one axis of a logical tensor.
