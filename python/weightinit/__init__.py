@@ -35,6 +35,7 @@ from . import (  # noqa: I001 - after the core, loaded with libgomp's settings a
     random,
     simd,
 )
+from ._audit import AuditReport, ParameterReport, audit
 from ._base import Initializer, get_default_dtype, set_default_dtype
 from ._errors import ShapeError
 from ._rng import Generator, get_rng, set_rng, set_seed
@@ -99,6 +100,7 @@ __all__ += [
 __all__ += ["DeltaOrthogonal", "Orthogonal", "linalg"]
 __all__ += ["save_npy", "diagnostics", "Initializer"]
 __all__ += ["Manifest", "read_manifest", "save_safetensors", "write_manifest"]
+__all__ += ["AuditReport", "ParameterReport", "audit"]
 
 _OPTIONAL_SUBMODULES = ("dask", "jax", "keras", "torch")
 

@@ -31,7 +31,7 @@ from ._common import CommandError, Parser
 __all__ = ["COMMANDS", "CommandError", "build_parser", "main"]
 
 #: Subcommand modules of this package, in ``--help`` order.
-COMMANDS = ("demo", "sample", "init_checkpoint")
+COMMANDS = ("demo", "sample", "init_checkpoint", "audit")
 
 
 def build_parser() -> argparse.ArgumentParser:
