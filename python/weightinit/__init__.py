@@ -31,6 +31,7 @@ _load_core()
 from . import (  # noqa: I001 - after the core, loaded with libgomp's settings above
     _core,
     diagnostics,  # signal-propagation diagnostics (never imports matplotlib)
+    mup,  # μP multipliers from shapes (imports torch only in its torch functions)
     linalg,  # orthogonal matrices and QR
     random,
     simd,
@@ -100,7 +101,7 @@ __all__ += [
 __all__ += ["DeltaOrthogonal", "Orthogonal", "linalg"]
 __all__ += ["save_npy", "diagnostics", "Initializer"]
 __all__ += ["Manifest", "read_manifest", "save_safetensors", "write_manifest"]
-__all__ += ["AuditReport", "ParameterReport", "audit"]
+__all__ += ["AuditReport", "ParameterReport", "audit", "mup"]
 
 _OPTIONAL_SUBMODULES = ("dask", "jax", "keras", "torch")
 
