@@ -258,9 +258,7 @@ def test_initializer_blocks_and_views(dtype):
         out = np.zeros((30, 40), dtype).T[::-1]
         init.fill(out, rng=8, stream="k")
         assert same_bits(np.ascontiguousarray(out), full)
-        unaligned = np.ndarray(
-            shape, dtype, buffer=np.zeros(full.nbytes + 1, np.uint8), offset=1
-        )
+        unaligned = np.ndarray(shape, dtype, buffer=np.zeros(full.nbytes + 1, np.uint8), offset=1)
         init.fill(unaligned, rng=8, stream="k")
         assert same_bits(unaligned.copy(), full)
 
@@ -295,14 +293,14 @@ def test_every_isa_equals_scalar(shape, seed, dist, dtype):
 
 # Stream stability of the complex draws (as tests/test_reproducibility.py for the real ones).
 EXPECTED_DIGESTS = {
-    ('normal', 'complex64'): '4fa132f49c28f26f',
-    ('normal', 'complex128'): 'bc0a8e6793937f9c',
-    ('truncated_normal', 'complex64'): 'ecc69f06a9a8d373',
-    ('truncated_normal', 'complex128'): '1f9c46df307220a6',
-    ('truncated_normal_preserve', 'complex64'): '159c52f6664d86fa',
-    ('truncated_normal_preserve', 'complex128'): '281509f9f82e476d',
-    ('uniform', 'complex64'): '7776a63f30fe3658',
-    ('uniform', 'complex128'): 'd8402fded33e393f',
+    ("normal", "complex64"): "4fa132f49c28f26f",
+    ("normal", "complex128"): "bc0a8e6793937f9c",
+    ("truncated_normal", "complex64"): "ecc69f06a9a8d373",
+    ("truncated_normal", "complex128"): "1f9c46df307220a6",
+    ("truncated_normal_preserve", "complex64"): "159c52f6664d86fa",
+    ("truncated_normal_preserve", "complex128"): "281509f9f82e476d",
+    ("uniform", "complex64"): "7776a63f30fe3658",
+    ("uniform", "complex128"): "d8402fded33e393f",
 }
 
 
@@ -324,6 +322,7 @@ def assert_no_state_change(call, match):
     _no_state_change(call)
 
 
+@pytest.mark.parametrize("dtype", CDTYPES)
 @pytest.mark.parametrize(
     "init,name",
     [
@@ -333,11 +332,10 @@ def assert_no_state_change(call, match):
         (wi.Glorot(lambda std: wi.Normal(std)), "Glorot with initializer="),
     ],
 )
-def test_unsupported_initializers_name_the_dtype(init, name):
-    for dtype in CDTYPES:
-        match = f"{name}.*dtype={np.dtype(dtype).name}"
-        assert_no_state_change(lambda rng: init.sample((4, 4, 3), dtype=dtype, rng=rng), match)
-        assert_no_state_change(lambda rng: init.fill(np.zeros((4, 4, 3), dtype), rng=rng), match)
+def test_unsupported_initializers_name_the_dtype(init, name, dtype):
+    match = f"{name}.*dtype={np.dtype(dtype).name}"
+    assert_no_state_change(lambda rng: init.sample((4, 4, 3), dtype=dtype, rng=rng), match)
+    assert_no_state_change(lambda rng: init.fill(np.zeros((4, 4, 3), dtype), rng=rng), match)
 
 
 def test_complex_errors_take_no_stream():
