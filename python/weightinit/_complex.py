@@ -115,9 +115,7 @@ def _normal_pairs(
 ) -> Array:
     """Fill ``out`` with the Box-Muller pairs of the float tensor S + (2,): a circular normal."""
     view = parts(out)
-    _core.fill(
-        _core.Distribution.normal, [0.0, std], key, stream, [*shape, 2], [*start, 0], view
-    )
+    _core.fill(_core.Distribution.normal, [0.0, std], key, stream, [*shape, 2], [*start, 0], view)
     return view
 
 

@@ -503,7 +503,6 @@ def _dtype(jax: ModuleType, dtype: npt.DTypeLike | None) -> np.dtype[Any]:
     real = (np.float16, np.float32, np.float64, np.dtype(ml_dtypes.bfloat16))
     if dt not in real + (np.complex64, np.complex128):
         raise TypeError(
-            "dtype must be float16, bfloat16, float32, float64, complex64 or complex128, "
-            f"got {dt}"
+            f"dtype must be float16, bfloat16, float32, float64, complex64 or complex128, got {dt}"
         )
     return dt
