@@ -27,7 +27,7 @@ Array = np.ndarray[Any, np.dtype[Any]]
 COMPLEX_DTYPES = (np.dtype(np.complex64), np.dtype(np.complex128))
 
 #: Sub-stream tag of the disk radii (docs/design.md contract 1): "CDISK".
-CDISK = 0x4344495343000001
+CDISK = 0x434449534B000001
 
 # Standard deviation of a circular normal with E|z|**2 = 1 whose modulus is
 # truncated to 2: sqrt(1 - 4 e**-4 / (1 - e**-4)) (truncated_radius_std(2.0)).
@@ -40,7 +40,7 @@ _SQRT_6 = math.sqrt(6.0)
 
 
 def is_complex(dtype: Any) -> bool:
-    return np.dtype(dtype).kind == "c"
+    return bool(np.dtype(dtype).kind == "c")
 
 
 def value_dtype(x: Any, default: Any = None, name: str = "dtype") -> np.dtype[Any]:
