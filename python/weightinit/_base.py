@@ -81,7 +81,9 @@ class Initializer:
         ----------
         shape : int or tuple of ints
         dtype : float16, float32 or float64, optional
-            Default :func:`weightinit.get_default_dtype` (float64).
+            Default :func:`weightinit.get_default_dtype` (float64). complex64 and
+            complex128 for the element-wise, fan-based and structural initializers
+            (docs/initializers.md, "Complex dtypes"); the others raise TypeError.
         rng : Generator, int, numpy Generator/RandomState, optional
             Default: the global generator (:func:`weightinit.set_seed`).
         stream : int or str, optional
@@ -113,7 +115,7 @@ class Initializer:
     ) -> Array:
         """Fill ``out`` in place (no copy) and return it.
 
-        ``out`` may be any writable float16/32/64 array, strided views included;
+        ``out`` may be any writable float16/32/64 (or complex64/128) array, strided views included;
         it receives exactly what ``sample`` returns for the same arguments.
         With ``shape`` and ``offset`` it is the block of the logical tensor
         ``shape`` that starts at index ``offset`` (default: the whole tensor);
