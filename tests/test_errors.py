@@ -14,7 +14,7 @@ import weightinit as wi
         (dict(shape="abc"), TypeError, "shape"),
         (dict(shape=(2**40, 2**40)), ValueError, "2\\*\\*62"),
         (dict(shape=(3,), dtype=np.int32), TypeError, "dtype"),
-        (dict(shape=(3,), dtype=np.complex64), TypeError, "dtype"),
+        (dict(shape=(3,), dtype=np.clongdouble), TypeError, "dtype"),
         (dict(shape=(3,), rng=-1), ValueError, "rng"),
         (dict(shape=(3,), rng="seed"), TypeError, "rng"),
         (dict(shape=(3,), rng=1.5), TypeError, "rng"),

@@ -146,3 +146,56 @@ def test_flax_nnx_linear():
     np.testing.assert_array_equal(
         np.asarray(lin.kernel[...]), torch_ordered(init, (20, 16), rng=5, stream="0.weight")
     )
+
+
+# --- complex dtypes: JAX's own complex initializers ---------------------------------
+# Two-sample KS tests of the modulus and the phase reject at p < 1e-6 each (8 tests:
+# false-failure rate below 1e-5 for blindly chosen keys). JAX's complex truncated normal
+# divides by .95311164380491208 where the variance-preserving constant is
+# 0.9619618280082135 (docs/initializers.md): its draws are rescaled by the ratio first.
+
+
+def _ks2(a, b):
+    import scipy.stats
+
+    p = scipy.stats.ks_2samp(np.ravel(a), np.ravel(b)).pvalue
+    assert p > 1e-6, f"two-sample KS p-value {p}"
+
+
+def test_complex_normal_as_in_the_issue():
+    key = jax.random.key(3)
+    w = wij.initializer(wi.Normal(0.01), order="native")(key, (2, 3), jnp.complex64)
+    assert w.dtype == jnp.complex64 and w.shape == (2, 3)
+    ref = wi.Normal(0.01).sample(
+        (2, 3), dtype=np.complex64, rng=wij.seed_from_key(jax.random.key_data(key))
+    )
+    np.testing.assert_array_equal(np.asarray(w), ref)
+    jitted = jax.jit(lambda k: wij.initializer(wi.Normal(0.01))(k, (2, 3), jnp.complex64))
+    assert jitted(key).dtype == jnp.complex64
+
+
+@pytest.mark.parametrize(
+    "ours,theirs,rescale",
+    [
+        (wi.Normal(0.01), jax.nn.initializers.normal(0.01), 1.0),
+        (
+            wi.VarianceScaling(2.0, "fan_in", "normal"),
+            jax.nn.initializers.variance_scaling(2.0, "fan_in", "normal"),
+            1.0,
+        ),
+        (wi.VarianceScaling(1.0, "fan_avg", "uniform"), jax.nn.initializers.glorot_uniform(), 1.0),
+        (
+            wi.LeCunNormal(),
+            jax.nn.initializers.lecun_normal(),
+            0.95311164380491208 / 0.9619618280082135,
+        ),
+    ],
+    ids=["normal", "he_normal", "glorot_uniform", "lecun_normal"],
+)
+def test_complex_distribution_family_matches_jax(ours, theirs, rescale):
+    shape = (300, 500)
+    ref = np.asarray(theirs(jax.random.key(0), shape, jnp.complex64)) * rescale
+    got = np.asarray(wij.initializer(ours)(jax.random.key(1), shape, jnp.complex64))
+    assert got.dtype == ref.dtype == np.complex64
+    _ks2(np.abs(got), np.abs(ref))
+    _ks2(np.angle(got), np.angle(ref))

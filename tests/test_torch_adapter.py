@@ -295,3 +295,48 @@ def test_initialize_lazy_modules_need_materializing():
     lazy(torch.ones(2, 6))  # materializes (4, 6) and (4,)
     wit.initialize(lazy, {"*.weight": wi.HeNormal(), "*.bias": wi.Zeros()}, rng=0)
     assert lazy[0].weight.shape == (4, 6) and (lazy[0].bias == 0).all()
+
+
+# --- complex tensors -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [torch.complex64, torch.complex128])
+def test_complex_tensors_get_the_numpy_values(dtype):
+    npdt = np.complex64 if dtype == torch.complex64 else np.complex128
+    for init in (wi.HeNormal(gain="relu"), wi.GlorotUniform(), wi.LeCunNormal(), wi.Zeros()):
+        ref = _adapters.with_layout(init, "torch").sample(
+            (24, 10, 3), dtype=npdt, rng=4, stream="w"
+        )
+        t = torch.empty(24, 10, 3, dtype=dtype)
+        assert wit.init_(t, init, rng=4, stream="w") is t
+        np.testing.assert_array_equal(t.numpy(), ref)
+        view = torch.empty(3, 10, 24, dtype=dtype).permute(2, 1, 0)  # strided, in place
+        wit.init_(view, init, rng=4, stream="w")
+        np.testing.assert_array_equal(view.numpy(), ref)
+
+
+def test_complex_errors_leave_tensors_untouched():
+    t = torch.zeros(4, 4, dtype=torch.complex64)
+    with pytest.raises(TypeError, match="Orthogonal does not support complex.*complex64"):
+        wit.init_(t, wi.Orthogonal(), rng=0)
+    assert (t == 0).all()
+    net = torch.nn.Sequential(
+        torch.nn.Linear(4, 4, dtype=torch.complex64), torch.nn.Linear(4, 4, dtype=torch.complex64)
+    )
+    before = [p.detach().clone() for p in net.parameters()]
+    with pytest.raises(TypeError, match="parameter '1.weight': Orthogonal.*complex64"):
+        wit.initialize(net, {"0.*": wi.Normal(), "1.weight": wi.Orthogonal()}, rng=0)
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
+
+
+def test_complex_kaiming_normal_matches_torch_family():
+    # torch's normal_ on a complex tensor is circular with E|w|**2 = std**2, as ours;
+    # two-sample KS of the modulus and the phase at p < 1e-6 each.
+    import scipy.stats
+
+    torch.manual_seed(0)
+    ref = torch.nn.init.kaiming_normal_(torch.empty(400, 500, dtype=torch.complex64)).numpy()
+    got = wit.init_(torch.empty(400, 500, dtype=torch.complex64), wi.HeNormal(gain="relu"), rng=1)
+    for f in (np.abs, np.angle):
+        p = scipy.stats.ks_2samp(f(got.numpy()).ravel(), f(ref).ravel()).pvalue
+        assert p > 1e-6, p

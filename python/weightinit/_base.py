@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from . import _rng
+from . import _complex, _rng
 from . import _validation as check
 from ._rng import RngLike
 from ._shapes import block_shape, full_rank_view, parse_region, whole_or_region
@@ -81,7 +81,9 @@ class Initializer:
         ----------
         shape : int or tuple of ints
         dtype : float16, float32 or float64, optional
-            Default :func:`weightinit.get_default_dtype` (float64).
+            Default :func:`weightinit.get_default_dtype` (float64). complex64 and
+            complex128 for the element-wise, fan-based and structural initializers
+            (docs/initializers.md, "Complex dtypes"); the others raise TypeError.
         rng : Generator, int, numpy Generator/RandomState, optional
             Default: the global generator (:func:`weightinit.set_seed`).
         stream : int or str, optional
@@ -96,7 +98,7 @@ class Initializer:
             the same bits on every thread count and instruction set.
         """
         shape = check.shape(shape)
-        dt = check.float_dtype(dtype, _default_dtype)
+        dt = _complex.value_dtype(dtype, _default_dtype)
         start, extent, kept = whole_or_region(shape, region)
         out = np.empty(block_shape(extent, kept), dtype=dt)
         self._fill_checked(shape, out, start, kept, rng, stream)
@@ -113,7 +115,7 @@ class Initializer:
     ) -> Array:
         """Fill ``out`` in place (no copy) and return it.
 
-        ``out`` may be any writable float16/32/64 array, strided views included;
+        ``out`` may be any writable float16/32/64 (or complex64/128) array, strided views included;
         it receives exactly what ``sample`` returns for the same arguments.
         With ``shape`` and ``offset`` it is the block of the logical tensor
         ``shape`` that starts at index ``offset`` (default: the whole tensor);
@@ -121,7 +123,7 @@ class Initializer:
         """
         if region is not None:
             return self._fill_region(out, rng, stream, shape, offset, region)
-        out = check.out_array(out)  # (the same object, now known to be an ndarray)
+        out = _complex.out_array(out)  # (the same object, now known to be an ndarray)
         if shape is None:
             if offset is not None:
                 raise ValueError("offset needs shape (the logical tensor the block belongs to)")
@@ -145,7 +147,7 @@ class Initializer:
     ) -> Array:
         if shape is None or offset is not None:
             raise ValueError("region needs shape (the logical tensor) and no offset")
-        dest = check.out_array(out)
+        dest = _complex.out_array(out)
         full = check.shape(shape)
         start, extent, kept = parse_region(region, full)
         needed = block_shape(extent, kept)
@@ -163,11 +165,17 @@ class Initializer:
         rng: RngLike,
         stream: Stream,
     ) -> None:
+        if out.dtype.kind == "c":
+            self._check_complex(out.dtype)
         self._check_shape(shape)  # the last check: then the stream is taken
         key, sid = _rng.resolve(rng, stream)
         block = full_rank_view(out, kept)
         if block.size:
             self._fill_block(shape, block, start, key, sid)
+
+    def _check_complex(self, dtype: np.dtype[Any]) -> None:
+        """Raise unless ``_fill_block`` can fill complex64/complex128 blocks (docs/design.md)."""
+        raise _complex.unsupported(type(self).__name__, dtype)
 
     def _check_shape(self, shape: tuple[int, ...]) -> None:
         """Raise ShapeError for shapes this initializer cannot use (before any work)."""

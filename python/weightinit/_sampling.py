@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
+from . import _complex, _core
 from . import _validation as check
 from ._shapes import block_shape, full_rank_view, whole_or_region
 
@@ -88,8 +88,8 @@ def fill(
     """
     dest: Array
     if out is not None:
-        dest = check.out_array(out)
-        if dtype is not None and check.float_dtype(dtype) != dest.dtype:
+        dest = _complex.out_array(out)
+        if dtype is not None and _complex.value_dtype(dtype) != dest.dtype:
             raise ValueError(
                 f"out has dtype {dest.dtype} but dtype={np.dtype(dtype)} was requested"
             )
@@ -98,8 +98,9 @@ def fill(
         elif region is None and check.shape(shape) != dest.shape:
             raise ValueError(f"out has shape {dest.shape} but shape is {check.shape(shape)}")
         if region is None:
+            _check_complex(kind, params, dest.dtype)
             key, sid = resolve()
-            _core.fill(kind, params, key, sid, dest.shape, (), dest)
+            _fill(kind, params, key, sid, dest.shape, (), dest)
             return dest
     elif shape is None:
         raise TypeError("shape is required when out is not given")
@@ -107,9 +108,30 @@ def fill(
     start, extent, kept = whole_or_region(full, region)
     needed = block_shape(extent, kept)
     if out is None:
-        dest = np.empty(needed, dtype=check.float_dtype(dtype, np.float64))
+        dest = np.empty(needed, dtype=_complex.value_dtype(dtype, np.float64))
     elif dest.shape != needed:
         raise ValueError(f"out has shape {dest.shape} but the region needs {needed}")
+    _check_complex(kind, params, dest.dtype)
     key, sid = resolve()
-    _core.fill(kind, params, key, sid, full, start, full_rank_view(dest, kept))
+    _fill(kind, params, key, sid, full, start, full_rank_view(dest, kept))
     return dest
+
+
+def _check_complex(kind: _core.Distribution, params: Sequence[float], dtype: Any) -> None:
+    if kind == TRUNCATED_NORMAL and _complex.is_complex(dtype):
+        _complex.check_truncation(params[2], params[3])
+
+
+def _fill(
+    kind: _core.Distribution,
+    params: Sequence[float],
+    key: int,
+    stream: int,
+    shape: Sequence[int],
+    start: Sequence[int],
+    out: Array,
+) -> None:
+    if out.dtype.kind == "c":
+        _complex.fill(kind, params, key, stream, shape, start, out)
+    else:
+        _core.fill(kind, params, key, stream, shape, start, out)

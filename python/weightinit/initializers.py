@@ -23,7 +23,7 @@ from typing import Any, ClassVar, cast
 
 import numpy as np
 
-from . import _core, _sampling
+from . import _complex, _core, _sampling
 from . import _validation as check
 from ._base import Array, Initializer
 from ._errors import ShapeError
@@ -91,7 +91,9 @@ def _uniform_fill(
     key: int,
     stream: int,
 ) -> None:
-    if low == high:  # a zero-width range (gain 0, range 0) is a constant
+    if out.dtype.kind == "c":  # a disk with the same mean and E|w - mean|**2
+        _complex.uniform(low, high, shape, out, start, key, stream)
+    elif low == high:  # a zero-width range (gain 0, range 0) is a constant
         out[...] = low
     else:
         _core_fill(_sampling.UNIFORM, [low, high], shape, out, start, key, stream)
@@ -123,6 +125,9 @@ class Constant(Initializer):
         check.finite(val, "val")
         self.val = val
         self._config = {"val": val}
+
+    def _check_complex(self, dtype: np.dtype[Any]) -> None:
+        pass  # the real value, imaginary part 0
 
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
@@ -181,10 +186,16 @@ class Normal(Initializer):
         self.mean, self.std = _sampling.normal_params(mean, std)
         self._config = {"std": std, "mean": mean}
 
+    def _check_complex(self, dtype: np.dtype[Any]) -> None:
+        pass  # circular normal, E|w - mean|**2 = std**2
+
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
     ) -> None:
-        _core_fill(_sampling.NORMAL, [self.mean, self.std], shape, out, start, key, stream)
+        if out.dtype.kind == "c":
+            _complex.normal(self.mean, self.std, shape, out, start, key, stream)
+        else:
+            _core_fill(_sampling.NORMAL, [self.mean, self.std], shape, out, start, key, stream)
 
 
 class Uniform(Initializer):
@@ -240,6 +251,9 @@ class Uniform(Initializer):
             raise ValueError(f"range {(a, b)} is too wide: high - low overflows")
         self.range = (a, b)
         self._config = {"range": range, "std": std, "mean": mean}
+
+    def _check_complex(self, dtype: np.dtype[Any]) -> None:
+        pass  # uniform on a disk with the interval's mean and variance
 
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
@@ -306,11 +320,17 @@ class TruncatedNormal(Initializer):
         if preserve_std:
             self._config["preserve_std"] = True
 
+    def _check_complex(self, dtype: np.dtype[Any]) -> None:
+        _complex.check_truncation(self.lower, self.upper)  # the modulus is truncated
+
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
     ) -> None:
         params = [self.mean, self.std, self.lower, self.upper, float(self.preserve_std)]
-        _core_fill(_sampling.TRUNCATED_NORMAL, params, shape, out, start, key, stream)
+        if out.dtype.kind == "c":
+            _complex.fill(_sampling.TRUNCATED_NORMAL, params, key, stream, shape, start, out)
+        else:
+            _core_fill(_sampling.TRUNCATED_NORMAL, params, shape, out, start, key, stream)
 
 
 # --- fan-based: Lasagne's Glorot and He ---------------------------------------
@@ -331,6 +351,8 @@ def _delegate(
     """Fill with ``factory(std=std)``: ours block-exactly, a foreign one by slicing."""
     init = factory(std=std)
     if isinstance(init, Initializer):
+        if out.dtype.kind == "c":
+            init._check_complex(out.dtype)
         init._fill_block(shape, out, start, key, stream)
     else:  # a Lasagne-style class: whole tensor, then the block
         out[...] = np.asarray(init.sample(shape))[_block_slices(start, out)]
@@ -351,6 +373,16 @@ class _FanBased:
 
     def _check_shape(self, shape: tuple[int, ...]) -> None:
         self._fans.check(shape)
+
+    def _check_complex(self, dtype: np.dtype[Any]) -> None:
+        # Glorot and He: complex when their initializer is (Normal, Uniform or a subclass)
+        factory = getattr(self, "initializer", None)
+        if factory is not None and not (
+            isinstance(factory, type)
+            and issubclass(factory, Initializer)
+            and factory._check_complex is not Initializer._check_complex
+        ):
+            raise _complex.unsupported(f"{type(self).__name__} with initializer={factory!r}", dtype)
 
     def fans(self, shape: Sequence[int]) -> tuple[int, int]:
         """``(fan_in, fan_out)`` this initializer uses for ``shape``."""
@@ -704,6 +736,11 @@ class VarianceScaling(_FanBased, Initializer):
         if self.distribution == "uniform":
             limit = math.sqrt(3.0 * variance)
             _uniform_fill(-limit, limit, shape, out, start, key, stream)
+        elif out.dtype.kind == "c" and self.distribution == "truncated_normal":
+            std = math.sqrt(variance) / _complex.TRUNCATED_RADIUS_STD_2
+            _complex.truncated(0.0, std, 2.0, shape, out, start, key, stream)
+        elif out.dtype.kind == "c":
+            _complex.normal(0.0, math.sqrt(variance), shape, out, start, key, stream)
         elif self.distribution == "truncated_normal":
             std = math.sqrt(variance) / TRUNCATED_STD_2
             _core_fill(
@@ -827,6 +864,9 @@ class Identity(Initializer):
         self.gain = resolve_gain(gain)
         self._config = {"gain": gain}
 
+    def _check_complex(self, dtype: np.dtype[Any]) -> None:
+        pass  # structural: real values, imaginary part 0
+
     def _check_shape(self, shape: tuple[int, ...]) -> None:
         if len(shape) != 2:
             raise ShapeError(
@@ -871,6 +911,9 @@ class Dirac(Initializer):
         self.groups = groups = check.positive_int(groups, "groups")
         self.gain = resolve_gain(gain)
         self._config = {"groups": groups, "gain": gain}
+
+    def _check_complex(self, dtype: np.dtype[Any]) -> None:
+        pass  # structural: real values, imaginary part 0
 
     def _check_shape(self, shape: tuple[int, ...]) -> None:
         if not 2 <= len(shape) <= 5:

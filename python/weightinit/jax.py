@@ -499,6 +499,9 @@ def _dtype(jax: ModuleType, dtype: npt.DTypeLike | None) -> np.dtype[Any]:
     if dtype is None:
         dtype = jax.numpy.zeros(()).dtype  # JAX's default float (float64 under x64)
     dt: np.dtype[Any] = np.dtype(jax.dtypes.canonicalize_dtype(dtype))
-    if dt not in (np.float16, np.float32, np.float64, np.dtype(ml_dtypes.bfloat16)):
-        raise TypeError(f"dtype must be float16, bfloat16, float32 or float64, got {dt}")
+    real = (np.float16, np.float32, np.float64, np.dtype(ml_dtypes.bfloat16))
+    if dt not in real + (np.complex64, np.complex128):
+        raise TypeError(
+            f"dtype must be float16, bfloat16, float32, float64, complex64 or complex128, got {dt}"
+        )
     return dt

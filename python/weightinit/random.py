@@ -6,14 +6,16 @@ the same bits on any thread count, instruction set, memory layout or block.
 
 Common keyword arguments
 ------------------------
-dtype : float16, float32 or float64 (default float64, like numpy)
+dtype : float16, float32 or float64 (default float64, like numpy), or complex64/complex128
+    for circularly symmetric complex values with E|w - mean|**2 the real variance
+    (see docs/initializers.md, "Complex dtypes")
 rng : weightinit.Generator, int seed, numpy Generator/RandomState or None
     (None: the global generator, see :func:`weightinit.set_seed`)
 stream : int or str, optional
     Explicit stream id (a name such as ``"layer3.weight"`` hashes to one).
     With an int ``rng`` or an explicit ``stream`` the call is stateless.
 out : ndarray, optional
-    Writable float16/32/64 array (any strides) to fill in place.
+    Writable float16/32/64 or complex64/128 array (any strides) to fill in place.
 region : tuple of slices/ints, optional
     Generate only ``full[region]`` of the logical tensor of ``shape``;
     bit-identical to slicing the full result.
@@ -46,7 +48,8 @@ def uniform(
 
     Value = low + (high - low) * u with u = k * 2**-23 (float32) or k * 2**-52
     (float64), k uniform; the result is clamped below ``high`` so ``high`` is
-    never returned, in any dtype.
+    never returned, in any dtype. Complex dtypes: uniform on the disk about
+    (low + high) / 2 of radius (high - low) / sqrt(6), which has the same variance.
 
     Examples
     --------
@@ -77,6 +80,8 @@ def normal(
     Elements (2t, 2t+1) are one pair, z = sqrt(-2 ln u1) * (cos, sin)(theta): u1 from the
     random bits of element 2t, the uniform angle theta from those of element 2t+1, computed
     with the library's own log and sin/cos so every path gives the same bits.
+    Complex dtypes: the pair is the real and imaginary part of one element (a circular
+    normal, each part N(0, std**2 / 2)), and ``mean`` is added to the real part.
 
     Examples
     --------
@@ -113,7 +118,9 @@ def truncated_normal(
     value = mean + s * z. ``s = std`` by default; with ``preserve_std=True``
     ``s = std / sd`` where sd is the standard deviation of the truncated
     standard normal (0.87962566103423978 at +-2), so the values have standard
-    deviation ``std``, as Keras' and JAX's variance scaling do.
+    deviation ``std``, as Keras' and JAX's variance scaling do. Complex dtypes need
+    ``lower == -upper``: the modulus of a circular normal (E|z|**2 = std**2) is
+    truncated to ``upper * std``.
 
     Examples
     --------

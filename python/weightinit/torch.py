@@ -57,7 +57,7 @@ _Plan: TypeAlias = "list[tuple[str, Any, Initializer]]"
 
 _torch: ModuleType | None = None
 # torch dtype -> numpy dtype filled straight into the tensor's memory
-_DIRECT: dict[Any, type[np.floating[Any]]] = {}
+_DIRECT: dict[Any, type[np.inexact[Any]]] = {}
 
 
 def _framework() -> ModuleType:
@@ -67,7 +67,13 @@ def _framework() -> ModuleType:
             "torch", "torch", "pip install torch (CPU builds: see pytorch.org)"
         )
         _DIRECT.update(
-            {torch.float16: np.float16, torch.float32: np.float32, torch.float64: np.float64}
+            {
+                torch.float16: np.float16,
+                torch.float32: np.float32,
+                torch.float64: np.float64,
+                torch.complex64: np.complex64,
+                torch.complex128: np.complex128,
+            }
         )
         _torch = torch
     return _torch
@@ -86,7 +92,8 @@ def init_(
     Parameters
     ----------
     tensor : torch.Tensor
-        Any floating dtype: float16/32/64 are filled directly; bfloat16 is
+        Any floating dtype: float16/32/64 (and complex64/128, for the
+        initializers that support them) are filled directly; bfloat16 is
         generated in float32 (bounded scratch, block by block) and rounded to
         nearest even. A CPU tensor is written through the memory it shares
         with numpy, with no copy (strided views included). A tensor on another
@@ -128,8 +135,11 @@ def init_(
     dtype = tensor.dtype
     if dtype not in _DIRECT and dtype != torch.bfloat16:
         raise TypeError(
-            f"tensor must have a floating dtype (float16, bfloat16, float32, float64), got {dtype}"
+            "tensor must have a floating dtype (float16, bfloat16, float32, float64) or a "
+            f"complex one (complex64, complex128), got {dtype}"
         )
+    if dtype.is_complex:
+        init._check_complex(np.dtype(_DIRECT[dtype]))
     shape = tuple(tensor.shape)
     init._check_shape(shape)  # shape errors even for meta/empty tensors
     dtensor = _dtensor_type(torch)
@@ -735,6 +745,11 @@ def _check_plan(torch: ModuleType, plan: _Plan) -> None:
             init._check_shape(tuple(param.shape))
         except ShapeError as e:
             raise ShapeError(f"parameter {name!r} with {init!r}: {e}") from None
+        if param.dtype.is_complex and param.dtype in _DIRECT:
+            try:
+                init._check_complex(np.dtype(_DIRECT[param.dtype]))
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"parameter {name!r}: {e}") from None
 
 
 def _prefix(stream: object) -> str:
