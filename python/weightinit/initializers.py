@@ -1115,7 +1115,9 @@ class Sparse(Initializer):
 
     def _check_shape(self, shape: tuple[int, ...]) -> None:
         if len(shape) != 2:
-            raise ShapeError("sparse initializer only works with shapes of length 2")
+            raise ShapeError(
+                f"sparse initializer only works with shapes of length 2 (got shape {shape})"
+            )
         n_inputs = shape[1 - self._unit_axis()]
         if self.nonzeros is not None and self.nonzeros > n_inputs:
             raise ShapeError(
