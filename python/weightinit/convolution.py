@@ -63,7 +63,8 @@ def _projection(n: int, key: int, stream: int, i: int) -> Array:
     )
     q = _haar(n, key, stream, i)
     c = q * (u < 0.5)
-    return c @ c.T
+    projection: Array = c @ c.T
+    return projection
 
 
 def _block_orth(projections: Sequence[Array]) -> Taps:

@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _validation as check
 from ._base import Array, Initializer
@@ -24,7 +25,7 @@ def _next_power_of_two(n: int) -> int:
     return 1 << max(n - 1, 0).bit_length()
 
 
-def hadamard_block(rows: Sequence[int], cols: Sequence[int]) -> Array:
+def hadamard_block(rows: npt.ArrayLike, cols: npt.ArrayLike) -> Array:
     """``H[rows][:, cols]`` of the Sylvester Hadamard matrix (any large enough order), +-1.0."""
     x = np.bitwise_and.outer(np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))
     parity = np.zeros(x.shape, dtype=np.int64)
@@ -34,7 +35,7 @@ def hadamard_block(rows: Sequence[int], cols: Sequence[int]) -> Array:
     return 1.0 - 2.0 * parity
 
 
-def _block_indices(start: Sequence[int], out: Array) -> list[np.ndarray]:
+def _block_indices(start: Sequence[int], out: Array) -> list[Array]:
     return [np.arange(s, s + n) for s, n in zip(start, out.shape)]
 
 

@@ -16,6 +16,7 @@ shape works too. ``F = 1`` has only the zero frequency (Keras divides by
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -42,14 +43,14 @@ def get_window(name: str, length: int, periodic: bool) -> Array:
             return np.ones(length)
         t = np.arange(length)
         return a - (1 - a) * np.cos(2 * math.pi * t / denominator)
-    try:
-        import scipy.signal
+    try:  # optional, like the frameworks (imported by name: scipy is not a dependency)
+        signal = importlib.import_module("scipy.signal")
     except ImportError as e:
         raise ImportError(
             f"window={name!r} needs scipy (scipy.signal.get_window); 'hann', 'hamming', an "
             "array or None work without it"
         ) from e
-    return np.asarray(scipy.signal.get_window(name, length, fftbins=periodic), dtype=np.float64)
+    return np.asarray(signal.get_window(name, length, fftbins=periodic), dtype=np.float64)
 
 
 class STFT(Initializer):
@@ -89,10 +90,14 @@ class STFT(Initializer):
             raise TypeError(f"periodic must be True or False, got {periodic!r}")
         self.periodic = bool(periodic)
         config_window: Any = window
+        self.window: str | Array | None
         if window is None or isinstance(window, str):
             self.window = window.lower() if isinstance(window, str) else None
             if self.window is not None:
-                get_window(self.window, 4, self.periodic)  # unknown names fail here
+                try:
+                    get_window(self.window, 4, self.periodic)
+                except ValueError as e:
+                    raise ValueError(f"unknown window {window!r}: {e}") from None
         else:
             values = np.array(window, dtype=np.float64)
             if values.ndim != 1 or not np.isfinite(values).all():
