@@ -155,13 +155,8 @@ class Constant(Initializer):
 
     def __init__(self, val: Any = 0.0) -> None:
         self.val = _constant_value(val)
-        # The config holds plain Python values (JSON-safe for Keras; comparable with ==).
-        if isinstance(self.val, np.ndarray):
-            self._config = {"val": self.val.tolist()}
-        elif getattr(val, "ndim", None) == 0:
-            self._config = {"val": self.val}
-        else:
-            self._config = {"val": val}
+        # An array as nested lists: JSON-safe for Keras, comparable with ==.
+        self._config = {"val": self.val.tolist() if isinstance(self.val, np.ndarray) else val}
 
     def _check_shape(self, shape: tuple[int, ...]) -> None:
         if isinstance(self.val, np.ndarray):
