@@ -48,6 +48,17 @@ VARIANTS = [
     wi.Orthogonal(layout="keras"),
     wi.Orthogonal(gain=2.0, column_axis=1),
     wi.DeltaOrthogonal(layout="keras"),
+    # issue 14: array constants, Keras' fan axes, torch's sparse_, the new kernels
+    wi.Constant(np.array([0.25])),
+    wi.VarianceScaling(2.0, "fan_avg", "uniform", input_axes=[0], output_axes=[1]),
+    wi.UniformScaling(0.5, layout="jax"),
+    wi.Identity(2.0, batched=True),
+    wi.TorchSparse(0.3, std=0.1),
+    wi.ConvolutionOrthogonal1D(gain=2.0, layout="keras"),
+    wi.ZerO(layout="torch"),
+    wi.Hadamard(gain=0.5),
+    wi.STFT("imag", window=None, scaling=None),
+    wi.STFT(window="hamming", scaling="spectrum", periodic=True),
 ]
 
 

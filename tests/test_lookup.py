@@ -117,7 +117,6 @@ def test_instances_classes_callables_none():
     ("identifier", "exc", "match"),
     [
         (3, TypeError, "Could not interpret initializer identifier"),
-        (np.zeros(3), TypeError, "Could not interpret"),
         ({"config": {}}, ValueError, "class_name"),
         ({"class_name": "normal", "config": [1]}, ValueError, "'config' must be a dict"),
         ({"class_name": "normal", "config": {"stddev": 1}}, TypeError, "cannot build Normal"),

@@ -60,6 +60,8 @@ def test_non_real_values_are_rejected_everywhere(where, value):
         return  # a gain may be a nonlinearity name (test_gains_take_names)
     if isinstance(value, (list, np.ndarray)) and where == "Uniform(range=)":
         return  # a range may be a (low, high) pair (test_uniform_pairs)
+    if isinstance(value, (list, np.ndarray)) and where == "Constant(val=)":
+        return  # an array constant is broadcast (test_parity.py, issue 14)
     with pytest.raises(TypeError, match="must be a real number") as info:
         REAL_ARGUMENTS[where](value)
     name = where.split("(")[1].rstrip("=)")
@@ -186,13 +188,32 @@ def test_as_initializer_is_one_function():
 
 # --- the preset classes -------------------------------------------------------
 
+KERAS_AXES = ["input_axes", "output_axes"]  # Keras' compute_fans axes (issue 14)
 PRESETS = {
-    wi.GlorotNormal: ["gain", "c01b", "layout", "in_axis", "out_axis", "batch_axis"],
-    wi.GlorotUniform: ["gain", "c01b", "layout", "in_axis", "out_axis", "batch_axis"],
-    wi.HeNormal: ["gain", "c01b", "mode", "layout", "in_axis", "out_axis", "batch_axis"],
-    wi.HeUniform: ["gain", "c01b", "mode", "layout", "in_axis", "out_axis", "batch_axis"],
-    wi.LeCunNormal: ["layout", "in_axis", "out_axis", "batch_axis"],
-    wi.LeCunUniform: ["layout", "in_axis", "out_axis", "batch_axis"],
+    wi.GlorotNormal: ["gain", "c01b", "layout", "in_axis", "out_axis", "batch_axis", *KERAS_AXES],
+    wi.GlorotUniform: ["gain", "c01b", "layout", "in_axis", "out_axis", "batch_axis", *KERAS_AXES],
+    wi.HeNormal: [
+        "gain",
+        "c01b",
+        "mode",
+        "layout",
+        "in_axis",
+        "out_axis",
+        "batch_axis",
+        *KERAS_AXES,
+    ],
+    wi.HeUniform: [
+        "gain",
+        "c01b",
+        "mode",
+        "layout",
+        "in_axis",
+        "out_axis",
+        "batch_axis",
+        *KERAS_AXES,
+    ],
+    wi.LeCunNormal: ["layout", "in_axis", "out_axis", "batch_axis", *KERAS_AXES],
+    wi.LeCunUniform: ["layout", "in_axis", "out_axis", "batch_axis", *KERAS_AXES],
 }
 DEFAULTS = {
     "gain": 1.0,
@@ -202,6 +223,8 @@ DEFAULTS = {
     "in_axis": None,
     "out_axis": None,
     "batch_axis": None,
+    "input_axes": None,
+    "output_axes": None,
 }
 
 

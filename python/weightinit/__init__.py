@@ -38,7 +38,7 @@ from . import (  # noqa: I001 - after the core, loaded with libgomp's settings a
 )
 from ._audit import AuditReport, ParameterReport, audit
 from ._base import Initializer, get_default_dtype, set_default_dtype
-from ._errors import ShapeError
+from ._errors import ShapeError, ZeroElementWarning
 from ._rng import Generator, get_rng, set_rng, set_seed
 from .checkpoint import Manifest, read_manifest, save_safetensors, write_manifest
 from .fans import fans
@@ -79,6 +79,7 @@ def set_num_threads(n: int) -> None:
 __all__ = [
     "Generator",
     "ShapeError",
+    "ZeroElementWarning",
     "get_num_threads",
     "get_rng",
     "philox4x32",

@@ -63,7 +63,7 @@ _TORCH_ORDERED = (
     _init.Identity,
     _init.Dirac,
 )
-_AXIS_KEYS = ("in_axis", "out_axis", "batch_axis", "column_axis")
+_AXIS_KEYS = ("in_axis", "out_axis", "batch_axis", "column_axis", "input_axes", "output_axes")
 
 # float32 scratch per block for bfloat16: fits in L2, so the rounding passes
 # run from cache; large enough that per-block Python overhead is small.
@@ -128,9 +128,15 @@ def torch_order_plan(
         if chosen not in (None, "keras", "jax"):
             return None  # the user said which layout these arrays have: keep it
         init = with_layout(init, "torch", force=True)
-    elif not isinstance(init, _TORCH_ORDERED) or not _is_ours(init):
+    elif not isinstance(init, _TORCH_ORDERED) or not _is_ours(init) or _own_order(init):
         return None
     return init, torch_shape(shape)
+
+
+def _own_order(init: Initializer) -> bool:
+    # An array Constant and a batched Identity are laid out on the array's own axes.
+    array = isinstance(init, _init.Constant) and isinstance(init.val, np.ndarray)
+    return array or (isinstance(init, _init.Identity) and init.batched)
 
 
 def _is_ours(init: Initializer) -> bool:

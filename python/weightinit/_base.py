@@ -188,7 +188,7 @@ class Initializer:
     # Readable repr, get_config/from_config and pickling from the constructor arguments.
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments, so ``type(init).from_config(init.get_config())`` rebuilds it."""
-        return dict(getattr(self, "_config", {}))
+        return {k: _plain(v) for k, v in getattr(self, "_config", {}).items()}
 
     @classmethod
     def from_config(cls: type[_I], config: dict[str, Any]) -> _I:
@@ -207,6 +207,18 @@ class Initializer:
 
     def __hash__(self) -> int:
         return hash((type(self), repr(self)))
+
+
+def _plain(value: Any) -> Any:
+    """A 0-d array (numpy, JAX, torch) given for a number as that number, also inside
+    tuples and lists, so configs compare with ``==`` and serialize to JSON."""
+    if isinstance(value, (tuple, list)):
+        return type(value)(_plain(v) for v in value)
+    if isinstance(value, np.generic) or (
+        getattr(value, "ndim", None) == 0 and hasattr(value, "__array__")
+    ):
+        return np.asarray(value).item()
+    return value
 
 
 def _show(value: Any) -> str:

@@ -230,30 +230,51 @@ def as_generator(rng: RngLike) -> Generator:
     )
 
 
+#: What ``set_rng`` was given, when it was a numpy generator (``get_rng`` returns it).
+_given: np.random.Generator | np.random.RandomState | None = None
+
+
 def set_seed(seed: int | None) -> None:
     """Replace the global generator by ``Generator(seed)``.
 
     Like ``lasagne.random.set_rng(RandomState(seed))``: later unseeded draws
     repeat the same sequence.
     """
-    global _global
-    _global = Generator(seed)
+    global _global, _given
+    _global, _given = Generator(seed), None
 
 
-def get_rng() -> Generator:
-    """The global generator used when a call gets no ``rng=``."""
+def global_generator() -> Generator:
+    """The :class:`Generator` that calls without ``rng=`` draw from."""
     return _global
 
 
+def get_rng() -> Generator | np.random.RandomState | np.random.Generator:
+    """The global random state, as ``lasagne.random.get_rng()``.
+
+    The object given to :func:`set_rng` when it was a ``numpy.random.RandomState``
+    or ``numpy.random.Generator`` (Lasagne's contract: its layers call
+    ``get_rng().randint(1, 2147462579)`` to seed Theano's streams, and user code
+    ``.shuffle``, ``.permutation``, ...). Otherwise the weightinit
+    :class:`Generator` that calls without ``rng=`` draw from. Initializers never
+    draw from a numpy object after ``set_rng``: they use the key taken from it
+    once, there (see :func:`set_rng`), so numpy draws made between two
+    initializations do not change the weights.
+    """
+    return _global if _given is None else _given
+
+
 def set_rng(rng: RngLike) -> None:
-    """Set the global generator from a Generator, an int seed, or a numpy generator.
+    """Set the global random state from a Generator, an int seed, or a numpy generator.
 
     A ``numpy.random.RandomState`` or ``numpy.random.Generator`` gives a key
     drawn from it once, so setting the same numpy state again repeats the
-    same weights (``lasagne.random.set_rng`` semantics).
+    same weights (``lasagne.random.set_rng`` semantics), and :func:`get_rng`
+    returns that numpy object afterwards, as Lasagne's does.
     """
-    global _global
+    global _global, _given
     _global = as_generator(rng)
+    _given = rng if isinstance(rng, (np.random.Generator, np.random.RandomState)) else None
 
 
 def resolve(rng: RngLike, stream: int | str | None) -> tuple[int, int]:

@@ -17,7 +17,11 @@ fan_in = (size of the input axes) x (receptive field), fan_out likewise with
 the output axes; the receptive field is the product of the remaining axes.
 Explicit ``in_axis``, ``out_axis`` and ``batch_axis`` (ints or sequences, as
 in ``jax.nn.initializers``) cover grouped, depthwise, transposed and
-einsum-style kernels: batch axes count in neither fan.
+einsum-style kernels: batch axes count in neither fan. Keras'
+``input_axes``/``output_axes`` are the other explicit form: fans are the
+products over those axes alone, every other axis counting in neither fan
+(Keras' ``compute_fans``; the same as JAX's axes with all the others as
+batch axes).
 """
 
 from __future__ import annotations
@@ -42,12 +46,13 @@ _C01B_RANK = "If c01b is True, only shapes of length 4 are accepted"
 class FanSpec:
     """A validated layout choice: a layout name, or explicit axes."""
 
-    __slots__ = ("layout", "in_axis", "out_axis", "batch_axis")
+    __slots__ = ("layout", "in_axis", "out_axis", "batch_axis", "keras_axes")
 
     layout: str | None
     in_axis: int | tuple[int, ...] | None
     out_axis: int | tuple[int, ...] | None
     batch_axis: int | tuple[int, ...] | None
+    keras_axes: tuple[tuple[int, ...], tuple[int, ...]] | None
 
     def __init__(
         self,
@@ -56,7 +61,14 @@ class FanSpec:
         in_axis: Axes | None = None,
         out_axis: Axes | None = None,
         batch_axis: Axes | None = None,
+        input_axes: Axes | None = None,
+        output_axes: Axes | None = None,
     ) -> None:
+        self.keras_axes = None
+        if input_axes is not None or output_axes is not None:
+            self.keras_axes = _keras_axes(
+                input_axes, output_axes, layout, c01b, (in_axis, out_axis, batch_axis)
+            )
         explicit = in_axis is not None or out_axis is not None or batch_axis is not None
         layout = check.layout(layout)
         if c01b:
@@ -81,6 +93,12 @@ class FanSpec:
 
     def compute(self, shape: Sequence[int]) -> tuple[int, int]:
         n = len(shape)
+        if self.keras_axes is not None:
+            # Keras' rule: products over the two lists; other axes count in neither fan.
+            (fan_in, fan_out), _ = _axis_sizes(
+                shape, [("input_axes", self.keras_axes[0]), ("output_axes", self.keras_axes[1])]
+            )
+            return fan_in, fan_out
         if self.layout is None:
             return _explicit(shape, self.in_axis, self.out_axis, self.batch_axis)
         if self.layout == "c01b":
@@ -111,6 +129,8 @@ class FanSpec:
         return shape[1] * rf, shape[0] * rf
 
     def __repr__(self) -> str:
+        if self.keras_axes is not None:
+            return f"FanSpec(input_axes={self.keras_axes[0]!r}, output_axes={self.keras_axes[1]!r})"
         if self.layout is None:
             return (
                 f"FanSpec(in_axis={self.in_axis!r}, out_axis={self.out_axis!r}, "
@@ -119,16 +139,38 @@ class FanSpec:
         return f"FanSpec(layout={self.layout!r})"
 
 
-def _explicit(
-    shape: Sequence[int], in_axis: Any, out_axis: Any, batch_axis: Any
-) -> tuple[int, int]:
+def _keras_axes(
+    input_axes: Any, output_axes: Any, layout: Any, c01b: bool, jax_axes: tuple[Any, ...]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Keras' ``input_axes``/``output_axes``: both, and nothing else that places the fans."""
+    if input_axes is None or output_axes is None:
+        raise ValueError(
+            "input_axes and output_axes go together (Keras ignores one given without the "
+            f"other), got input_axes={input_axes!r}, output_axes={output_axes!r}"
+        )
+    if layout is not None or c01b or any(a is not None for a in jax_axes):
+        raise ValueError(
+            "give either input_axes/output_axes (Keras) or layout/c01b/in_axis/out_axis/"
+            "batch_axis, not both"
+        )
+    ins = check.axes(input_axes, "input_axes")
+    outs = check.axes(output_axes, "output_axes")
+    return (ins if isinstance(ins, tuple) else (ins,)), (
+        outs if isinstance(outs, tuple) else (outs,)
+    )
+
+
+def _axis_sizes(
+    shape: Sequence[int], specs: Sequence[tuple[str, Any]]
+) -> tuple[list[int], set[int]]:
+    """Product of ``shape`` over each named axis spec (an axis may appear in one spec
+    only), and the axes used."""
     n = len(shape)
     used: dict[int, str] = {}
-    sizes: dict[str, int] = {}
-    for name, spec in (("in_axis", in_axis), ("out_axis", out_axis), ("batch_axis", batch_axis)):
-        axes = spec if isinstance(spec, tuple) else (spec,)
+    sizes = []
+    for name, spec in specs:
         size = 1
-        for a in axes:
+        for a in spec if isinstance(spec, tuple) else (spec,):
             if not -n <= a < n:
                 raise ShapeError(
                     f"{name}={spec!r} is out of range for shape {tuple(shape)} of rank {n}"
@@ -138,9 +180,19 @@ def _explicit(
                 raise ShapeError(f"axis {a} of shape {tuple(shape)} is both {used[a]} and {name}")
             used[a] = name
             size *= shape[a]
-        sizes[name] = size
+        sizes.append(size)
+    return sizes, set(used)
+
+
+def _explicit(
+    shape: Sequence[int], in_axis: Any, out_axis: Any, batch_axis: Any
+) -> tuple[int, int]:
+    """JAX's rule: the axes in none of the three are the receptive field."""
+    (size_in, size_out, _), used = _axis_sizes(
+        shape, [("in_axis", in_axis), ("out_axis", out_axis), ("batch_axis", batch_axis)]
+    )
     rf = math.prod(d for i, d in enumerate(shape) if i not in used)
-    return sizes["in_axis"] * rf, sizes["out_axis"] * rf
+    return size_in * rf, size_out * rf
 
 
 def fans(
@@ -151,6 +203,8 @@ def fans(
     in_axis: Axes | None = None,
     out_axis: Axes | None = None,
     batch_axis: Axes | None = None,
+    input_axes: Axes | None = None,
+    output_axes: Axes | None = None,
 ) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight tensor of ``shape``.
 
@@ -168,6 +222,11 @@ def fans(
         ``-2``, ``-1`` and ``()``. fan_in = prod(shape[in_axis]) x rf,
         fan_out = prod(shape[out_axis]) x rf, rf = product of the axes in none
         of the three.
+    input_axes, output_axes : int or sequence of ints, optional
+        Keras' ``compute_fans(shape, input_axes, output_axes)`` (both or
+        neither): fan_in = prod(shape[input_axes]), fan_out =
+        prod(shape[output_axes]); the other axes count in **neither** fan.
+        This is what Keras' ``EinsumDense`` and ``MultiHeadAttention`` pass.
 
     Examples
     --------
@@ -180,5 +239,8 @@ def fans(
     (288, 576)
     >>> wi.fans((3, 3, 32, 1), batch_axis=2, in_axis=(), out_axis=3)  # depthwise
     (9, 9)
+    >>> wi.fans((3, 3, 16, 32), input_axes=[2], output_axes=[3])    # Keras' compute_fans
+    (16, 32)
     """
-    return FanSpec(layout, c01b, in_axis, out_axis, batch_axis).compute(check.shape(shape))
+    spec = FanSpec(layout, c01b, in_axis, out_axis, batch_axis, input_axes, output_axes)
+    return spec.compute(check.shape(shape))

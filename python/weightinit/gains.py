@@ -8,7 +8,6 @@ a ``(name, param)`` pair) into a float.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 from . import _validation as check
@@ -74,10 +73,11 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "leaky_relu":
         if param is None:
             slope = 0.01
-        elif isinstance(param, bool) or not isinstance(param, numbers.Real):
-            raise ValueError(f"negative_slope {param} not a valid number")
         else:
-            slope = float(param)
+            try:  # a number or a 0-d real array (numpy, torch, JAX); never a bool
+                slope = check.real(param, "negative_slope")
+            except TypeError:
+                raise ValueError(f"negative_slope {param} not a valid number") from None
             if math.isnan(slope):
                 raise ValueError(f"negative_slope {param} not a valid number")
         return math.sqrt(2.0 / (1 + slope**2))

@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, cast
 
@@ -48,11 +49,19 @@ __all__ = [
     "LeCunNormal",
     "LeCunUniform",
     "FanInUniform",
+    "UniformScaling",
     "Identity",
     "Dirac",
     "Sparse",
+    "TorchSparse",
     "Orthogonal",
     "DeltaOrthogonal",
+    "ConvolutionOrthogonal1D",
+    "ConvolutionOrthogonal2D",
+    "ConvolutionOrthogonal3D",
+    "Hadamard",
+    "ZerO",
+    "STFT",
 ]
 
 # Standard deviation of N(0, 1) truncated to [-2, 2]: the constant Keras and
@@ -64,9 +73,23 @@ _SQRT3 = math.sqrt(3)  # == np.sqrt(3), the factor Lasagne's Uniform(std=) uses
 # --- shared pieces -----------------------------------------------------------
 
 
-def _layout_config(layout: Any, in_axis: Any, out_axis: Any, batch_axis: Any) -> dict[str, Any]:
+def _layout_config(
+    layout: Any,
+    in_axis: Any,
+    out_axis: Any,
+    batch_axis: Any,
+    input_axes: Any = None,
+    output_axes: Any = None,
+) -> dict[str, Any]:
     """The layout arguments that were given, for get_config/repr."""
-    given = {"layout": layout, "in_axis": in_axis, "out_axis": out_axis, "batch_axis": batch_axis}
+    given = {
+        "layout": layout,
+        "in_axis": in_axis,
+        "out_axis": out_axis,
+        "batch_axis": batch_axis,
+        "input_axes": input_axes,
+        "output_axes": output_axes,
+    }
     return {k: v for k, v in given.items() if v is not None}
 
 
@@ -99,6 +122,12 @@ def _uniform_fill(
         _core_fill(_sampling.UNIFORM, [low, high], shape, out, start, key, stream)
 
 
+def _flag(x: Any, name: str) -> bool:
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    raise TypeError(f"{name} must be True or False, got {x!r}")
+
+
 def _block_slices(start: Sequence[int], out: Array) -> tuple[slice, ...]:
     return tuple(slice(s, s + n) for s, n in zip(start, out.shape, strict=True))
 
@@ -107,24 +136,40 @@ def _block_slices(start: Sequence[int], out: Array) -> tuple[slice, ...]:
 
 
 class Constant(Initializer):
-    """Every element equal to ``val``.
+    """Every element equal to ``val``, or ``val`` broadcast to the shape.
 
     Parameters
     ----------
-    val : float
-        The value (Lasagne default 0.0).
+    val : float or array_like
+        The value (Lasagne default 0.0). An array (numpy, torch, JAX, nested
+        lists) is broadcast to the requested shape by numpy's rules, as Keras'
+        ``Constant(np.ones((3, 3)))`` does; a shape it does not broadcast to
+        is a :class:`~weightinit.ShapeError`. A 0-d array is a number.
 
     Examples
     --------
-    >>> import weightinit as wi
+    >>> import numpy as np, weightinit as wi
     >>> wi.Constant(0.5)((2, 2)).tolist()
     [[0.5, 0.5], [0.5, 0.5]]
+    >>> wi.Constant(np.array([1.0, 2.0]))((2, 2)).tolist()
+    [[1.0, 2.0], [1.0, 2.0]]
     """
 
-    def __init__(self, val: float = 0.0) -> None:
-        check.finite(val, "val")
-        self.val = val
-        self._config = {"val": val}
+    def __init__(self, val: Any = 0.0) -> None:
+        self.val = _constant_value(val)
+        # An array as nested lists: JSON-safe for Keras, comparable with ==.
+        self._config = {"val": self.val.tolist() if isinstance(self.val, np.ndarray) else val}
+
+    def _check_shape(self, shape: tuple[int, ...]) -> None:
+        if isinstance(self.val, np.ndarray):
+            try:
+                fits = np.broadcast_shapes(self.val.shape, shape) == shape
+            except ValueError:
+                fits = False
+            if not fits:
+                raise ShapeError(
+                    f"val of shape {self.val.shape} does not broadcast to shape {shape}"
+                )
 
     def _check_complex(self, dtype: np.dtype[Any]) -> None:
         pass  # the real value, imaginary part 0
@@ -132,7 +177,28 @@ class Constant(Initializer):
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
     ) -> None:
-        out[...] = self.val
+        if isinstance(self.val, np.ndarray):
+            out[...] = np.broadcast_to(self.val, shape)[_block_slices(start, out)]
+        else:
+            out[...] = self.val
+
+
+def _constant_value(val: Any) -> float | Array:
+    """A finite number, or a finite real float64 array of rank >= 1 (Constant's ``val``)."""
+    if isinstance(val, (str, bytes)) or getattr(val, "ndim", None) == 0:
+        return check.finite(val, "val")
+    if isinstance(val, numbers.Real) and not isinstance(val, bool):
+        return check.finite(val, "val")
+    try:
+        a = np.array(val)  # a copy: later changes to the caller's array do not leak in
+    except (TypeError, ValueError, RuntimeError):
+        a = np.array(None, dtype=object)
+    if a.ndim == 0 or a.dtype.kind not in "iuf":
+        raise TypeError(f"val must be a real number or an array of real numbers, got {val!r}")
+    a = a.astype(np.float64)
+    if not np.isfinite(a).all():
+        raise ValueError(f"val must be finite, got an array holding {a[~np.isfinite(a)][0]}")
+    return a
 
 
 class Zeros(Constant):
@@ -443,16 +509,18 @@ class Glorot(_FanBased, Initializer):
         in_axis: Axes | None = None,
         out_axis: Axes | None = None,
         batch_axis: Axes | None = None,
+        input_axes: Axes | None = None,
+        output_axes: Axes | None = None,
     ) -> None:
         self.initializer = _factory(initializer)
         self.gain = _gain(gain)
         self.c01b = c01b
-        self._fans = FanSpec(layout, c01b, in_axis, out_axis, batch_axis)
+        self._fans = FanSpec(layout, c01b, in_axis, out_axis, batch_axis, input_axes, output_axes)
         self._config = {
             "initializer": initializer,
             "gain": gain,
             "c01b": c01b,
-            **_layout_config(layout, in_axis, out_axis, batch_axis),
+            **_layout_config(layout, in_axis, out_axis, batch_axis, input_axes, output_axes),
         }
 
     def std(self, shape: Sequence[int]) -> float:
@@ -481,6 +549,8 @@ class _GlorotPreset:
         in_axis: Axes | None = None,
         out_axis: Axes | None = None,
         batch_axis: Axes | None = None,
+        input_axes: Axes | None = None,
+        output_axes: Axes | None = None,
     ) -> None:
         Glorot.__init__(
             cast(Glorot, self),
@@ -491,6 +561,8 @@ class _GlorotPreset:
             in_axis=in_axis,
             out_axis=out_axis,
             batch_axis=batch_axis,
+            input_axes=input_axes,
+            output_axes=output_axes,
         )
         del self._config["initializer"]  # implied by the class
 
@@ -566,19 +638,21 @@ class He(_FanBased, Initializer):
         in_axis: Axes | None = None,
         out_axis: Axes | None = None,
         batch_axis: Axes | None = None,
+        input_axes: Axes | None = None,
+        output_axes: Axes | None = None,
     ) -> None:
         self.initializer = _factory(initializer)
         self.gain = _gain(gain)
         self.c01b = c01b
         self.mode = check.choice(mode, "mode", _HE_MODES)
-        self._fans = FanSpec(layout, c01b, in_axis, out_axis, batch_axis)
+        self._fans = FanSpec(layout, c01b, in_axis, out_axis, batch_axis, input_axes, output_axes)
         extra = {"mode": mode} if self.mode != "fan_in" else {}
         self._config = {
             "initializer": initializer,
             "gain": gain,
             "c01b": c01b,
             **extra,
-            **_layout_config(layout, in_axis, out_axis, batch_axis),
+            **_layout_config(layout, in_axis, out_axis, batch_axis, input_axes, output_axes),
         }
 
     def std(self, shape: Sequence[int]) -> float:
@@ -609,6 +683,8 @@ class _HePreset:
         in_axis: Axes | None = None,
         out_axis: Axes | None = None,
         batch_axis: Axes | None = None,
+        input_axes: Axes | None = None,
+        output_axes: Axes | None = None,
     ) -> None:
         He.__init__(
             cast(He, self),
@@ -620,6 +696,8 @@ class _HePreset:
             in_axis=in_axis,
             out_axis=out_axis,
             batch_axis=batch_axis,
+            input_axes=input_axes,
+            output_axes=output_axes,
         )
         del self._config["initializer"]  # implied by the class
 
@@ -704,18 +782,20 @@ class VarianceScaling(_FanBased, Initializer):
         in_axis: Axes | None = None,
         out_axis: Axes | None = None,
         batch_axis: Axes | None = None,
+        input_axes: Axes | None = None,
+        output_axes: Axes | None = None,
     ) -> None:
         self.scale = check.finite(scale, "scale")
         if not self.scale > 0:
             raise ValueError(f"scale must be positive, got {scale!r}")
         self.mode = check.choice(mode, "mode", _VS_MODES)
         self.distribution = check.choice(distribution, "distribution", _VS_DISTRIBUTIONS)
-        self._fans = FanSpec(layout, False, in_axis, out_axis, batch_axis)
+        self._fans = FanSpec(layout, False, in_axis, out_axis, batch_axis, input_axes, output_axes)
         self._config = {
             "scale": scale,
             "mode": mode,
             "distribution": distribution,
-            **_layout_config(layout, in_axis, out_axis, batch_axis),
+            **_layout_config(layout, in_axis, out_axis, batch_axis, input_axes, output_axes),
         }
 
     def variance(self, shape: Sequence[int]) -> float:
@@ -769,6 +849,8 @@ class _VarianceScalingPreset:
         in_axis: Axes | None = None,
         out_axis: Axes | None = None,
         batch_axis: Axes | None = None,
+        input_axes: Axes | None = None,
+        output_axes: Axes | None = None,
     ) -> None:
         VarianceScaling.__init__(
             cast(VarianceScaling, self),
@@ -777,8 +859,12 @@ class _VarianceScalingPreset:
             in_axis=in_axis,
             out_axis=out_axis,
             batch_axis=batch_axis,
+            input_axes=input_axes,
+            output_axes=output_axes,
         )
-        self._config = _layout_config(layout, in_axis, out_axis, batch_axis)
+        self._config = _layout_config(
+            layout, in_axis, out_axis, batch_axis, input_axes, output_axes
+        )
 
 
 class LeCunNormal(_VarianceScalingPreset, VarianceScaling):
@@ -832,13 +918,61 @@ class FanInUniform(_FanBased, Initializer):
         in_axis: Axes | None = None,
         out_axis: Axes | None = None,
         batch_axis: Axes | None = None,
+        input_axes: Axes | None = None,
+        output_axes: Axes | None = None,
     ) -> None:
-        self._fans = FanSpec(layout, False, in_axis, out_axis, batch_axis)
-        self._config = _layout_config(layout, in_axis, out_axis, batch_axis)
+        self._fans = FanSpec(layout, False, in_axis, out_axis, batch_axis, input_axes, output_axes)
+        self._config = _layout_config(
+            layout, in_axis, out_axis, batch_axis, input_axes, output_axes
+        )
 
     def bound(self, shape: Sequence[int]) -> float:
         """1 / sqrt(fan_in) for ``shape``."""
         return 1.0 / math.sqrt(max(self.fans(shape)[0], 1))
+
+    def _fill_block(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
+        b = self.bound(shape)
+        _uniform_fill(-b, b, shape, out, start, key, stream)
+
+
+class UniformScaling(_FanBased, Initializer):
+    """U(±scale sqrt(3 / fan_in)): Haiku's ``UniformScaling(scale=1.0)``.
+
+    Variance scale**2 / fan_in (``scale`` multiplies the bound, i.e. the
+    std): ``UniformScaling(1.0)`` is :class:`LeCunUniform`'s distribution.
+    Haiku's fan_in is ``prod(shape[:-1])``: the same as ``layout="jax"``
+    (the JAX adapter's default) for kernels ``(*kernel, in, out)``, and as the
+    default Lasagne layout for 2-D ``(in, out)``.
+
+    >>> import weightinit as wi
+    >>> w = wi.UniformScaling(2.0)((300, 200), rng=0)
+    >>> bool(abs(w).max() <= 0.2)
+    True
+    """
+
+    def __init__(
+        self,
+        scale: float = 1.0,
+        *,
+        layout: str | None = None,
+        in_axis: Axes | None = None,
+        out_axis: Axes | None = None,
+        batch_axis: Axes | None = None,
+        input_axes: Axes | None = None,
+        output_axes: Axes | None = None,
+    ) -> None:
+        self.scale = check.non_negative(scale, "scale")
+        self._fans = FanSpec(layout, False, in_axis, out_axis, batch_axis, input_axes, output_axes)
+        self._config = {
+            "scale": scale,
+            **_layout_config(layout, in_axis, out_axis, batch_axis, input_axes, output_axes),
+        }
+
+    def bound(self, shape: Sequence[int]) -> float:
+        """scale sqrt(3 / fan_in) for ``shape``."""
+        return self.scale * math.sqrt(3.0 / max(self.fans(shape)[0], 1))
 
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
@@ -853,34 +987,47 @@ class FanInUniform(_FanBased, Initializer):
 class Identity(Initializer):
     """gain times the (rectangular) identity: W[i, i] = gain, zero elsewhere.
 
-    torch ``eye_``, Keras ``Identity``; 2-D only.
+    torch ``eye_``, Keras ``Identity``: 2-D only. With ``batched=True`` it is
+    Haiku's ``Identity``: any shape of rank >= 2 holds the identity in its last
+    two axes, for every index of the leading ones.
 
     >>> import weightinit as wi
     >>> wi.Identity()((2, 3)).tolist()
     [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    >>> wi.Identity(batched=True)((2, 2, 2)).tolist()
+    [[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]]
     """
 
-    def __init__(self, gain: GainLike = 1.0) -> None:
+    def __init__(self, gain: GainLike = 1.0, *, batched: bool = False) -> None:
         self.gain = resolve_gain(gain)
+        self.batched = _flag(batched, "batched")
         self._config = {"gain": gain}
+        if self.batched:
+            self._config["batched"] = True
 
     def _check_complex(self, dtype: np.dtype[Any]) -> None:
         pass  # structural: real values, imaginary part 0
 
     def _check_shape(self, shape: tuple[int, ...]) -> None:
-        if len(shape) != 2:
+        if self.batched and len(shape) < 2:
+            raise ShapeError(
+                f"Identity(batched=True) needs a shape of rank >= 2, got shape {shape} of rank "
+                f"{len(shape)}"
+            )
+        if not self.batched and len(shape) != 2:
             raise ShapeError(
                 f"Identity only works with shapes of length 2, got shape {shape} of rank "
-                f"{len(shape)}"
+                f"{len(shape)} (batched=True puts the identity in the last two axes)"
             )
 
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
     ) -> None:
         out[...] = 0
-        r0, c0 = start
-        i = np.arange(max(r0, c0), min(r0 + out.shape[0], c0 + out.shape[1]))
-        out[i - r0, i - c0] = self.gain
+        r0, c0 = start[-2:]
+        rows, cols = out.shape[-2:]
+        i = np.arange(max(r0, c0), min(r0 + rows, c0 + cols))
+        out[..., i - r0, i - c0] = self.gain
 
 
 class Dirac(Initializer):
@@ -1006,7 +1153,9 @@ class Sparse(Initializer):
 
     def _check_shape(self, shape: tuple[int, ...]) -> None:
         if len(shape) != 2:
-            raise ShapeError("sparse initializer only works with shapes of length 2")
+            raise ShapeError(
+                f"sparse initializer only works with shapes of length 2 (got shape {shape})"
+            )
         n_inputs = shape[1 - self._unit_axis()]
         if self.nonzeros is not None and self.nonzeros > n_inputs:
             raise ShapeError(
@@ -1028,6 +1177,64 @@ class Sparse(Initializer):
         )
 
 
-# Orthogonal and DeltaOrthogonal live with the QR code; re-exported here so
-# this module lists Lasagne's eleven and the rest in one place.
+class TorchSparse(Initializer):
+    """torch's ``sparse_(tensor, sparsity, std)``: on the 2-D array **as stored**,
+    every column gets exactly ``ceil(sparsity * rows)`` zeros at uniformly random,
+    distinct rows; the other elements are N(0, std**2).
+
+    ``sparsity`` is the fraction of **zeros** (Lasagne's :class:`Sparse` counts
+    non-zeros per unit). On torch's ``(out, in)`` weights a column is one
+    input's outgoing weights. No layout applies: the adapters pass it the
+    tensor's own shape, so ``weightinit.torch.init_(w, TorchSparse(s, std))``
+    is ``torch.nn.init.sparse_(w, s, std)`` in distribution. Each column's index
+    set and values come from their own sub-streams (the same machinery as
+    :class:`Sparse`), so any block is generated alone, bit-identically.
+
+    Parameters
+    ----------
+    sparsity : float in [0, 1]
+        Fraction of zeros per column (default 0.1; torch requires it).
+    std : float
+        Standard deviation of the non-zeros (default 0.01, torch's).
+
+    Examples
+    --------
+    >>> import weightinit as wi
+    >>> w = wi.TorchSparse(0.15)((32, 33), rng=0)
+    >>> (w == 0).sum(axis=0).tolist() == [5] * 33    # ceil(0.15 * 32) = 5
+    True
+    """
+
+    def __init__(self, sparsity: float = 0.1, std: float = 0.01) -> None:
+        self.sparsity = check.finite(sparsity, "sparsity")
+        if not 0.0 <= self.sparsity <= 1.0:
+            raise ValueError(f"sparsity must be in [0, 1], got {sparsity!r}")
+        self.std = check.non_negative(std, "std")
+        self._config = {"sparsity": sparsity, "std": std}
+
+    def zeros(self, shape: Sequence[int]) -> int:
+        """Zeros per column: ``ceil(sparsity * rows)``, computed as torch computes it."""
+        return min(math.ceil(self.sparsity * shape[0]), shape[0])
+
+    def _check_shape(self, shape: tuple[int, ...]) -> None:
+        if len(shape) != 2:
+            raise ShapeError(f"Only tensors with 2 dimensions are supported (got shape {shape})")
+
+    def _fill_block(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
+        keep = shape[0] - self.zeros(shape)
+        _core.sparse_fill(key, stream, list(shape), list(start), out, keep, self.std, 1)
+
+
+# Orthogonal and DeltaOrthogonal live with the QR code, the convolution,
+# Hadamard and STFT kernels in their own modules; re-exported here so this
+# module lists Lasagne's eleven and the rest in one place.
+from .convolution import (  # noqa: E402
+    ConvolutionOrthogonal1D,
+    ConvolutionOrthogonal2D,
+    ConvolutionOrthogonal3D,
+)
+from .hadamard import Hadamard, ZerO  # noqa: E402
 from .orthogonal import DeltaOrthogonal, Orthogonal  # noqa: E402
+from .stft import STFT  # noqa: E402

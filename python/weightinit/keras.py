@@ -63,11 +63,29 @@ def _from_json(value: Any) -> Any:
     return value
 
 
+def _with_keras_axes(init: Any, input_axes: Any, output_axes: Any) -> Any:
+    """``init`` with Keras' fan axes, if it computes fans and chose no layout or axes."""
+    if input_axes is None and output_axes is None:
+        return init
+    if input_axes is None or output_axes is None:
+        raise ValueError(
+            "input_axes and output_axes go together (Keras ignores one given without the "
+            f"other), got input_axes={input_axes!r}, output_axes={output_axes!r}"
+        )
+    if not hasattr(init, "fans") or _adapters.chosen_layout(init) is not None:
+        return init
+    config = {**init.get_config(), "input_axes": list(input_axes), "output_axes": list(output_axes)}
+    return type(init).from_config(config)
+
+
 def _build(keras: Any) -> type:
     import weightinit
 
+    # A VarianceScaling subclass only so that Keras' EinsumDense (and so
+    # MultiHeadAttention) hands it the einsum's input/output axes, as it does to
+    # its own VarianceScaling; nothing of VarianceScaling's is used.
     @keras.saving.register_keras_serializable(package="weightinit", name="Initializer")
-    class Initializer(keras.initializers.Initializer):  # type: ignore[misc]
+    class Initializer(keras.initializers.VarianceScaling):  # type: ignore[misc]
         # (keras has no type information: its base class is Any to mypy)
         """A weightinit initializer as a Keras initializer.
 
@@ -90,6 +108,13 @@ def _build(keras: Any) -> type:
             ``"torch"`` (default): a kernel gets the values of the torch tensor
             ``(out, in, *kernel)`` transposed, so torch, JAX and Keras agree;
             ``"native"``: this array's own order (``init.sample(shape)``).
+        input_axes, output_axes : list of int, optional
+            Keras' fan axes (``compute_fans``): a fan-based initializer that
+            chose no layout or axes uses ``fan_in = prod(shape[input_axes])``,
+            ``fan_out = prod(shape[output_axes])`` and the array's own order.
+            ``EinsumDense`` and ``MultiHeadAttention`` set them from the einsum
+            equation, as for Keras' own ``VarianceScaling`` (this class is one,
+            for that reason); other initializers ignore them.
 
         Serializable: ``get_config``/``from_config``, ``keras.initializers.
         serialize``/``deserialize`` and model saving (registered as
@@ -103,6 +128,8 @@ def _build(keras: Any) -> type:
             stream: int | str | None = None,
             layout: str | None = "keras",
             order: str = "torch",
+            input_axes: list[int] | None = None,
+            output_axes: list[int] | None = None,
         ) -> None:
             self.initializer = as_initializer(_from_json(initializer))
             self.layout = check_framework_layout(layout)
@@ -116,13 +143,15 @@ def _build(keras: Any) -> type:
                     )
             self.seed = seed
             self._rng = random.randint(1, 10**9) if seed is None else seed
+            self.input_axes, self.output_axes = input_axes, output_axes
+            self._with_axes = _with_keras_axes(self.initializer, input_axes, output_axes)
 
         def __call__(self, shape: Any, dtype: Any = None) -> Any:
             dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
             if dtype not in ("float16", "bfloat16", "float32", "float64"):
                 raise TypeError(f"dtype must be float16, bfloat16, float32 or float64, got {dtype}")
             arr, perm = _adapters.sample_numpy(
-                self.initializer,
+                self._with_axes,
                 tuple(shape),
                 dtype,
                 self._rng,
@@ -142,6 +171,8 @@ def _build(keras: Any) -> type:
                 "stream": self.stream,
                 "layout": self.layout,
                 "order": self.order,
+                **({"input_axes": self.input_axes} if self.input_axes is not None else {}),
+                **({"output_axes": self.output_axes} if self.output_axes is not None else {}),
             }
 
         def __repr__(self) -> str:

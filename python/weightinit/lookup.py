@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
+import numpy as np
+
 from . import initializers as _init
 from ._base import Initializer
 
@@ -40,6 +42,20 @@ _ALIASES = {
     "orthogonal_initializer": "Orthogonal",
     "delta_orthogonal": "DeltaOrthogonal",
     "trunc_normal": "TruncatedNormal",
+    "zero_init": "ZerO",
+    "stft_initializer": "STFT",
+    "convolutional_orthogonal_1d": "ConvolutionOrthogonal1D",
+    "convolutional_orthogonal_2d": "ConvolutionOrthogonal2D",
+    "convolutional_orthogonal_3d": "ConvolutionOrthogonal3D",
+}
+
+# snake_case names that the CamelCase rule below would spell badly.
+_SNAKE = {
+    "ZerO": "zero_init",  # "zero" is Keras' alias of Zeros; "ZerO" itself still works
+    "STFT": "stft",
+    "ConvolutionOrthogonal1D": "convolution_orthogonal_1d",
+    "ConvolutionOrthogonal2D": "convolution_orthogonal_2d",
+    "ConvolutionOrthogonal3D": "convolution_orthogonal_3d",
 }
 
 
@@ -53,6 +69,8 @@ def _key(name: str) -> str:
 
 
 def _snake(name: str) -> str:
+    if name in _SNAKE:
+        return _SNAKE[name]
     out = []
     for i, c in enumerate(name):
         if c.isupper() and i:
@@ -80,6 +98,8 @@ def names() -> list[str]:
 
 def _lookup(name: str) -> type[Initializer]:
     classes = _classes()
+    if name in classes:  # an exact class name first: "ZerO" is not the alias "zero"
+        return classes[name]
     table = {_key(n): cls for n, cls in classes.items()}
     table.update({_key(a): classes[t] for a, t in _ALIASES.items() if t in classes})
     cls = table.get(_key(name))
@@ -130,7 +150,10 @@ def get(identifier: Any) -> Any:
       ``"variance_scaling"``, ``"zeros"`` -> that class with its defaults;
     * a dict ``{"class_name": ..., "config": {...}}`` -> :func:`deserialize`;
     * an :class:`Initializer` instance or any other callable -> itself;
-    * an :class:`Initializer` subclass -> a default instance.
+    * an :class:`Initializer` subclass -> a default instance;
+    * an array (numpy, torch, JAX) or a numpy scalar -> ``Constant(array)``,
+      as ``keras.initializers.get(array)`` (Keras requires the weight's shape to
+      equal the array's; ``Constant`` broadcasts it).
 
     Unknown names raise ``ValueError`` listing the valid ones. Defaults are
     Lasagne's (see the module docstring for where Keras' differ).
@@ -158,9 +181,18 @@ def get(identifier: Any) -> Any:
         return deserialize(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
+    if _is_array(identifier):
+        return _init.Constant(identifier)
     if callable(identifier):
         return identifier
     raise TypeError(f"Could not interpret initializer identifier: {identifier!r}")
+
+
+def _is_array(x: Any) -> bool:
+    # numpy arrays and scalars, and tensors that convert to one (torch, JAX, ...).
+    if isinstance(x, (np.ndarray, np.generic)):
+        return True
+    return hasattr(x, "__array__") and hasattr(x, "shape") and not isinstance(x, type)
 
 
 def as_initializer(value: Any, name: str = "initializer") -> Initializer:

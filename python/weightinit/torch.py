@@ -27,6 +27,7 @@ from __future__ import annotations
 import fnmatch
 import itertools
 import math
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -34,9 +35,10 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import numpy as np
 
 from . import _adapters
+from . import initializers as _init
 from ._adapters import as_initializer, check_framework_layout, relayout
 from ._base import Array, Initializer, Stream
-from ._errors import ShapeError
+from ._errors import ShapeError, ZeroElementWarning
 from ._rng import Generator, RngLike
 from .lookup import InitializerLike
 
@@ -99,7 +101,10 @@ def init_(
         with numpy, with no copy (strided views included). A tensor on another
         device (CUDA, ...) is generated into **one host buffer** of its size
         and copied with **one** ``copy_``; it gets the same bits as on the CPU.
-        Meta and zero-element tensors are returned untouched (as torch does).
+        Meta and zero-element tensors are returned untouched (as torch does);
+        for a zero-element tensor the He family and :class:`~weightinit.FanInUniform`
+        (torch's ``kaiming_*_`` and layer defaults) warn, as torch does, with
+        :class:`~weightinit.ZeroElementWarning`.
         A ``DTensor`` (``torch.distributed.tensor``) gets, on each rank, the
         block of the logical tensor its placements give that rank, generated
         alone (see :func:`local_region`): ``full_tensor()`` equals this
@@ -142,6 +147,9 @@ def init_(
         init._check_complex(np.dtype(_DIRECT[dtype]))
     shape = tuple(tensor.shape)
     init._check_shape(shape)  # shape errors even for meta/empty tensors
+    if 0 in shape and isinstance(init, (_init.He, _init.FanInUniform)):
+        # torch's kaiming_*_ warn here (and so nn.Linear/nn.ConvNd's defaults do).
+        warnings.warn("Initializing zero-element tensors is a no-op", ZeroElementWarning, 2)
     dtensor = _dtensor_type(torch)
     if dtensor is not None and isinstance(tensor, dtensor):
         return _init_dtensor(torch, tensor, init, rng, stream)

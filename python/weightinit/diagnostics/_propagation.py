@@ -242,7 +242,7 @@ def _stream_rng(rng: Any) -> _rng.Generator | int:
     # else (None, numpy generators) is turned into one Generator once, so that
     # all layers of one call share its key.
     if rng is None:
-        return _rng.get_rng()
+        return _rng.global_generator()
     if isinstance(rng, _rng.Generator) or (
         isinstance(rng, numbers.Integral) and not isinstance(rng, bool)
     ):
