@@ -230,7 +230,9 @@ def resolve_initializer(initializer: Any) -> Any:
             return get(initializer)
         except (KeyError, ValueError) as e:
             raise ValueError(f"unknown initializer {initializer!r}: {e}") from None
-    if hasattr(initializer, "sample") or callable(initializer):
+    from ._lsuv import LSUV
+
+    if isinstance(initializer, LSUV) or hasattr(initializer, "sample") or callable(initializer):
         return initializer
     raise TypeError(
         f"initializer must be an initializer, a callable f(shape) or a name, got {initializer!r}"
@@ -324,9 +326,10 @@ def propagate(
 
     Parameters
     ----------
-    initializer : initializer, callable or str
+    initializer : initializer, callable, str or LSUV
         Anything with ``sample(shape, dtype=, rng=, stream=)`` (every weightinit
-        initializer), a plain callable ``f(shape)`` or a name for ``weightinit.get``.
+        initializer), a plain callable ``f(shape)``, a name for ``weightinit.get``,
+        or :class:`LSUV` (fitted to ``inputs``: see :func:`lsuv`).
         Layer l's weights are drawn with ``stream=f"layer{l}.W"``, so two
         initializers compared with the same ``rng`` share their random numbers.
     widths : sequence of int
@@ -384,10 +387,23 @@ def propagate(
             raise ValueError(f"saturation_threshold must be positive, got {saturation_threshold!r}")
     x = _prepare_inputs(inputs, widths, batch, dt, rng)
     n_batch = x.shape[0]
-    weights = [
-        draw_weights(init, (widths[i], widths[i + 1]), dt, rng, weight_stream(i + 1))
-        for i in range(len(widths) - 1)
-    ]
+    from ._lsuv import LSUV, lsuv
+
+    if isinstance(init, LSUV):  # data-dependent: fitted to the inputs sent through
+        weights = lsuv(
+            widths,
+            act,
+            x,
+            tol=init.tol,
+            max_iter=init.max_iter,
+            dtype=dt,
+            rng=rng,
+        )
+    else:
+        weights = [
+            draw_weights(init, (widths[i], widths[i + 1]), dt, rng, weight_stream(i + 1))
+            for i in range(len(widths) - 1)
+        ]
     grad_out = _random.normal((n_batch, widths[-1]), dtype=dt, rng=rng, stream=OUTPUT_GRAD_STREAM)
     return _run(
         init if label is None else label,
@@ -558,6 +574,13 @@ def predict(
             raise ValueError(f"got {len(weight_var)} weight variances for {n_layers} layers")
     else:
         init, dt, rng = resolve_initializer(initializer), _dtype(dtype), _stream_rng(rng)
+        from ._lsuv import LSUV
+
+        if isinstance(init, LSUV):
+            raise ValueError(
+                "initializer LSUV depends on data: use propagate(LSUV(), ..., inputs) "
+                "(its .predicted holds the prediction for the fitted weights)"
+            )
         weight_var = [
             float(
                 np.mean(
