@@ -56,7 +56,7 @@ def test_propagate_with_lsuv_fits_the_inputs():
     r = propagate(LSUV(tol=0.05), [64] * 6, "tanh", x, rng=1)
     assert np.all(np.abs(r.layers.pre_var - 1) <= 0.05)
     assert r.label == "LSUV(tol=0.05)"
-    with pytest.raises(ValueError, match="LSUV depends on data"):
+    with pytest.raises(ValueError, match=r"LSUV\(tol=0.1\) depends on data"):
         wi.diagnostics.predict(LSUV(), [64] * 3)
 
 

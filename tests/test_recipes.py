@@ -487,9 +487,9 @@ def test_bad_arguments(call, message):
 
 def test_torch_initialize_equals_sample():
     torch = pytest.importorskip("torch")
-    import weightinit.torch as wit
-
     from collections import OrderedDict
+
+    import weightinit.torch as wit
 
     nn = torch.nn
     net = nn.Sequential(

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..orthogonal import Orthogonal
 from ._activations import Activation, get_activation
+from ._propagation import _dtype, _prepare_inputs, _stream_rng, check_widths, weight_stream
 
 Array = np.ndarray[Any, np.dtype[Any]]
 
@@ -50,6 +51,20 @@ class LSUV:
 
     def __repr__(self) -> str:
         return f"LSUV(tol={self.tol:g})"
+
+    def fit(
+        self, widths: Any, activation: str | Activation, inputs: Any, *, dtype: Any, rng: Any
+    ) -> list[Array]:
+        """The stack's weights fitted to ``inputs``: :func:`lsuv` with this tol and max_iter."""
+        return lsuv(
+            widths,
+            activation,
+            inputs,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            dtype=dtype,
+            rng=rng,
+        )
 
 
 def lsuv(
@@ -98,8 +113,6 @@ def lsuv(
     >>> bool(abs(z.var() - 1) <= 0.1)
     True
     """
-    from ._propagation import _dtype, _prepare_inputs, _stream_rng, check_widths, weight_stream
-
     widths = check_widths(widths)
     act = get_activation(activation, negative_slope)
     tol, max_iter = check_lsuv_args(tol, max_iter)

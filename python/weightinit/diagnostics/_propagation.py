@@ -221,6 +221,12 @@ def check_widths(widths: Any) -> tuple[int, ...]:
     return tuple(int(w) for w in widths)
 
 
+def _data_dependent(initializer: Any) -> bool:
+    """An initializer fitted to the inputs, such as LSUV: its
+    ``fit(widths, activation, inputs, *, dtype, rng)`` returns every layer's weights."""
+    return callable(getattr(initializer, "fit", None)) and not hasattr(initializer, "sample")
+
+
 def resolve_initializer(initializer: Any) -> Any:
     """An object with ``sample`` or a callable ``f(shape)``; a name goes through ``get``."""
     if isinstance(initializer, str):
@@ -230,9 +236,7 @@ def resolve_initializer(initializer: Any) -> Any:
             return get(initializer)
         except (KeyError, ValueError) as e:
             raise ValueError(f"unknown initializer {initializer!r}: {e}") from None
-    from ._lsuv import LSUV
-
-    if isinstance(initializer, LSUV) or hasattr(initializer, "sample") or callable(initializer):
+    if _data_dependent(initializer) or hasattr(initializer, "sample") or callable(initializer):
         return initializer
     raise TypeError(
         f"initializer must be an initializer, a callable f(shape) or a name, got {initializer!r}"
@@ -387,18 +391,8 @@ def propagate(
             raise ValueError(f"saturation_threshold must be positive, got {saturation_threshold!r}")
     x = _prepare_inputs(inputs, widths, batch, dt, rng)
     n_batch = x.shape[0]
-    from ._lsuv import LSUV, lsuv
-
-    if isinstance(init, LSUV):  # data-dependent: fitted to the inputs sent through
-        weights = lsuv(
-            widths,
-            act,
-            x,
-            tol=init.tol,
-            max_iter=init.max_iter,
-            dtype=dt,
-            rng=rng,
-        )
+    if _data_dependent(init):  # LSUV: fitted to the inputs sent through
+        weights = list(init.fit(widths, act, x, dtype=dt, rng=rng))
     else:
         weights = [
             draw_weights(init, (widths[i], widths[i + 1]), dt, rng, weight_stream(i + 1))
@@ -574,11 +568,9 @@ def predict(
             raise ValueError(f"got {len(weight_var)} weight variances for {n_layers} layers")
     else:
         init, dt, rng = resolve_initializer(initializer), _dtype(dtype), _stream_rng(rng)
-        from ._lsuv import LSUV
-
-        if isinstance(init, LSUV):
+        if _data_dependent(init):
             raise ValueError(
-                "initializer LSUV depends on data: use propagate(LSUV(), ..., inputs) "
+                f"initializer {init!r} depends on data: use propagate(LSUV(), ..., inputs) "
                 "(its .predicted holds the prediction for the fitted weights)"
             )
         weight_var = [
