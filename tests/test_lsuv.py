@@ -78,19 +78,20 @@ def test_numpy_lsuv_bad_arguments(kwargs, message):
 # --- torch ----------------------------------------------------------------------------
 
 
-torch = pytest.importorskip("torch")
-nn = torch.nn
-wit = pytest.importorskip("weightinit.torch")
+# The numpy tests above run without torch; these import it per test.
+@pytest.fixture
+def torch():
+    return pytest.importorskip("torch")
 
 
-def _mlp():
+def _mlp(nn):
     layers = [nn.Linear(48, 128), nn.Tanh()]
     for _ in range(19):
         layers += [nn.Linear(128, 128), nn.Tanh()]
     return nn.Sequential(*layers)
 
 
-def _cnn():
+def _cnn(nn):
     return nn.Sequential(
         nn.Conv2d(3, 16, 3, padding=1),
         nn.ReLU(),
@@ -105,7 +106,8 @@ def _cnn():
     )
 
 
-def _outputs(model, x):
+def _outputs(torch, model, x):
+    nn = torch.nn
     # Every Linear/Conv layer's output, in the order they run.
     outs = []
     hooks = [
@@ -125,15 +127,18 @@ def _outputs(model, x):
     [(_mlp, (256, 48), 20), (_cnn, (128, 3, 16, 16), 5)],
     ids=["mlp20", "cnn"],
 )
-def test_torch_lsuv(build, shape, n_layers):
+def test_torch_lsuv(torch, build, shape, n_layers):
+    import weightinit.torch as wit
+
+    nn = torch.nn
     g = torch.Generator().manual_seed(0)
     x = 2.0 * torch.randn(*shape, generator=g) + 0.3
     held = 2.0 * torch.randn(*shape, generator=g) + 0.3
-    model = build()
+    model = build(nn)
     model.train()
     assert wit.lsuv(model, x, tol=0.1, rng=7) is model
     assert model.training  # the mode is restored
-    on_batch, on_held = _outputs(model, x), _outputs(model, held)
+    on_batch, on_held = _outputs(torch, model, x), _outputs(torch, model, held)
     assert len(on_batch) == n_layers
     assert all(abs(v - 1) <= 0.1 for v in on_batch), on_batch
     assert all(abs(v - 1) <= HELD_OUT_TOL for v in on_held), on_held
@@ -141,16 +146,19 @@ def test_torch_lsuv(build, shape, n_layers):
         if isinstance(m, (nn.Linear, nn.Conv2d)):
             assert torch.all(m.bias == 0)
     # The same seed gives the same weights, bit for bit; another seed others.
-    twin = build()
+    twin = build(nn)
     wit.lsuv(twin, x, tol=0.1, rng=7)
     for (n, a), (_, b) in zip(model.state_dict().items(), twin.state_dict().items()):
         assert torch.equal(a, b), n
-    other = build()
+    other = build(nn)
     wit.lsuv(other, x, tol=0.1, rng=8)
     assert not torch.equal(other[0].weight, model[0].weight)
 
 
-def test_torch_lsuv_pre_init_is_initialize_orthogonal():
+def test_torch_lsuv_pre_init_is_initialize_orthogonal(torch):
+    import weightinit.torch as wit
+
+    nn = torch.nn
     # The pre-initialization is weightinit.torch.initialize's Orthogonal, same streams.
     x = torch.randn(4096, 32, generator=torch.Generator().manual_seed(1))
     a = nn.Sequential(nn.Linear(32, 32))
@@ -160,21 +168,27 @@ def test_torch_lsuv_pre_init_is_initialize_orthogonal():
     assert torch.equal(a[0].weight, b[0].weight)
 
 
-class _ScaleFree(nn.Linear):
-    # Output independent of the weight's scale: LSUV cannot converge.
-    def forward(self, x):
-        return nn.functional.linear(x, 3 * self.weight / self.weight.norm())
+def test_torch_lsuv_warns_when_a_layer_does_not_converge(torch):
+    import weightinit.torch as wit
 
+    nn = torch.nn
 
-def test_torch_lsuv_warns_when_a_layer_does_not_converge():
+    class _ScaleFree(nn.Linear):
+        # Output independent of the weight's scale: LSUV cannot converge.
+        def forward(self, x):
+            return nn.functional.linear(x, 3 * self.weight / self.weight.norm())
+
     model = nn.Sequential(nn.Linear(8, 8), _ScaleFree(8, 8))
     x = torch.randn(64, 8, generator=torch.Generator().manual_seed(0))
     with pytest.warns(RuntimeWarning, match=r"max_iter=3 rescalings the output variance of \['1 "):
         wit.lsuv(model, x, max_iter=3, rng=0)
 
 
-def test_torch_lsuv_bad_input_changes_nothing():
-    model = _cnn()
+def test_torch_lsuv_bad_input_changes_nothing(torch):
+    import weightinit.torch as wit
+
+    nn = torch.nn
+    model = _cnn(nn)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     x = torch.randn(4, 3, 16, 16)
     for call, exc, message in [
