@@ -251,6 +251,13 @@ def gpt2(n_layer: int, *, initializer_range: float = 0.02) -> Recipe:
     (two residual branches per block: "scale the weights of residual layers
     by 1/sqrt(N)"); biases 0; LayerNorm weight 1, bias 0. Names are
     transformers' (``transformer.h.{i}.attn.c_proj.weight``, ...).
+
+    Examples
+    --------
+    >>> from weightinit import recipes
+    >>> w = recipes.gpt2(12).sample({"h.0.attn.c_proj.weight": (768, 768)}, rng=0)
+    >>> round(float(w["h.0.attn.c_proj.weight"].std()), 4)     # 0.02 / sqrt(24)
+    0.0041
     """
     n_layer = _positive_int(n_layer, "n_layer")
     std = _positive(initializer_range, "initializer_range")
