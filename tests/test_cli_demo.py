@@ -37,9 +37,19 @@ def test_demo_end_to_end_writes_png(tmp_path):
     for act in ("tanh:", "sigmoid:", "relu:"):
         assert act in p.stdout
     assert "Normal(0.01)" in p.stdout and "HeNormal(relu)" in p.stdout
+    # The guidance's recommendations, each with a measured verdict
+    for act, label in [
+        ("tanh", "GlorotUniform(gain=5/3)"),
+        ("tanh", "Orthogonal"),
+        ("sigmoid", "GlorotUniform(gain=4)"),
+        ("relu", "Orthogonal(relu)"),
+        ("relu", "LSUV"),
+    ]:
+        (line,) = [x for x in p.stdout.splitlines() if x.startswith(f"{act}, the guidance")]
+        assert f"{label} held (" in line or f"{label} did not hold (" in line, (act, label)
     assert f"Figure written to {out}" in p.stdout
     image = mpimg.imread(out)
-    width, height = figure_size(3, 5)
+    width, height = figure_size(3, 6)  # tanh: 2 naive + 3 recommended + LSUV
     assert image.shape[:2] == (height, width)
 
 
@@ -53,7 +63,7 @@ def test_demo_without_matplotlib_still_prints_table(tmp_path):
     assert p.returncode == 0, p.stderr
     assert "relu:" in p.stdout and "gain" in p.stdout
     assert "matplotlib is not installed" in p.stdout
-    assert "pip install 'weightinit[plot]'" in p.stdout
+    assert "pip install matplotlib" in p.stdout
     assert not (tmp_path / "weightinit-demo.png").exists()
 
 
@@ -106,14 +116,16 @@ def test_bad_arguments_one_line_no_traceback(tmp_path, args, message):
 
 def test_conclusions_follow_the_measurements():
     alive = run_demo(layers=10, width=256, activations=["relu"], inits=["normal", "he"], batch=256)
-    (line,) = conclusions(alive)
+    line, guidance = conclusions(alive)
     assert line.startswith("relu: HeNormal(relu) keeps the signal alive")
+    assert "1 of 1 recommended held: HeNormal(relu) held (" in guidance
+    assert "Normal(0.01) did not hold" in guidance
     assert "Normal(0.01) is worst" in line
     # Remove the good initializer: the sentence must change, not repeat a script.
     dead = run_demo(
         layers=10, width=256, activations=["relu"], inits=["normal", "fan_in_uniform"], batch=256
     )
-    (line,) = conclusions(dead)
+    (line,) = conclusions(dead)  # no recommended initializer and no LSUV: no guidance line
     assert line.startswith("relu: none of these keeps the signal within x10")
 
 
@@ -126,3 +138,36 @@ def test_plot_in_process(tmp_path):
     )
     path = plot(demo, tmp_path / "p.png", dpi=50)
     assert mpimg.imread(path).shape[:2] == figure_size(2, 2, dpi=50)[::-1]
+
+
+def test_default_demo_runs_the_guidance_per_activation():
+    demo = run_demo(layers=6, width=128, batch=256)
+    labels = {a: [r.label for r in demo.by_activation(a)] for a in demo.activations}
+    naive = ["Normal(0.01)", "U(+-1/sqrt(fan_in))"]
+    assert labels["tanh"] == naive + [
+        "GlorotUniform",
+        "GlorotUniform(gain=5/3)",
+        "Orthogonal",
+        "LSUV",
+    ]
+    assert labels["sigmoid"] == naive + ["GlorotUniform", "GlorotUniform(gain=4)", "LSUV"]
+    assert labels["relu"] == naive + ["HeNormal(relu)", "Orthogonal(relu)", "LSUV"]
+    # LSUV scaled every layer's pre-activation variance on the batch into 1 +- 0.1
+    for act in demo.activations:
+        (lsuv_run,) = [r for r in demo.by_activation(act) if r.label == "LSUV"]
+        assert np.all(np.abs(lsuv_run.layers.pre_var - 1) <= 0.1), act
+
+
+def test_held_verdicts_follow_the_measurements():
+    # The sentence must say what the numbers say: "held" exactly when the run is alive.
+    from weightinit.diagnostics._demo import summarize
+
+    demo = run_demo(layers=10, width=256, batch=256)
+    lines = conclusions(demo)
+    for act in demo.activations:
+        (guidance,) = [x for x in lines if x.startswith(f"{act}, the guidance")]
+        for r in demo.by_activation(act):
+            s = summarize(r)
+            verdict = "held (" if s.alive else "did not hold ("
+            if r.label != "Normal(0.01)" and r.label != "U(+-1/sqrt(fan_in))":
+                assert f"{r.label} {verdict}" in guidance, (act, r.label)

@@ -48,6 +48,7 @@ from .initializers import __all__ as _initializer_names
 from .lookup import deserialize, get, serialize
 from .npy import save_npy  # out-of-core .npy writer (weightinit.dask is imported separately)
 from .orthogonal import DeltaOrthogonal, Orthogonal
+from . import recipes  # named rule sets of published models (GPT-2, T5, ViT, ResNet, ...)
 
 __version__ = "0.1.0"
 
@@ -100,7 +101,7 @@ __all__ += [
     "set_default_dtype",
 ]
 __all__ += ["DeltaOrthogonal", "Orthogonal", "linalg"]
-__all__ += ["save_npy", "diagnostics", "Initializer"]
+__all__ += ["save_npy", "diagnostics", "recipes", "Initializer"]
 __all__ += ["Manifest", "read_manifest", "save_safetensors", "write_manifest"]
 __all__ += ["AuditReport", "ParameterReport", "audit", "mup"]
 

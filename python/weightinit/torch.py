@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from torch.distributed.tensor import DTensor
     from torch.nn import Module
 
-__all__ = ["init_", "initialize", "local_region", "materialize"]
+__all__ = ["init_", "initialize", "local_region", "lsuv", "materialize"]
 
 # ``initialize``'s rules: keys are name patterns or module types (see its docstring).
 Rules: TypeAlias = "Mapping[Any, Any] | Iterable[tuple[Any, Any]]"
@@ -818,3 +818,144 @@ def _match(
                 if fnmatch.fnmatchcase(local, pattern):
                     return True, init
     return False, None
+
+
+# --- LSUV ------------------------------------------------------------------------
+
+
+class _StopForward(Exception):
+    """Raised by LSUV's hook once the layer being scaled has produced its output."""
+
+
+def lsuv(
+    module: Module,
+    batch: Any,
+    tol: float = 0.1,
+    max_iter: int = 10,
+    rng: RngLike = None,
+    stream: Stream = None,
+) -> Module:
+    """Layer-sequential unit-variance initialization (Mishkin & Matas 2016); returns ``module``.
+
+    Algorithm 1 of "All you need is a good init": the weights of every
+    ``nn.Linear`` and ``nn.Conv1d/2d/3d`` layer that runs on ``batch`` are
+    drawn orthonormal (:class:`~weightinit.Orthogonal`, Saxe et al. 2014)
+    and their biases set to zero; then, **in the order the layers run**
+    (recorded with forward hooks), each layer's weight is divided by the
+    standard deviation of its output on ``batch`` until the output variance
+    is within ``1 +- tol``, at most ``max_iter`` times per layer. A layer
+    still outside the band after that keeps its last scale and is named in a
+    ``RuntimeWarning``. docs/recipes.md shows where LSUV fits.
+
+    The forward passes run under ``torch.no_grad()`` with the module in eval
+    mode (dropout off, normalization layers on their running statistics; the
+    training flag is restored afterwards), and each stops at the layer being
+    scaled, so only the layers before it run again.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    batch : torch.Tensor or tuple of tensors
+        What ``module(batch)`` (or ``module(*batch)``) is called with: one
+        representative minibatch.
+    tol : float
+        Target band of the output variance, 0 < tol < 1.
+    max_iter : int
+        Rescalings per layer at most.
+    rng, stream
+        As in :func:`initialize`: the orthonormal pre-initialization equals
+        ``initialize(module, {"<layer>.weight": Orthogonal(), "<layer>.bias":
+        Zeros()}, rng=rng, stream=stream)``, so the same seed gives the same
+        weights, bit for bit.
+
+    Examples
+    --------
+    >>> import torch, weightinit.torch as wit
+    >>> net = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.Tanh(),
+    ...                           torch.nn.Linear(64, 64))
+    >>> x = torch.randn(256, 32, generator=torch.Generator().manual_seed(0))
+    >>> _ = wit.lsuv(net, x, rng=0)
+    >>> v = net(x).var(unbiased=False).item()
+    >>> abs(v - 1) <= 0.1
+    True
+    """
+    import warnings
+
+    from .diagnostics._lsuv import check_lsuv_args
+    from .initializers import Zeros
+    from .orthogonal import Orthogonal
+
+    torch = _framework()
+    _check_type(module, torch.nn.Module, "module", "torch.nn.Module")
+    tol, max_iter = check_lsuv_args(tol, max_iter)
+    args = tuple(batch) if isinstance(batch, (tuple, list)) else (batch,)
+    if not args or not all(isinstance(a, torch.Tensor) for a in args):
+        raise TypeError(
+            f"batch must be a torch.Tensor or a tuple of tensors, got {type(batch).__name__}"
+        )
+    _prefix(stream)  # checked before anything changes
+    nn = torch.nn
+    layer_types = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
+    names = {id(m): n for n, m in module.named_modules() if isinstance(m, layer_types)}
+    if not names:
+        raise ValueError("module has no nn.Linear or nn.Conv1d/2d/3d layer for LSUV to scale")
+
+    order: list[Any] = []  # layers in the order of their first call
+    target: list[Any] = [None]  # the layer being scaled, and its output
+    captured: list[Any] = []
+
+    def hook(layer: Any, inputs: Any, output: Any) -> None:
+        if target[0] is None:
+            if all(layer is not m for m in order):
+                order.append(layer)
+        elif layer is target[0]:
+            captured.append(output)
+            raise _StopForward
+
+    handles = [m.register_forward_hook(hook) for m in module.modules() if id(m) in names]
+    was_training = module.training
+    try:
+        module.eval()
+        with torch.no_grad():
+            module(*args)
+            if not order:
+                raise ValueError("no Linear or Conv layer of module ran on batch")
+            rules: dict[str, Initializer] = {}
+            for layer in order:
+                rules[f"{names[id(layer)]}.weight"] = Orthogonal()
+                if layer.bias is not None:
+                    rules[f"{names[id(layer)]}.bias"] = Zeros()
+            initialize(module, rules, rng=rng, stream=stream)
+
+            def output_var(layer: Any) -> float:
+                target[0] = layer
+                captured.clear()
+                try:
+                    module(*args)
+                except _StopForward:
+                    pass
+                out = captured[0]
+                return float(out.detach().to(torch.float64).var(unbiased=False))
+
+            missed = []
+            for layer in order:
+                for it in range(max_iter + 1):
+                    var = output_var(layer)
+                    if abs(var - 1.0) <= tol or not var > 0 or not math.isfinite(var):
+                        break
+                    if it == max_iter:
+                        missed.append(f"{names[id(layer)]} (variance {var:.4g})")
+                        break
+                    layer.weight.mul_(1.0 / math.sqrt(var))
+    finally:
+        for h in handles:
+            h.remove()
+        module.train(was_training)
+    if missed:
+        warnings.warn(
+            f"LSUV: after max_iter={max_iter} rescalings the output variance of {missed} is "
+            f"still outside 1 +- {tol}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return module

@@ -1,7 +1,8 @@
 """``weightinit demo``: why initialization matters, on a deep fully connected stack.
 
 Runs :func:`weightinit.diagnostics.run_demo` and prints its table and
-conclusions; with matplotlib it also writes the figure.
+conclusions, and writes the figure (matplotlib is a dependency; an install
+without it still gets the table and a line saying how to get the figure).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Propagate data forward and a random gradient backward through a deep fully "
             "connected stack for several initializers and activations; print per-layer "
-            "variance ratios and saturation, say which initializer keeps the signal alive, "
-            "and (with matplotlib) write a figure."
+            "variance ratios and saturation, say which initializer keeps the signal alive "
+            "and whether each recommended one did, and write a figure."
         ),
     )
     p.add_argument("--layers", type=positive_int, default=10, help="depth (default 10)")
@@ -44,8 +45,10 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--inits",
         type=names,
-        default=list(DEFAULT_INITS),
-        help=f"comma-separated initializers (default {','.join(DEFAULT_INITS)})",
+        default=None,
+        help=f"comma-separated initializers for every activation, from {','.join(DEFAULT_INITS)} "
+        "or any name weightinit.get knows (default: per activation, the naive ones, the ones "
+        "docs/initializers.md recommends for it, and LSUV)",
     )
     p.add_argument(
         "--data",
@@ -83,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         for name in args.activations:
             get_activation(name)
-        for name in args.inits:
+        for name in args.inits or ():
             _demo.demo_initializer(name)
     except (ValueError, TypeError) as e:
         raise CommandError(str(e)) from None
@@ -121,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:
         print(
             f"Figure not written: matplotlib is not installed. "
-            f"pip install 'weightinit[plot]' (or pip install matplotlib) and rerun to get "
+            f"pip install matplotlib (a dependency of weightinit, missing here) and rerun to get "
             f"{args.out}."
         )
         return 0

@@ -12,10 +12,37 @@ import numpy as np
 from .. import random as _random
 from .._errors import ShapeError
 from ._activations import get_activation
+from ._lsuv import LSUV
 from ._propagation import Propagation, propagate, resolve_initializer
 
 DEFAULT_ACTIVATIONS = ("tanh", "sigmoid", "relu")
-DEFAULT_INITS = ("normal", "fan_in_uniform", "glorot", "he", "orthogonal")
+# Every initializer the demo knows, for --inits and the docs.
+DEFAULT_INITS = (
+    "normal",
+    "fan_in_uniform",
+    "glorot",
+    "glorot_tanh",
+    "glorot_logistic",
+    "he",
+    "orthogonal",
+    "orthogonal_relu",
+    "lsuv",
+)
+# The naive initializers every activation is run with, next to its recommended ones.
+NAIVE = ("normal", "fan_in_uniform")
+# What docs/initializers.md ("Which initializer for which activation") recommends per
+# activation: the demo measures whether each recommendation holds on its stack.
+RECOMMENDED: dict[str, tuple[str, ...]] = {
+    "tanh": ("glorot", "glorot_tanh", "orthogonal"),
+    "sigmoid": ("glorot", "glorot_logistic"),
+    "relu": ("he", "orthogonal_relu"),
+    "leaky_relu": ("he_leaky_relu",),
+    "linear": ("glorot", "orthogonal"),
+    "selu": ("lecun",),
+    "gelu": (),
+}
+# Shown for an activation the guidance table does not cover, so it is compared with something.
+_UNCOVERED = ("he",)
 
 # Demo name -> (label, initializer class name in weightinit.initializers, kwargs).
 # He is He *proper* (gain sqrt(2)); Lasagne's HeNormal() alone would be LeCun's 1/fan_in.
@@ -23,8 +50,13 @@ _DEMO_INITS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "normal": ("Normal(0.01)", "Normal", {"std": 0.01}),
     "fan_in_uniform": ("U(+-1/sqrt(fan_in))", "FanInUniform", {}),
     "glorot": ("GlorotUniform", "GlorotUniform", {}),
+    "glorot_tanh": ("GlorotUniform(gain=5/3)", "GlorotUniform", {"gain": 5 / 3}),
+    "glorot_logistic": ("GlorotUniform(gain=4)", "GlorotUniform", {"gain": 4.0}),
     "he": ("HeNormal(relu)", "HeNormal", {"gain": "relu"}),
+    "he_leaky_relu": ("HeNormal(leaky_relu)", "HeNormal", {"gain": ("leaky_relu", 0.01)}),
+    "lecun": ("LeCunNormal", "LeCunNormal", {}),
     "orthogonal": ("Orthogonal", "Orthogonal", {}),
+    "orthogonal_relu": ("Orthogonal(relu)", "Orthogonal", {"gain": "relu"}),
 }
 # Other spellings; Lasagne/Keras names such as "he_normal" go to weightinit.get instead
 # (whose HeNormal has Lasagne's gain 1).
@@ -46,17 +78,19 @@ def demo_initializer(name: str) -> tuple[str, Any]:
     """(label, initializer) for a demo name, or any name ``weightinit.get`` knows."""
     key = name.strip().lower().replace("-", "_")
     key = _INIT_ALIASES.get(key, key)
+    if key == "lsuv":
+        return "LSUV", LSUV()
     if key in _DEMO_INITS:
         label, cls_name, kwargs = _DEMO_INITS[key]
-        from .. import initializers
+        import weightinit
 
-        return label, getattr(initializers, cls_name)(**kwargs)
+        return label, getattr(weightinit, cls_name)(**kwargs)
     try:
         return name, resolve_initializer(name)
     except (KeyError, ValueError):
         pass
     raise ValueError(
-        f"unknown initializer {name!r}; use one of {', '.join(_DEMO_INITS)} "
+        f"unknown initializer {name!r}; use one of {', '.join(DEFAULT_INITS)} "
         "or a name weightinit.get() knows"
     ) from None
 
@@ -165,11 +199,17 @@ class DemoResult:
         return [r for r in self.results if r.activation == activation]
 
 
+def default_inits(activation: str) -> tuple[str, ...]:
+    """The demo's initializers for an activation: the naive ones, the recommended ones, LSUV."""
+    name = get_activation(activation).name
+    return NAIVE + (RECOMMENDED[name] or _UNCOVERED) + ("lsuv",)
+
+
 def run_demo(
     layers: int = 10,
     width: int = 512,
     activations: Sequence[str] = DEFAULT_ACTIVATIONS,
-    inits: Sequence[str] = DEFAULT_INITS,
+    inits: Sequence[str] | None = None,
     data: Any = None,
     batch: int = 1024,
     seed: int = 0,
@@ -182,9 +222,13 @@ def run_demo(
     layers, width : int
         Depth and width of the stack (the input width is the data's).
     activations : sequence of str
-    inits : sequence of str
-        Demo names (normal, fan_in_uniform, glorot, he, orthogonal) or any name
-        ``weightinit.get`` knows.
+    inits : sequence of str, optional
+        The same initializers for every activation: demo names
+        (``DEFAULT_INITS``: normal, fan_in_uniform, glorot, glorot_tanh,
+        glorot_logistic, he, orthogonal, orthogonal_relu, lsuv) or any name
+        ``weightinit.get`` knows. Default: per activation, the naive ones
+        (Normal(0.01), U(+-1/sqrt(fan_in))), the ones docs/initializers.md
+        recommends for it (``RECOMMENDED``) and LSUV.
     data : ndarray (examples, features), optional
         Default: :func:`synthetic_inputs` with ``batch`` examples and ``width`` features.
     """
@@ -194,9 +238,13 @@ def run_demo(
     if batch < 2:
         raise ValueError(f"batch must be at least 2, got {batch}")
     acts = [get_activation(a).name for a in activations]
-    chosen = [demo_initializer(n) for n in inits]
-    if not acts or not chosen:
-        raise ValueError("need at least one activation and one initializer")
+    if inits is not None:
+        inits = list(inits)
+        if not inits:
+            raise ValueError("need at least one initializer")
+    plan = {a: [demo_initializer(n) for n in (inits or default_inits(a))] for a in acts}
+    if not acts:
+        raise ValueError("need at least one activation")
     if data is None:
         x, source = synthetic_inputs(batch, width, seed, dtype), "synthetic"
     else:
@@ -207,11 +255,10 @@ def run_demo(
     results = tuple(
         propagate(init, widths, act, x, dtype=dtype, rng=seed, label=label)
         for act in acts
-        for label, init in chosen
+        for label, init in plan[act]
     )
-    return DemoResult(
-        results, tuple(acts), tuple(label for label, _ in chosen), int(layers), int(width), source
-    )
+    labels = tuple(dict.fromkeys(label for act in acts for label, _ in plan[act]))
+    return DemoResult(results, tuple(acts), labels, int(layers), int(width), source)
 
 
 def _short(x: float) -> str:
@@ -307,4 +354,71 @@ def conclusions(demo: DemoResult) -> list[str]:
                 f"gradients x{_short(worst.backward)}, per-layer factor {_short(worst.gain)})"
             )
         lines.append(head + ".")
+        guidance = _guidance_sentence(act, runs, summaries)
+        if guidance:
+            lines.append(guidance)
     return lines
+
+
+def _label_of(name: str) -> str:
+    return demo_initializer(name)[0]
+
+
+def _verdict(s: Summary, depth: int, rect: bool) -> str:
+    """'held (...)' or 'did not hold (...)', with the numbers that decide it."""
+    sat_word = "dead" if rect else "saturated"
+    numbers = (
+        f"activations x{_short(s.forward)}, gradients x{_short(s.backward)}, "
+        f"{100 * s.saturated:.0f}% {sat_word}"
+    )
+    if s.alive:
+        return f"{s.label} held ({numbers})"
+    why = []
+    if abs(math.log10(s.forward)) > math.log10(ALIVE_FACTOR):
+        why.append(f"activations x{_short(s.forward)}")
+    if abs(math.log10(s.backward)) > math.log10(ALIVE_FACTOR):
+        why.append(f"gradients x{_short(s.backward)}")
+    if s.saturated > ALIVE_SATURATION:
+        why.append(f"{100 * s.saturated:.0f}% {sat_word}")
+    return f"{s.label} did not hold ({', '.join(why)} over {depth} layers)"
+
+
+def _guidance_sentence(act: str, runs: list[Propagation], summaries: list[Summary]) -> str:
+    """Whether each initializer recommended for ``act`` kept the signal alive, measured.
+
+    "Held" is :attr:`Summary.alive`: over the whole stack neither the
+    activation variance nor the gradient reaching the inputs changed by more
+    than ALIVE_FACTOR, and at most ALIVE_SATURATION of the last layer's units
+    are saturated or dead.
+    """
+    by_label = {s.label: s for s in summaries}
+    recommended = [
+        by_label[lab] for lab in map(_label_of, RECOMMENDED.get(act, ())) if lab in by_label
+    ]
+    lsuv = by_label.get("LSUV")
+    naive = [by_label[lab] for lab in map(_label_of, NAIVE) if lab in by_label]
+    if not recommended and lsuv is None:
+        return ""
+    depth, rect = runs[0].depth, act in ("relu", "leaky_relu")
+    parts = []
+    if recommended:
+        held = sum(s.alive for s in recommended)
+        parts.append(
+            f"{act}, the guidance (docs/initializers.md) measured: "
+            f"{held} of {len(recommended)} recommended held: "
+            + "; ".join(_verdict(s, depth, rect) for s in recommended)
+        )
+    else:
+        parts.append(f"{act}, measured")
+    if lsuv is not None:
+        parts.append("data-dependent " + _verdict(lsuv, depth, rect))
+    if naive:
+        parts.append(
+            "naive: "
+            + "; ".join(
+                f"{s.label} {'held' if s.alive else 'did not hold'} "
+                f"(gradients x{_short(s.backward)})"
+                for s in naive
+            )
+        )
+    return ". ".join(parts) + "."

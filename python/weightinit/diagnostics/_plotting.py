@@ -15,7 +15,7 @@ from ._propagation import Propagation
 COLUMN_WIDTH = 4.0
 ROW_HEIGHT = 2.4
 
-_INSTALL_HINT = "pip install 'weightinit[plot]' (or pip install matplotlib)"
+_INSTALL_HINT = "pip install matplotlib (a dependency of weightinit, missing here)"
 
 
 def figure_size(n_activations: int, n_initializers: int, dpi: int = 100) -> tuple[int, int]:
@@ -56,7 +56,9 @@ def plot(
     One column per activation. Row 1: Var(a_l)/Var(x) against layer l on a log
     scale, measured (solid) and predicted by :func:`predict` (dashed), one
     colour per initializer. Row 2: the same for the back-propagated gradient
-    Var(dC/da_l). Then one row per initializer with the histogram of every
+    Var(dC/da_l). Then, down each column, one panel per initializer run with
+    that activation (the demo's default runs differ by activation; the
+    figure has as many such rows as the longest list) with the histogram of every
     layer's activations (darker = deeper), as Glorot & Bengio's fig. 6:
     a signal that vanishes piles up in one spike, a saturated one at the ends.
 
@@ -92,24 +94,31 @@ def plot(
             f"weightinit.diagnostics.plot needs matplotlib: {_INSTALL_HINT}"
         ) from None
     acts, labels, table = _grouped(results)
-    width_px, height_px = figure_size(len(acts), len(labels), dpi)
+    # Each activation has its own initializers (the demo's default runs the ones
+    # recommended for it): histogram row i of column j is activation j's i-th.
+    per_act: dict[str, list[str]] = {a: [] for a in acts}
+    for act, label in table:  # in the order of the results
+        per_act[act].append(label)
+    rows = max(len(v) for v in per_act.values())
+    width_px, height_px = figure_size(len(acts), rows, dpi)
     # Figure + Agg canvas, not pyplot: no global state, no GUI backend, safe in threads.
     fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(2 + len(labels), len(acts), squeeze=False)
-    colours = [f"C{i % 10}" for i in range(len(labels))]
+    axes = fig.subplots(2 + rows, len(acts), squeeze=False)
+    # One colour and line style per initializer across all columns (tab10 has 10
+    # colours; beyond that the style tells them apart).
+    styles = {lab: (f"C{i % 10}", "o-" if i < 10 else "s-") for i, lab in enumerate(labels)}
     for j, act in enumerate(acts):
         fwd, bwd = axes[0, j], axes[1, j]
-        for label, colour in zip(labels, colours, strict=True):
-            r = table.get((act, label))
-            if r is None:
-                continue
+        for label in per_act[act]:
+            colour, marker = styles[label]
+            r = table[(act, label)]
             layer = r.layers.layer
             p = r.predicted.layers
             fwd.semilogy(
                 layer,
                 np.maximum(r.layers.act_var / r.input_var, 1e-300),
-                "o-",
+                marker,
                 color=colour,
                 ms=3,
                 label=label,
@@ -120,7 +129,7 @@ def plot(
             bwd.semilogy(
                 layer,
                 np.maximum(r.layers.grad_act_var / r.output_grad_var, 1e-300),
-                "o-",
+                marker,
                 color=colour,
                 ms=3,
             )
@@ -137,14 +146,25 @@ def plot(
             ax.set_xlabel("layer l", fontsize=8)
             ax.tick_params(labelsize=7)
             ax.grid(True, which="major", alpha=0.3)
-        if j == 0:
-            fwd.legend(fontsize=6, title="solid: measured, dashed: predicted", title_fontsize=6)
-        for i, label in enumerate(labels):
+        # The gradient curves rise from left to right to 1 at the last layer, so the
+        # lower right of their panel is where a legend hides the least.
+        handles, names = fwd.get_legend_handles_labels()
+        bwd.legend(
+            handles,
+            names,
+            fontsize=6,
+            title="solid: measured, dashed: predicted",
+            title_fontsize=6,
+            loc="lower right",
+            framealpha=0.8,
+        )
+        for i in range(rows):
             ax = axes[2 + i, j]
-            r = table.get((act, label))
-            if r is None:
+            if i >= len(per_act[act]):
                 ax.set_axis_off()
                 continue
+            label = per_act[act][i]
+            r = table[(act, label)]
             lo, hi = _hist_range(r)
             bins = np.linspace(lo, hi, 61)
             shades = np.linspace(0.25, 1.0, r.depth)

@@ -221,6 +221,12 @@ def check_widths(widths: Any) -> tuple[int, ...]:
     return tuple(int(w) for w in widths)
 
 
+def _data_dependent(initializer: Any) -> bool:
+    """An initializer fitted to the inputs, such as LSUV: its
+    ``fit(widths, activation, inputs, *, dtype, rng)`` returns every layer's weights."""
+    return callable(getattr(initializer, "fit", None)) and not hasattr(initializer, "sample")
+
+
 def resolve_initializer(initializer: Any) -> Any:
     """An object with ``sample`` or a callable ``f(shape)``; a name goes through ``get``."""
     if isinstance(initializer, str):
@@ -230,7 +236,7 @@ def resolve_initializer(initializer: Any) -> Any:
             return get(initializer)
         except (KeyError, ValueError) as e:
             raise ValueError(f"unknown initializer {initializer!r}: {e}") from None
-    if hasattr(initializer, "sample") or callable(initializer):
+    if _data_dependent(initializer) or hasattr(initializer, "sample") or callable(initializer):
         return initializer
     raise TypeError(
         f"initializer must be an initializer, a callable f(shape) or a name, got {initializer!r}"
@@ -324,9 +330,10 @@ def propagate(
 
     Parameters
     ----------
-    initializer : initializer, callable or str
+    initializer : initializer, callable, str or LSUV
         Anything with ``sample(shape, dtype=, rng=, stream=)`` (every weightinit
-        initializer), a plain callable ``f(shape)`` or a name for ``weightinit.get``.
+        initializer), a plain callable ``f(shape)``, a name for ``weightinit.get``,
+        or :class:`LSUV` (fitted to ``inputs``: see :func:`lsuv`).
         Layer l's weights are drawn with ``stream=f"layer{l}.W"``, so two
         initializers compared with the same ``rng`` share their random numbers.
     widths : sequence of int
@@ -384,10 +391,13 @@ def propagate(
             raise ValueError(f"saturation_threshold must be positive, got {saturation_threshold!r}")
     x = _prepare_inputs(inputs, widths, batch, dt, rng)
     n_batch = x.shape[0]
-    weights = [
-        draw_weights(init, (widths[i], widths[i + 1]), dt, rng, weight_stream(i + 1))
-        for i in range(len(widths) - 1)
-    ]
+    if _data_dependent(init):  # LSUV: fitted to the inputs sent through
+        weights = list(init.fit(widths, act, x, dtype=dt, rng=rng))
+    else:
+        weights = [
+            draw_weights(init, (widths[i], widths[i + 1]), dt, rng, weight_stream(i + 1))
+            for i in range(len(widths) - 1)
+        ]
     grad_out = _random.normal((n_batch, widths[-1]), dtype=dt, rng=rng, stream=OUTPUT_GRAD_STREAM)
     return _run(
         init if label is None else label,
@@ -558,6 +568,11 @@ def predict(
             raise ValueError(f"got {len(weight_var)} weight variances for {n_layers} layers")
     else:
         init, dt, rng = resolve_initializer(initializer), _dtype(dtype), _stream_rng(rng)
+        if _data_dependent(init):
+            raise ValueError(
+                f"initializer {init!r} depends on data: use propagate(LSUV(), ..., inputs) "
+                "(its .predicted holds the prediction for the fitted weights)"
+            )
         weight_var = [
             float(
                 np.mean(
