@@ -325,3 +325,30 @@ def test_memory_stays_bounded_whatever_the_checkpoint_size(tmp_path, mib):
     assert p.returncode == 0, p.stderr
     # Reading by 1 MiB blocks: float64 temporaries of _CHUNK values (a few MiB each).
     assert int(p.stdout) < 48, f"peak RSS grew by {p.stdout.strip()} MiB auditing {mib} MiB"
+
+
+@pytest.mark.parametrize(
+    "recipe, shapes",
+    [
+        ("gpt2", "_gpt2"),
+        ("neox", "_neox"),
+        ("t5", "_t5"),
+    ],
+)
+def test_models_built_by_the_recipes_raise_no_flag(tmp_path, recipe, shapes):
+    """The recipes' own parameter sets (tests/test_recipes.py), sampled and audited
+    against the recipe: nothing flagged, and every std within tolerance."""
+    import test_recipes as tr
+
+    from weightinit import recipes
+
+    if recipe == "gpt2":
+        rules, names = recipes.gpt2(4), tr._gpt2(4, 128)
+    elif recipe == "neox":
+        rules, names = recipes.neox(4, 128), tr._neox(4, 128)
+    else:
+        rules, names = recipes.t5(128, 512), tr._t5(2, 128, 512, 32, 4)
+    np.savez(tmp_path / "m.npz", **rules.sample(names, rng=0))
+    r = wi.audit(tmp_path / "m.npz", rules=rules)
+    assert len(r.parameters) == len(names)
+    assert r.flagged == [], r.table()

@@ -51,6 +51,7 @@ import numpy as np
 from . import _validation as check
 from ._base import Initializer
 from .fans import fans as _fans
+from ._adapters import relayout
 from .lookup import as_initializer
 
 if TYPE_CHECKING:
@@ -490,7 +491,7 @@ def _expected(init: Initializer, shape: tuple[int, ...]) -> tuple[float, float, 
     return float(x.mean()), float(x.std()), 0 if isinstance(init, I.Constant) else x.size
 
 
-def _rule_for(rules: list[tuple[str, Initializer]], name: str) -> Initializer | None:
+def _rule_for(rules: list[tuple[str, Initializer | None]], name: str) -> Initializer | None:
     for pattern, init in rules:
         if fnmatch.fnmatchcase(name, pattern):
             return init
@@ -502,7 +503,7 @@ def _judge(
     m: _Moments | None,
     sha: str,
     layout: str,
-    rules: list[tuple[str, Initializer]] | None,
+    rules: list[tuple[str, Initializer | None]] | None,
 ) -> ParameterReport:
     base = ParameterReport(t.name, t.shape, t.dtype, sha, size=math.prod(t.shape))
     if m is None:
@@ -619,7 +620,9 @@ def audit(
         ``.npz``, an ``.npy``, or a directory of ``.safetensors``/``.npy`` files.
     rules : mapping or (pattern, initializer) pairs, optional
         What each parameter should be: name patterns (``fnmatch``, first match
-        wins) to initializers, e.g. a recipe's rules. Without rules each
+        wins) to initializers (None: no expectation), e.g. a
+        :mod:`weightinit.recipes` recipe. Initializers that chose no layout get
+        ``layout``, as in ``weightinit.torch.initialize``. Without rules each
         parameter is compared with the common initializers for its fans.
     layout : str
         Axis convention for fans (``"torch"``, ``"keras"``, ``"jax"``, ``"lasagne"``).
@@ -639,7 +642,7 @@ def audit(
     parsed = None
     if rules is not None:
         items = list(rules.items()) if isinstance(rules, Mapping) else list(rules)
-        parsed = []
+        parsed: list[tuple[str, Initializer | None]] = []
         for item in items:
             try:
                 key, value = item
@@ -649,7 +652,9 @@ def audit(
                 ) from None
             if not isinstance(key, str):
                 raise TypeError(f"rules: keys must be name patterns (str), got {key!r}")
-            parsed.append((key, as_initializer(value, f"rules[{key!r}]")))
+            # None: the parameter is left alone (a recipe's rule); nothing expected.
+            init = None if value is None else as_initializer(value, f"rules[{key!r}]")
+            parsed.append((key, None if init is None else relayout(init, layout)))
     if hasattr(source, "named_parameters"):
         tensors, label = _from_module(source, block_bytes), type(source).__name__
     elif isinstance(source, (str, os.PathLike)):
