@@ -49,9 +49,9 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 
 from . import _validation as check
+from ._adapters import relayout
 from ._base import Initializer
 from .fans import fans as _fans
-from ._adapters import relayout
 from .lookup import as_initializer
 
 if TYPE_CHECKING:
