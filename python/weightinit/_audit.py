@@ -639,10 +639,10 @@ def audit(
     """
     block_bytes = check.positive_int(block_bytes, "block_bytes")
     layout = check.layout(layout) or "lasagne"
-    parsed = None
+    parsed: list[tuple[str, Initializer | None]] | None = None
     if rules is not None:
         items = list(rules.items()) if isinstance(rules, Mapping) else list(rules)
-        parsed: list[tuple[str, Initializer | None]] = []
+        parsed = []
         for item in items:
             try:
                 key, value = item
