@@ -154,7 +154,7 @@ def test_dtypes():
     for ok in ("float16", np.float32, "f8", np.dtype("float64")):
         assert wi.random.normal(2, dtype=ok, rng=0).dtype == np.dtype(ok)
     for bad in ("int8", np.complex64, "float42", object):
-        with pytest.raises(TypeError, match="dtype must be float16, float32 or float64"):
+        with pytest.raises(TypeError, match="dtype must be float16, bfloat16, float32 or float64"):
             wi.random.normal(2, dtype=bad, rng=0)
     # An unpickled dtype is equal, not identical: accepted, and the builtin one comes back.
     dt = pickle.loads(pickle.dumps(np.dtype(np.float32)))

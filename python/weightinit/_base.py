@@ -6,6 +6,11 @@ the logical tensor of ``shape``; ``out.ndim == len(shape)``) with the values
 that block has in the full tensor, drawing only from (key, stream) and
 sub-streams of it. Everything else -- shapes, dtypes, regions, seeds,
 streams, ``out=`` -- is handled here once.
+
+bfloat16 blocks reach ``_fill_block`` as uint16 arrays of bit patterns only
+in classes that set ``_writes_bfloat16`` (those that fill through the core's
+bfloat16 kernels); every other class gets float32 blocks that
+:func:`fill_block` rounds (weightinit/_bfloat16.py).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from . import _rng
+from . import _bfloat16, _rng
 from . import _validation as check
 from ._rng import RngLike
 from ._shapes import block_shape, full_rank_view, parse_region, whole_or_region
@@ -55,6 +60,9 @@ class Initializer:
     """
 
     _config: dict[str, Any]
+    #: ``_fill_block`` takes uint16 bfloat16-bit blocks (see the module docstring);
+    #: read from the class that defines ``_fill_block``.
+    _writes_bfloat16 = False
 
     def __call__(
         self,
@@ -80,8 +88,9 @@ class Initializer:
         Parameters
         ----------
         shape : int or tuple of ints
-        dtype : float16, float32 or float64, optional
-            Default :func:`weightinit.get_default_dtype` (float64).
+        dtype : float16, bfloat16, float32 or float64, optional
+            Default :func:`weightinit.get_default_dtype` (float64). bfloat16
+            (needs ``ml_dtypes``) is the float32 result rounded to nearest even.
         rng : Generator, int, numpy Generator/RandomState, optional
             Default: the global generator (:func:`weightinit.set_seed`).
         stream : int or str, optional
@@ -113,7 +122,8 @@ class Initializer:
     ) -> Array:
         """Fill ``out`` in place (no copy) and return it.
 
-        ``out`` may be any writable float16/32/64 array, strided views included;
+        ``out`` may be any writable float16/32/64 or bfloat16 (``ml_dtypes``)
+        array, strided views included;
         it receives exactly what ``sample`` returns for the same arguments.
         With ``shape`` and ``offset`` it is the block of the logical tensor
         ``shape`` that starts at index ``offset`` (default: the whole tensor);
@@ -167,7 +177,9 @@ class Initializer:
         key, sid = _rng.resolve(rng, stream)
         block = full_rank_view(out, kept)
         if block.size:
-            self._fill_block(shape, block, start, key, sid)
+            if _bfloat16.is_bfloat16(block.dtype):
+                block = _bfloat16.bits(block)
+            fill_block(self, shape, block, start, key, sid)
 
     def _check_shape(self, shape: tuple[int, ...]) -> None:
         """Raise ShapeError for shapes this initializer cannot use (before any work)."""
@@ -199,6 +211,36 @@ class Initializer:
 
     def __hash__(self) -> int:
         return hash((type(self), repr(self)))
+
+
+def fill_block(
+    init: Initializer,
+    shape: tuple[int, ...],
+    out: Array,
+    start: Sequence[int],
+    key: int,
+    stream: int,
+) -> None:
+    """``init._fill_block``, for a uint16 (bfloat16 bits) ``out`` too.
+
+    Without ``_writes_bfloat16`` the block is computed in float32 and rounded
+    once (:func:`weightinit._bfloat16.fill_rounded`).
+    """
+    if out.dtype == np.uint16 and not _writes_bfloat16(type(init)):
+        _bfloat16.fill_rounded(init, shape, out, start, key, stream)
+    else:
+        init._fill_block(shape, out, start, key, stream)
+
+
+def _writes_bfloat16(cls: type[Initializer]) -> bool:
+    """Whether the class whose ``_fill_block`` runs declared that it takes bfloat16 bits.
+
+    A subclass that overrides ``_fill_block`` without saying so gets float32 blocks.
+    """
+    for c in cls.__mro__:
+        if "_fill_block" in c.__dict__:
+            return bool(c.__dict__.get("_writes_bfloat16", False))
+    return False
 
 
 def _show(value: Any) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
+from . import _bfloat16, _core
 from . import _validation as check
 from ._shapes import block_shape, full_rank_view, whole_or_region
 
@@ -99,7 +99,10 @@ def fill(
             raise ValueError(f"out has shape {dest.shape} but shape is {check.shape(shape)}")
         if region is None:
             key, sid = resolve()
-            _core.fill(kind, params, key, sid, dest.shape, (), dest)
+            if _bfloat16.is_bfloat16(dest.dtype):
+                _core.fill(kind, params, key, sid, dest.shape, (), _bfloat16.bits(dest), True)
+            else:
+                _core.fill(kind, params, key, sid, dest.shape, (), dest)
             return dest
     elif shape is None:
         raise TypeError("shape is required when out is not given")
@@ -111,5 +114,9 @@ def fill(
     elif dest.shape != needed:
         raise ValueError(f"out has shape {dest.shape} but the region needs {needed}")
     key, sid = resolve()
-    _core.fill(kind, params, key, sid, full, start, full_rank_view(dest, kept))
+    block = full_rank_view(dest, kept)
+    if _bfloat16.is_bfloat16(block.dtype):  # the core writes the bits (docs/algorithms.md 2.4)
+        _core.fill(kind, params, key, sid, full, start, _bfloat16.bits(block), True)
+    else:
+        _core.fill(kind, params, key, sid, full, start, block)
     return dest

@@ -23,9 +23,9 @@ from typing import Any, ClassVar, cast
 
 import numpy as np
 
-from . import _core, _sampling
+from . import _bfloat16, _core, _sampling
 from . import _validation as check
-from ._base import Array, Initializer
+from ._base import Array, Initializer, fill_block
 from ._errors import ShapeError
 from .fans import Axes, FanSpec
 from .gains import GainLike, resolve_gain
@@ -79,7 +79,8 @@ def _core_fill(
     key: int,
     stream: int,
 ) -> None:
-    _core.fill(kind, params, key, stream, list(shape), list(start), out)
+    # A uint16 block holds bfloat16 bits (weightinit/_base.py): the core rounds in registers.
+    _core.fill(kind, params, key, stream, list(shape), list(start), out, out.dtype == np.uint16)
 
 
 def _uniform_fill(
@@ -92,7 +93,7 @@ def _uniform_fill(
     stream: int,
 ) -> None:
     if low == high:  # a zero-width range (gain 0, range 0) is a constant
-        out[...] = low
+        out[...] = _bfloat16.scalar_bits(low) if out.dtype == np.uint16 else low
     else:
         _core_fill(_sampling.UNIFORM, [low, high], shape, out, start, key, stream)
 
@@ -177,6 +178,8 @@ class Normal(Initializer):
     True
     """
 
+    _writes_bfloat16 = True  # the core writes bfloat16 bits (weightinit/_base.py)
+
     def __init__(self, std: float = 0.01, mean: float = 0.0) -> None:
         self.mean, self.std = _sampling.normal_params(mean, std)
         self._config = {"std": std, "mean": mean}
@@ -211,6 +214,8 @@ class Uniform(Initializer):
     >>> wi.Uniform(std=1.0, mean=5.0).range == (5 - 3 ** 0.5, 5 + 3 ** 0.5)
     True
     """
+
+    _writes_bfloat16 = True  # the core writes bfloat16 bits (weightinit/_base.py)
 
     def __init__(
         self,
@@ -279,6 +284,8 @@ class TruncatedNormal(Initializer):
     True
     """
 
+    _writes_bfloat16 = True  # the core writes bfloat16 bits (weightinit/_base.py)
+
     def __init__(
         self,
         std: float = 0.01,
@@ -331,7 +338,10 @@ def _delegate(
     """Fill with ``factory(std=std)``: ours block-exactly, a foreign one by slicing."""
     init = factory(std=std)
     if isinstance(init, Initializer):
-        init._fill_block(shape, out, start, key, stream)
+        fill_block(init, shape, out, start, key, stream)
+    elif out.dtype == np.uint16:  # bfloat16 bits: the float32 block, rounded
+        values = np.asarray(init.sample(shape))[_block_slices(start, out)]
+        _bfloat16.float32_to_bfloat16_bits(values.astype(np.float32), out)
     else:  # a Lasagne-style class: whole tensor, then the block
         out[...] = np.asarray(init.sample(shape))[_block_slices(start, out)]
 
@@ -400,6 +410,8 @@ class Glorot(_FanBased, Initializer):
     >>> bool(abs(w.std() - (2 / 200) ** 0.5 * 2 ** 0.5) < 0.01)
     True
     """
+
+    _writes_bfloat16 = True  # bfloat16 bits go through _delegate (weightinit/_base.py)
 
     def __init__(
         self,
@@ -522,6 +534,8 @@ class He(_FanBased, Initializer):
     >>> bool(abs(w.std() - 0.1) < 0.005)
     True
     """
+
+    _writes_bfloat16 = True  # bfloat16 bits go through _delegate (weightinit/_base.py)
 
     def __init__(
         self,
@@ -662,6 +676,8 @@ class VarianceScaling(_FanBased, Initializer):
     True
     """
 
+    _writes_bfloat16 = True  # the core writes bfloat16 bits (weightinit/_base.py)
+
     def __init__(
         self,
         scale: float = 1.0,
@@ -787,6 +803,8 @@ class FanInUniform(_FanBased, Initializer):
     >>> bool(abs(w).max() <= 0.1)
     True
     """
+
+    _writes_bfloat16 = True  # the core writes bfloat16 bits (weightinit/_base.py)
 
     def __init__(
         self,
@@ -931,6 +949,8 @@ class Sparse(Initializer):
     True
     """
 
+    _writes_bfloat16 = True  # the core writes bfloat16 bits (weightinit/_base.py)
+
     def __init__(
         self,
         sparsity: float = 0.1,
@@ -982,6 +1002,7 @@ class Sparse(Initializer):
             self.count(shape),
             self.std,
             self._unit_axis(),
+            out.dtype == np.uint16,  # bfloat16 bits (weightinit/_base.py)
         )
 
 
