@@ -178,6 +178,14 @@ def test_every_initializer_bits_equal_float32_rounded(init):
     np.testing.assert_array_equal(view, want[17:117, 130:260])
 
 
+@pytest.mark.parametrize("init", [wi.Constant(0.3), wi.Normal(), wi.Uniform()], ids=repr)
+@pytest.mark.parametrize("shape", [(), (0,), (1,), (3, 0, 2)])
+def test_scalars_and_empty_shapes(init, shape):
+    got = np.full(shape, 7, dtype=np.uint16)
+    _adapters.fill_bfloat16_bits(init, got, 5, 1)
+    np.testing.assert_array_equal(got, float32_rounded(init, shape, rng=5, stream=1))
+
+
 @pytest.mark.parametrize("init", [wi.HeNormal(), wi.Orthogonal(), wi.Sparse(0.3), wi.Dirac()])
 @pytest.mark.parametrize("block_bytes", [64, 1000, 1 << 20])
 def test_rounded_float32_blocks_do_not_depend_on_block_size(init, block_bytes):

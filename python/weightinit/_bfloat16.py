@@ -134,4 +134,4 @@ def fill_rounded(
         at = [s + o for s, o in zip(start, sub_start, strict=True)]
         init._fill_block(shape, block, at, key, stream)
         where = tuple(slice(s, s + e) for s, e in zip(sub_start, sub_extent, strict=True))
-        float32_to_bfloat16_bits(block, out[where], tmp[:n])
+        float32_to_bfloat16_bits(block, out[(*where, ...)], tmp[:n])  # (0-d: still an array)
