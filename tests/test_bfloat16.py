@@ -13,11 +13,10 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import THREAD_COUNTS
 
 import weightinit as wi
 from weightinit import _adapters, _bfloat16, _core, _rng, _sampling
-
-from conftest import THREAD_COUNTS
 
 U, N, T = _sampling.UNIFORM, _sampling.NORMAL, _sampling.TRUNCATED_NORMAL
 # Several parameter sets per kind; the last two overflow float32 (mean and std

@@ -133,5 +133,8 @@ def fill_rounded(
         block = scratch[:n].reshape(sub_extent)
         at = [s + o for s, o in zip(start, sub_start, strict=True)]
         init._fill_block(shape, block, at, key, stream)
-        where = tuple(slice(s, s + e) for s, e in zip(sub_start, sub_extent, strict=True))
-        float32_to_bfloat16_bits(block, out[(*where, ...)], tmp[:n])  # (0-d: still an array)
+        # The trailing Ellipsis keeps a 0-d block an array (out[()] is a scalar).
+        where: tuple[Any, ...] = tuple(
+            slice(s, s + e) for s, e in zip(sub_start, sub_extent, strict=True)
+        )
+        float32_to_bfloat16_bits(block, out[where + (Ellipsis,)], tmp[:n])

@@ -212,7 +212,7 @@ def float_dtype(x: Any, default: Any = None, name: str = "dtype") -> np.dtype[An
     if isinstance(value, str) and value.lower() == "bfloat16":
         return _bfloat16.numpy_dtype(name)
     try:
-        dt = np.dtype(value)
+        dt: np.dtype[Any] = np.dtype(value)
     except TypeError:
         raise TypeError(
             f"{name} must be float16, bfloat16, float32 or float64, got {x!r}"
