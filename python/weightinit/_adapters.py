@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _bfloat16
 from . import _validation as check
 from . import initializers as _init
 from ._base import Array, Initializer
@@ -183,11 +184,13 @@ def sample_numpy(
     stream: int | str | None,
     layout: str | None,
     order: str,
+    bfloat16_array: bool = False,
 ) -> tuple[Array, tuple[int, ...] | None]:
     """A new numpy array for a framework that creates arrays (JAX, Keras).
 
     ``dtype`` is ``"float16"``, ``"float32"``, ``"float64"`` or ``"bfloat16"``
-    (returned as float32 holding bfloat16-rounded values). Returns
+    (returned as float32 holding bfloat16-rounded values, or with
+    ``bfloat16_array`` as an ``ml_dtypes.bfloat16`` array of the bits). Returns
     ``(array, perm)``: the caller transposes ``array`` by ``perm`` (None: no
     transpose) with its framework's own, usually faster, transpose.
     """
@@ -202,7 +205,10 @@ def sample_numpy(
     if dtype == "bfloat16":
         bits = np.empty(gen_shape, dtype=np.uint16)
         fill_bfloat16_bits(init, bits, rng, stream)
-        out = (bits.astype(np.uint32) << 16).view(np.float32)
+        if bfloat16_array:
+            out = bits.view(_bfloat16.numpy_dtype())
+        else:
+            out = (bits.astype(np.uint32) << 16).view(np.float32)
     else:
         out = init.sample(gen_shape, dtype=dtype, rng=rng, stream=stream)
     return out, perm

@@ -187,7 +187,9 @@ def initializer(
             return _per_device_callbacks(jax, blocks, sharding, _key_data(jax, key), rng, stream)
 
         def host(r: RngLike) -> tuple[Array, tuple[int, ...] | None]:
-            arr, perm = _adapters.sample_numpy(init, shape, dt.name, r, stream, layout, order)
+            arr, perm = _adapters.sample_numpy(
+                init, shape, dt.name, r, stream, layout, order, bfloat16_array=True
+            )
             return arr.astype(dt, copy=False), perm
 
         out: JaxArray
