@@ -10,13 +10,22 @@ with shapes above the parallel thresholds, and with NaN and infinity.
 import math
 import subprocess
 import sys
+import tracemalloc
 
 import numpy as np
 import pytest
 from conftest import THREAD_COUNTS
+from hypothesis import given, reject
+from hypothesis import strategies as st
+from strategies import INITIALIZERS, seeds, shape_and_region, streams
 
 import weightinit as wi
 from weightinit import _adapters, _bfloat16, _core, _rng, _sampling
+
+try:
+    import ml_dtypes
+except ImportError:  # the numpy-array tests skip; the bits paths need no ml_dtypes
+    ml_dtypes = None
 
 U, N, T = _sampling.UNIFORM, _sampling.NORMAL, _sampling.TRUNCATED_NORMAL
 # Several parameter sets per kind; the last two overflow float32 (mean and std
@@ -208,6 +217,44 @@ def test_global_generator_takes_one_stream():
     wi.set_seed(11)
     wi.Orthogonal()((8, 8))
     np.testing.assert_array_equal(b, float32_rounded(wi.Normal(), (8, 8)))
+
+
+def test_kernel_path_needs_no_float32_scratch():
+    # The core writes the bits: a 4 M-value fill allocates next to nothing, where a
+    # float32-then-round path would need scratch (the fallback's is 1 MiB + 1 MiB).
+    bits = np.empty((2048, 2048), dtype=np.uint16)
+    for init in (wi.Normal(0.02), wi.GlorotUniform(), wi.TruncatedNormal(), wi.Sparse(0.01)):
+        tracemalloc.start()
+        _adapters.fill_bfloat16_bits(init, bits, 0, 1)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < 256 << 10, (init, peak)
+    np.testing.assert_array_equal(
+        bits, float32_rounded(wi.Sparse(0.01), bits.shape, rng=0, stream=1)
+    )
+
+
+@pytest.mark.skipif(ml_dtypes is None, reason="numpy bfloat16 arrays need ml_dtypes")
+@given(
+    init=st.sampled_from(INITIALIZERS),
+    case=shape_and_region(max_rank=4, max_side=9),
+    seed=seeds,
+    stream=streams,
+)
+def test_property_every_initializer_and_region(init, case, seed, stream):
+    shape, region = case
+    try:
+        f = init.sample(shape, dtype=np.float32, rng=seed, stream=stream)
+    except wi.ShapeError:
+        reject()
+    want = _bfloat16.float32_to_bfloat16_bits(f, np.empty(f.shape, np.uint16))[region]
+    got = init.sample(shape, dtype="bfloat16", rng=seed, stream=stream, region=region)
+    assert got.view(np.uint16).tobytes() == np.ascontiguousarray(want).tobytes()
+    # The same block into a strided, reversed view of a larger bfloat16 array.
+    big = np.zeros(tuple(2 * d for d in got.shape), dtype=got.dtype)
+    view = big[(*(slice(None, None, -2) for _ in got.shape), ...)]  # 0-d: still an array
+    init.fill(view, rng=seed, stream=stream, shape=shape, region=region)
+    assert np.ascontiguousarray(view).view(np.uint16).tobytes() == want.tobytes()
 
 
 # --- numpy bfloat16 arrays (ml_dtypes) ----------------------------------------------
