@@ -15,6 +15,7 @@ bfloat16 kernels); every other class gets float32 blocks that
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from . import _bfloat16, _rng
 from . import _validation as check
+from ._chunking import slabs, whole_axes
 from ._rng import RngLike
 from ._shapes import block_shape, full_rank_view, parse_region, whole_or_region
 
@@ -184,6 +186,10 @@ class Initializer:
     def _check_shape(self, shape: tuple[int, ...]) -> None:
         """Raise ShapeError for shapes this initializer cannot use (before any work)."""
 
+    def _whole_axes(self, shape: tuple[int, ...]) -> list[int]:
+        """Axes a block must span in full to cost only its own size (weightinit/_chunking.py)."""
+        return []
+
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
     ) -> None:
@@ -224,12 +230,46 @@ def fill_block(
     """``init._fill_block``, for a uint16 (bfloat16 bits) ``out`` too.
 
     Without ``_writes_bfloat16`` the block is computed in float32 and rounded
-    once (:func:`weightinit._bfloat16.fill_rounded`).
+    once (:func:`fill_rounded`).
     """
     if out.dtype == np.uint16 and not _writes_bfloat16(type(init)):
-        _bfloat16.fill_rounded(init, shape, out, start, key, stream)
+        fill_rounded(init, shape, out, start, key, stream)
     else:
         init._fill_block(shape, out, start, key, stream)
+
+
+def fill_rounded(
+    init: Initializer,
+    shape: tuple[int, ...],
+    out: Array,
+    start: Sequence[int],
+    key: int,
+    stream: int,
+    block_bytes: int = _bfloat16.BLOCK_BYTES,
+) -> None:
+    """bfloat16 bits of ``init``'s block at ``start`` into uint16 ``out``: float32, rounded once.
+
+    Sub-block by sub-block through bounded float32 scratch; each sub-block is
+    what the float32 tensor has there, so the result does not depend on the
+    cut. Axes an Orthogonal block needs whole (:func:`~weightinit._chunking.whole_axes`)
+    are never cut.
+    """
+    blocks = list(slabs(out.shape, 4, block_bytes, whole_axes(init, shape)))
+    if not blocks:
+        return
+    biggest = max(math.prod(e) for _, e in blocks)
+    scratch = np.empty(biggest, dtype=np.float32)
+    tmp = np.empty(biggest, dtype=np.uint32)
+    for sub_start, sub_extent in blocks:
+        n = math.prod(sub_extent)
+        block = scratch[:n].reshape(sub_extent)
+        at = [s + o for s, o in zip(start, sub_start, strict=True)]
+        init._fill_block(shape, block, at, key, stream)
+        # The trailing Ellipsis keeps a 0-d block an array (out[()] is a scalar).
+        where: tuple[Any, ...] = tuple(
+            slice(s, s + e) for s, e in zip(sub_start, sub_extent, strict=True)
+        )
+        _bfloat16.float32_to_bfloat16_bits(block, out[where + (Ellipsis,)], tmp[:n])
 
 
 def _writes_bfloat16(cls: type[Initializer]) -> bool:

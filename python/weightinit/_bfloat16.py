@@ -9,7 +9,7 @@ write the bits directly, rounding in registers (``_core.fill(...,
 bfloat16=True)``); every other initializer (Constant, Identity, Dirac,
 Orthogonal, user subclasses) is computed in float32, a bounded block at a
 time, and rounded once by :func:`float32_to_bfloat16_bits`, the reference
-the kernels are tested against bit for bit.
+the kernels are tested against bit for bit (``_base.fill_block``).
 
 numpy has no bfloat16 dtype of its own; ``ml_dtypes`` (a small package JAX
 depends on) provides it and is optional: only ``dtype="bfloat16"`` on numpy
@@ -19,20 +19,14 @@ written as bits without it.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from ._base import Initializer
 
 __all__ = [
     "BLOCK_BYTES",
     "INSTALL",
     "bits",
-    "fill_rounded",
     "float32_to_bfloat16_bits",
     "is_bfloat16",
     "numpy_dtype",
@@ -101,40 +95,3 @@ def scalar_bits(x: float) -> int:
     out = np.empty(1, dtype=np.uint16)
     float32_to_bfloat16_bits(np.array([x], dtype=np.float32), out)
     return int(out[0])
-
-
-def fill_rounded(
-    init: Initializer,
-    shape: tuple[int, ...],
-    out: Array,
-    start: Sequence[int],
-    key: int,
-    stream: int,
-    block_bytes: int = BLOCK_BYTES,
-) -> None:
-    """bfloat16 bits of ``init``'s block at ``start`` into uint16 ``out``: float32, rounded once.
-
-    Sub-block by sub-block through bounded float32 scratch; each sub-block is
-    what the float32 tensor has there, so the result does not depend on the
-    cut. Axes an Orthogonal block needs whole (:func:`~weightinit._chunking.whole_axes`)
-    are never cut.
-    """
-    from ._chunking import slabs, whole_axes
-
-    extent = out.shape
-    blocks = list(slabs(extent, 4, block_bytes, whole_axes(init, shape)))
-    if not blocks:
-        return
-    biggest = max(math.prod(e) for _, e in blocks)
-    scratch = np.empty(biggest, dtype=np.float32)
-    tmp = np.empty(biggest, dtype=np.uint32)
-    for sub_start, sub_extent in blocks:
-        n = math.prod(sub_extent)
-        block = scratch[:n].reshape(sub_extent)
-        at = [s + o for s, o in zip(start, sub_start, strict=True)]
-        init._fill_block(shape, block, at, key, stream)
-        # The trailing Ellipsis keeps a 0-d block an array (out[()] is a scalar).
-        where: tuple[Any, ...] = tuple(
-            slice(s, s + e) for s, e in zip(sub_start, sub_extent, strict=True)
-        )
-        float32_to_bfloat16_bits(block, out[where + (Ellipsis,)], tmp[:n])
