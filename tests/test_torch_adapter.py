@@ -72,19 +72,6 @@ def test_bfloat16_rounding_matches_torch_on_hard_bit_patterns():
     assert np.isnan(back).all()
 
 
-@pytest.mark.parametrize(
-    "init", [wi.HeNormal(), wi.Orthogonal(), wi.Sparse(0.3, layout="torch")], ids=repr
-)
-@pytest.mark.parametrize("block_bytes", [64, 1000, 1 << 20])
-def test_bfloat16_does_not_depend_on_block_size(init, block_bytes):
-    shape = (40, 30)
-    whole = np.empty(shape, dtype=np.uint16)
-    _adapters.fill_bfloat16_bits(init, whole, 1, 2, block_bytes=1 << 30)
-    blocks = np.empty(shape, dtype=np.uint16)
-    _adapters.fill_bfloat16_bits(init, blocks, 1, 2, block_bytes=block_bytes)
-    np.testing.assert_array_equal(blocks, whole)
-
-
 def test_cpu_fill_is_in_place_and_zero_copy_on_strided_views():
     base = torch.zeros(64, 96)
     ptr = base.data_ptr()

@@ -156,7 +156,7 @@ def test_dtypes():
     for ok in ("float16", np.float32, "f8", np.dtype("float64"), np.complex64, "c16"):
         assert wi.random.normal(2, dtype=ok, rng=0).dtype == np.dtype(ok)
     for bad in ("int8", "float42", object):
-        with pytest.raises(TypeError, match="dtype must be float16, float32 or float64"):
+        with pytest.raises(TypeError, match="dtype must be float16, bfloat16, float32 or float64"):
             wi.random.normal(2, dtype=bad, rng=0)
     with pytest.raises(TypeError, match="complex64 or complex128 when complex, got complex256"):
         wi.random.normal(2, dtype=np.clongdouble, rng=0)

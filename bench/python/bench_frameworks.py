@@ -6,10 +6,13 @@ Models (shapes only; no forward pass):
   initialized as torchvision does (conv: kaiming_normal_(mode="fan_out",
   nonlinearity="relu"); fc: nn.Linear's default U(+-1/sqrt(fan_in))). weightinit:
   HeNormal(gain="relu", mode="fan_out") and FanInUniform() -- the same distributions.
+* ResNet-50 in bfloat16 too: torch tensors, JAX arrays (``dtype=jnp.bfloat16``) and
+  numpy ``ml_dtypes.bfloat16`` arrays (numpy: float32 draws cast with ``astype``).
 * A 1.3 B-parameter decoder-only transformer (d_model 2048, 24 layers, FFN 8192,
   vocabulary 50304: GPT-style N(0, 0.02) for every matrix), in bfloat16, in memory
-  through torch; and optionally (``--npy DIR``) written to .npy files with
-  ``weightinit.save_npy`` (float16, never in memory at once), and (``--dask``) as
+  through torch and as numpy ``ml_dtypes.bfloat16`` arrays; and optionally
+  (``--npy DIR``) written to .npy files with ``weightinit.save_npy`` (float16, never
+  in memory at once), and (``--dask``) as
   Dask arrays reduced chunk by chunk, against ``dask.array.random``.
 
 Every timing is the median of ``--repeat`` runs on preallocated tensors, after one
@@ -162,6 +165,17 @@ def bench_jax_resnet(repeat):
     check_std(run(conv_w, fc_w), stds, "weightinit.jax")
     row("jax.nn.initializers vs weightinit.jax, float32", t_theirs, t_ours, n)
 
+    bf16 = jax.numpy.bfloat16
+    conv_jb = jax.nn.initializers.variance_scaling(2.0, "fan_out", "normal", dtype=bf16)
+    fc_jb = jax.nn.initializers.variance_scaling(1 / 3, "fan_in", "uniform", dtype=bf16)
+    conv_wb = wij.initializer(wi.HeNormal(gain="relu", mode="fan_out"), dtype=bf16)
+    fc_wb = wij.initializer(wi.FanInUniform(), dtype=bf16)
+    t_theirs = median_time(lambda: run(conv_jb, fc_jb), repeat)
+    check_std(run(conv_jb, fc_jb), stds, "jax.nn.initializers bfloat16")
+    t_ours = median_time(lambda: run(conv_wb, fc_wb), repeat)
+    check_std(run(conv_wb, fc_wb), stds, "weightinit.jax bfloat16")
+    row("jax.nn.initializers vs weightinit.jax, bfloat16", t_theirs, t_ours, n)
+
     def jitted(conv_init, fc_init):
         def all_params(key):
             ks = jax.random.split(key, len(kshapes))
@@ -235,6 +249,66 @@ def bench_torch_transformer(repeat):
     t_ours = median_time(ours, repeat)
     check_std([ws[0].float().numpy(), ws[-1].float().numpy()], [0.02, 0.02], "weightinit")
     row("torch.nn.init.normal_ vs init_, bfloat16", t_theirs, t_ours, n)
+
+
+def bench_numpy_resnet(repeat):
+    import ml_dtypes
+
+    bf16 = np.dtype(ml_dtypes.bfloat16)
+    convs, fcs = resnet50_shapes()
+    n = sum(math.prod(s) for s in convs + fcs)
+    stds = resnet_stds(convs, fcs)
+    header(f"ResNet-50 as numpy bfloat16 arrays (ml_dtypes {ml_dtypes.__version__})")
+    ws = [np.empty(s, dtype=bf16) for s in convs]
+    fs = [np.empty(s, dtype=bf16) for s in fcs]
+    he = wi.HeNormal(gain="relu", mode="fan_out", layout="torch")
+    fan_in = wi.FanInUniform(layout="torch")
+    g = np.random.default_rng(0)
+
+    def theirs():
+        for w, std in zip(ws, stds[: len(ws)], strict=True):
+            np.copyto(w, g.standard_normal(w.shape, dtype=np.float32) * np.float32(std), "unsafe")
+        for f in fs:
+            b = 1 / math.sqrt(f.shape[1])
+            np.copyto(f, g.uniform(-b, b, f.shape).astype(np.float32), "unsafe")
+
+    def ours():
+        for i, w in enumerate(ws):
+            he.fill(w, rng=0, stream=i)
+        for i, f in enumerate(fs):
+            fan_in.fill(f, rng=0, stream=1000 + i)
+
+    t_theirs = median_time(theirs, repeat)
+    check_std(ws + fs, stds, "numpy float32 + astype")
+    t_ours = median_time(ours, repeat)
+    check_std(ws + fs, stds, "weightinit")
+    row("numpy float32 + astype vs Initializer.fill, bfloat16", t_theirs, t_ours, n)
+
+
+def bench_numpy_transformer(repeat, shapes=None):
+    import ml_dtypes
+
+    bf16 = np.dtype(ml_dtypes.bfloat16)
+    shapes = shapes or transformer_shapes()
+    n = sum(math.prod(s) for s in shapes)
+    gib = 2 * n / 2**30
+    header(f"{n / 1e9:.2f} B-parameter transformer as numpy bfloat16 arrays ({gib:.1f} GiB)")
+    ws = [np.empty(s, dtype=bf16) for s in shapes]
+    g = np.random.default_rng(0)
+
+    def theirs():
+        for w in ws:
+            np.copyto(w, g.standard_normal(w.shape, dtype=np.float32) * np.float32(0.02), "unsafe")
+
+    def ours():
+        for i, w in enumerate(ws):
+            wi.random.normal(std=0.02, out=w, rng=0, stream=i)
+
+    t_theirs = median_time(theirs, repeat)
+    check_std([ws[0], ws[-1]], [0.02, 0.02], "numpy")
+    t_ours = median_time(ours, repeat)
+    check_std([ws[0], ws[-1]], [0.02, 0.02], "weightinit")
+    row("numpy float32 + astype vs random.normal(out=), bfloat16", t_theirs, t_ours, n)
 
 
 def bench_npy(directory):
@@ -321,6 +395,14 @@ def main():
             print(f"\n({name} not installed: skipped)")
             continue
         fn(repeat)
+    try:
+        import ml_dtypes  # noqa: F401
+    except ImportError:
+        print("\n(ml_dtypes not installed: numpy bfloat16 skipped)")
+        has_ml_dtypes = False
+    else:
+        has_ml_dtypes = True
+        bench_numpy_resnet(repeat)
     if not args.quick:
         try:
             import torch  # noqa: F401
@@ -328,6 +410,8 @@ def main():
             pass
         else:
             bench_torch_transformer(max(1, min(repeat, 3)))
+        if has_ml_dtypes:
+            bench_numpy_transformer(max(1, min(repeat, 3)))
     if args.npy:
         bench_npy(args.npy)
     if args.dask:

@@ -24,8 +24,10 @@ void register_linalg(py::module_& m);
 // Checks an output array (float16/32/64, writable, no self-overlap through a
 // zero stride) and describes it as the block starting at `start` of a
 // logical tensor of `shape`. Raises ValueError/TypeError naming `what`.
+// With `bfloat16`, `out` is a uint16/int16 array that receives bfloat16 bits.
 StridedBlock describe_block(const py::array& out, const std::vector<std::int64_t>& shape,
-                            const std::vector<std::int64_t>& start, const char* what);
+                            const std::vector<std::int64_t>& start, const char* what,
+                            bool bfloat16 = false);
 
 // float32 or float64 in native byte order, by kind and size (a dtype that
 // went through pickle is equal to np.float64 but a distinct object).

@@ -80,12 +80,19 @@ void orthogonal_impl(std::uint64_t key, std::uint64_t stream, std::int64_t m, st
 }  // namespace
 
 StridedBlock describe_block(const py::array& out, const std::vector<std::int64_t>& shape,
-                            const std::vector<std::int64_t>& start, const char* what) {
+                            const std::vector<std::int64_t>& start, const char* what,
+                            bool bfloat16) {
   StridedBlock b;
   // By kind and size, not dtype identity: a dtype that went through pickle
   // (as on Dask workers) is an equal but distinct object.
   const auto dt = out.dtype();
-  if (dt.kind() == 'f' && dt.itemsize() == 4) {
+  if (bfloat16) {
+    if (!((dt.kind() == 'u' || dt.kind() == 'i') && dt.itemsize() == 2))
+      throw py::type_error(std::string(what) +
+                           " must be a uint16 or int16 array of bfloat16 bits, got dtype " +
+                           std::string(py::str(dt)));
+    b.dtype = DType::bfloat16;
+  } else if (dt.kind() == 'f' && dt.itemsize() == 4) {
     b.dtype = DType::float32;
   } else if (dt.kind() == 'f' && dt.itemsize() == 8) {
     b.dtype = DType::float64;
@@ -178,26 +185,29 @@ void register_random(py::module_& m) {
       "fill",
       [](Distribution kind, const std::vector<double>& params, std::uint64_t key,
          std::uint64_t stream, const std::vector<std::int64_t>& shape,
-         const std::vector<std::int64_t>& start, py::array out) {
+         const std::vector<std::int64_t>& start, py::array out, bool bfloat16) {
         const DistParams d = make_params(kind, params);
         // An empty start means the block starts at the origin.
         const StridedBlock block = describe_block(
-            out, shape, start.empty() ? std::vector<std::int64_t>(shape.size(), 0) : start, "out");
+            out, shape, start.empty() ? std::vector<std::int64_t>(shape.size(), 0) : start, "out",
+            bfloat16);
         // Safe without the GIL: `out` is kept alive by the caller's reference
         // and nothing below touches a Python object.
         py::gil_scoped_release release;
         random::fill(d, key, stream, block);
       },
       py::arg("kind"), py::arg("params"), py::arg("key"), py::arg("stream"), py::arg("shape"),
-      py::arg("start"), py::arg("out"),
+      py::arg("start"), py::arg("out"), py::arg("bfloat16") = false,
       "Fills `out` (float16/32/64, any strides) with the block starting at `start` (empty: the\n"
       "origin) of the tensor of `shape` drawn from distribution `kind` with `params`, under\n"
-      "(key, stream). Values depend only on the logical index.");
+      "(key, stream). Values depend only on the logical index. With `bfloat16`, `out` is a\n"
+      "uint16/int16 array and receives the bfloat16 bits of the float32 values, rounded to\n"
+      "nearest even.");
   m.def(
       "sparse_fill",
       [](std::uint64_t key, std::uint64_t stream, const std::vector<std::int64_t>& shape,
          const std::vector<std::int64_t>& start, py::array out, std::int64_t nonzeros, double std,
-         int unit_axis) {
+         int unit_axis, bool bfloat16) {
         if (shape.size() != 2) throw py::value_error("sparse_fill needs a 2-D shape");
         if (unit_axis != 0 && unit_axis != 1) throw py::value_error("unit_axis must be 0 or 1");
         const std::int64_t n_inputs = shape[static_cast<std::size_t>(1 - unit_axis)];
@@ -206,7 +216,7 @@ void register_random(py::module_& m) {
                                 std::to_string(nonzeros));
         if (!std::isfinite(std) || std < 0)
           throw py::value_error("std must be finite and non-negative, got " + std::to_string(std));
-        const StridedBlock block = describe_block(out, shape, start, "out");
+        const StridedBlock block = describe_block(out, shape, start, "out", bfloat16);
         const random::SparseParams p{n_inputs, nonzeros, std, unit_axis};
         // Safe without the GIL: `out` is kept alive by the caller's reference
         // and nothing below touches a Python object.
@@ -218,9 +228,10 @@ void register_random(py::module_& m) {
         if (!ok) throw std::bad_alloc();  // pybind11 raises MemoryError
       },
       py::arg("key"), py::arg("stream"), py::arg("shape"), py::arg("start"), py::arg("out"),
-      py::arg("nonzeros"), py::arg("std"), py::arg("unit_axis"),
+      py::arg("nonzeros"), py::arg("std"), py::arg("unit_axis"), py::arg("bfloat16") = false,
       "Fills `out` with the block at `start` of a 2-D Sparse tensor of `shape`: each unit (a\n"
-      "column if unit_axis == 1, a row if 0) has `nonzeros` N(0, std**2) values at random inputs.");
+      "column if unit_axis == 1, a row if 0) has `nonzeros` N(0, std**2) values at random inputs.\n"
+      "With `bfloat16`, `out` is a uint16/int16 array of bfloat16 bits (as for fill).");
   m.def(
       "sparse_indices",
       [](std::uint64_t key, std::uint64_t stream, std::uint64_t unit, std::int64_t n_inputs,

@@ -11,30 +11,32 @@
   and stream, torch's ``nn.Linear`` weight ``(out, in)`` is the transpose of
   Keras' ``Dense`` kernel ``(in, out)`` and of Flax's ``Dense`` kernel, and
   conv kernels agree after ``(out, in, kh, kw) -> (kh, kw, in, out)``.
-* **bfloat16.** Generated in float32 and rounded to nearest even with
-  integer operations (``float32_to_bfloat16_bits``); every adapter uses this
-  one function, chunk by chunk, so every path gives the same bits.
+* **bfloat16.** The float32 values rounded to nearest even
+  (weightinit/_bfloat16.py): every adapter writes the bits through
+  :func:`fill_bfloat16_bits`, one call into the core per block of the
+  destination (the kernels round in registers), so every path gives the
+  same bits.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
-import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
+from . import _bfloat16
 from . import _validation as check
 from . import initializers as _init
 from ._base import Array, Initializer
+from ._bfloat16 import float32_to_bfloat16_bits
 from ._rng import RngLike, pinned
 from .lookup import as_initializer
 
 __all__ = [
-    "BF16_BLOCK_BYTES",
     "as_initializer",
     "check_framework_layout",
     "check_order",
@@ -64,10 +66,6 @@ _TORCH_ORDERED = (
     _init.Dirac,
 )
 _AXIS_KEYS = ("in_axis", "out_axis", "batch_axis", "column_axis", "input_axes", "output_axes")
-
-# float32 scratch per block for bfloat16: fits in L2, so the rounding passes
-# run from cache; large enough that per-block Python overhead is small.
-BF16_BLOCK_BYTES = 1 << 20
 
 
 def import_framework(name: str, adapter: str, install: str) -> ModuleType:
@@ -157,59 +155,30 @@ def keras_from_torch(ndim: int) -> tuple[int, ...]:
 # --- bfloat16 ------------------------------------------------------------------
 
 
-def float32_to_bfloat16_bits(src: Array, dst: Array, tmp: Array | None = None) -> Array:
-    """Round float32 ``src`` to bfloat16, round-to-nearest-even, into uint16/int16 ``dst``.
-
-    bits = (u + 0x7FFF + ((u >> 16) & 1)) >> 16 on the float32 bit pattern u:
-    ties go to the even bfloat16, overflow rounds to infinity as IEEE does;
-    NaNs stay (quiet) NaNs. The same integer formula as torch's and
-    ml_dtypes' conversions, so the bits agree with ``tensor.to(torch.bfloat16)``.
-    """
-    src = np.ascontiguousarray(src, dtype=np.float32)
-    u = src.reshape(-1).view(np.uint32)
-    t = np.empty_like(u) if tmp is None else tmp.reshape(-1)[: u.size]
-    np.right_shift(u, 16, out=t)
-    np.bitwise_and(t, 1, out=t)
-    t += 0x7FFF
-    t += u
-    t >>= 16
-    nan = np.isnan(src.reshape(-1))
-    if nan.any():
-        t[nan] = (u[nan] >> 16) | 0x40
-    np.copyto(dst.view(np.uint16), t.reshape(dst.shape), casting="unsafe")
-    return dst
-
-
 def fill_bfloat16_bits(
     init: Initializer,
     dst: Array,
     rng: RngLike,
     stream: int | str | None,
-    block_bytes: int = BF16_BLOCK_BYTES,
+    shape: Sequence[int] | None = None,
+    start: Sequence[int] | None = None,
 ) -> Array:
     """Fill the uint16/int16 array ``dst`` (any strides) with bfloat16 bits of ``init``.
 
-    Block by block: float32 into a bounded scratch buffer, then rounded
-    (:func:`float32_to_bfloat16_bits`). Each block is what the float32 tensor
-    has there, so the result does not depend on the block size.
+    ``dst`` is the whole tensor, or with ``shape`` and ``start`` the block of
+    the tensor of ``shape`` starting at ``start``. The bits are those of the
+    float32 tensor rounded to nearest even (:func:`float32_to_bfloat16_bits`),
+    written by the core's bfloat16 kernels where ``init`` has them and
+    computed in bounded float32 blocks otherwise (weightinit/_bfloat16.py).
+    The one bfloat16 path of the torch and JAX adapters and of checkpoints.
     """
-    shape = dst.shape
+    if dst.dtype not in (np.int16, np.uint16):
+        raise TypeError(f"dst must be a uint16 or int16 array, got dtype {dst.dtype}")
+    full = dst.shape if shape is None else tuple(shape)
+    origin = [0] * len(full) if start is None else list(start)
     if dst.size == 0:
         return dst
-    init._check_shape(shape)  # every check before the stream is taken
-    gen, sid = pinned(rng, stream)
-    from ._chunking import slabs, whole_axes
-
-    blocks = list(slabs(shape, 4, block_bytes, whole_axes(init, shape)))
-    biggest = max(math.prod(extent) for _, extent in blocks)
-    scratch = np.empty(biggest, dtype=np.float32)
-    tmp = np.empty(biggest, dtype=np.uint32)
-    for start, extent in blocks:
-        n = math.prod(extent)
-        block = scratch[:n].reshape(extent)
-        init.fill(block, rng=gen, stream=sid, shape=shape, offset=start)
-        where = tuple(slice(s, s + e) for s, e in zip(start, extent, strict=True))
-        float32_to_bfloat16_bits(block, dst[where], tmp[:n])
+    init._fill_checked(full, dst.view(np.uint16), origin, [True] * len(full), rng, stream)
     return dst
 
 
@@ -221,11 +190,13 @@ def sample_numpy(
     stream: int | str | None,
     layout: str | None,
     order: str,
+    bfloat16_array: bool = False,
 ) -> tuple[Array, tuple[int, ...] | None]:
     """A new numpy array for a framework that creates arrays (JAX, Keras).
 
     ``dtype`` is ``"float16"``, ``"float32"``, ``"float64"`` or ``"bfloat16"``
-    (returned as float32 holding bfloat16-rounded values). Returns
+    (returned as float32 holding bfloat16-rounded values, or with
+    ``bfloat16_array`` as an ``ml_dtypes.bfloat16`` array of the bits). Returns
     ``(array, perm)``: the caller transposes ``array`` by ``perm`` (None: no
     transpose) with its framework's own, usually faster, transpose.
     """
@@ -240,7 +211,10 @@ def sample_numpy(
     if dtype == "bfloat16":
         bits = np.empty(gen_shape, dtype=np.uint16)
         fill_bfloat16_bits(init, bits, rng, stream)
-        out = (bits.astype(np.uint32) << 16).view(np.float32)
+        if bfloat16_array:
+            out = bits.view(_bfloat16.numpy_dtype())
+        else:
+            out = (bits.astype(np.uint32) << 16).view(np.float32)
     else:
         out = init.sample(gen_shape, dtype=dtype, rng=rng, stream=stream)
     return out, perm

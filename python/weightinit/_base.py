@@ -6,17 +6,24 @@ the logical tensor of ``shape``; ``out.ndim == len(shape)``) with the values
 that block has in the full tensor, drawing only from (key, stream) and
 sub-streams of it. Everything else -- shapes, dtypes, regions, seeds,
 streams, ``out=`` -- is handled here once.
+
+bfloat16 blocks reach ``_fill_block`` as uint16 arrays of bit patterns only
+in classes that set ``_writes_bfloat16`` (those that fill through the core's
+bfloat16 kernels); every other class gets float32 blocks that
+:func:`fill_block` rounds (weightinit/_bfloat16.py).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import numpy as np
 
-from . import _complex, _rng
+from . import _bfloat16, _complex, _rng
 from . import _validation as check
+from ._chunking import slabs, whole_axes
 from ._rng import RngLike
 from ._shapes import block_shape, full_rank_view, parse_region, whole_or_region
 
@@ -55,6 +62,9 @@ class Initializer:
     """
 
     _config: dict[str, Any]
+    #: ``_fill_block`` takes uint16 bfloat16-bit blocks (see the module docstring);
+    #: read from the class that defines ``_fill_block``.
+    _writes_bfloat16 = False
 
     def __call__(
         self,
@@ -80,10 +90,12 @@ class Initializer:
         Parameters
         ----------
         shape : int or tuple of ints
-        dtype : float16, float32 or float64, optional
-            Default :func:`weightinit.get_default_dtype` (float64). complex64 and
-            complex128 for the element-wise, fan-based and structural initializers
-            (docs/initializers.md, "Complex dtypes"); the others raise TypeError.
+        dtype : float16, bfloat16, float32 or float64, optional
+            Default :func:`weightinit.get_default_dtype` (float64). bfloat16
+            (needs ``ml_dtypes``) is the float32 result rounded to nearest even.
+            complex64 and complex128 for the element-wise, fan-based and
+            structural initializers (docs/initializers.md, "Complex dtypes"); the
+            others raise TypeError.
         rng : Generator, int, numpy Generator/RandomState, optional
             Default: the global generator (:func:`weightinit.set_seed`).
         stream : int or str, optional
@@ -115,7 +127,8 @@ class Initializer:
     ) -> Array:
         """Fill ``out`` in place (no copy) and return it.
 
-        ``out`` may be any writable float16/32/64 (or complex64/128) array, strided views included;
+        ``out`` may be any writable float16/32/64, bfloat16 (``ml_dtypes``) or
+        complex64/128 array, strided views included;
         it receives exactly what ``sample`` returns for the same arguments.
         With ``shape`` and ``offset`` it is the block of the logical tensor
         ``shape`` that starts at index ``offset`` (default: the whole tensor);
@@ -171,7 +184,9 @@ class Initializer:
         key, sid = _rng.resolve(rng, stream)
         block = full_rank_view(out, kept)
         if block.size:
-            self._fill_block(shape, block, start, key, sid)
+            if _bfloat16.is_bfloat16(block.dtype):
+                block = _bfloat16.bits(block)
+            fill_block(self, shape, block, start, key, sid)
 
     def _check_complex(self, dtype: np.dtype[Any]) -> None:
         """Raise unless ``_fill_block`` can fill complex64/complex128 blocks (docs/design.md)."""
@@ -179,6 +194,10 @@ class Initializer:
 
     def _check_shape(self, shape: tuple[int, ...]) -> None:
         """Raise ShapeError for shapes this initializer cannot use (before any work)."""
+
+    def _whole_axes(self, shape: tuple[int, ...]) -> list[int]:
+        """Axes a block must span in full to cost only its own size (weightinit/_chunking.py)."""
+        return []
 
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
@@ -219,6 +238,70 @@ def _plain(value: Any) -> Any:
     ):
         return np.asarray(value).item()
     return value
+
+
+def fill_block(
+    init: Initializer,
+    shape: tuple[int, ...],
+    out: Array,
+    start: Sequence[int],
+    key: int,
+    stream: int,
+) -> None:
+    """``init._fill_block``, for a uint16 (bfloat16 bits) ``out`` too.
+
+    Without ``_writes_bfloat16`` the block is computed in float32 and rounded
+    once (:func:`fill_rounded`).
+    """
+    if out.dtype == np.uint16 and not _writes_bfloat16(type(init)):
+        fill_rounded(init, shape, out, start, key, stream)
+    else:
+        init._fill_block(shape, out, start, key, stream)
+
+
+def fill_rounded(
+    init: Initializer,
+    shape: tuple[int, ...],
+    out: Array,
+    start: Sequence[int],
+    key: int,
+    stream: int,
+    block_bytes: int = _bfloat16.BLOCK_BYTES,
+) -> None:
+    """bfloat16 bits of ``init``'s block at ``start`` into uint16 ``out``: float32, rounded once.
+
+    Sub-block by sub-block through bounded float32 scratch; each sub-block is
+    what the float32 tensor has there, so the result does not depend on the
+    cut. Axes an Orthogonal block needs whole (:func:`~weightinit._chunking.whole_axes`)
+    are never cut.
+    """
+    blocks = list(slabs(out.shape, 4, block_bytes, whole_axes(init, shape)))
+    if not blocks:
+        return
+    biggest = max(math.prod(e) for _, e in blocks)
+    scratch = np.empty(biggest, dtype=np.float32)
+    tmp = np.empty(biggest, dtype=np.uint32)
+    for sub_start, sub_extent in blocks:
+        n = math.prod(sub_extent)
+        block = scratch[:n].reshape(sub_extent)
+        at = [s + o for s, o in zip(start, sub_start, strict=True)]
+        init._fill_block(shape, block, at, key, stream)
+        # The trailing Ellipsis keeps a 0-d block an array (out[()] is a scalar).
+        where: tuple[Any, ...] = tuple(
+            slice(s, s + e) for s, e in zip(sub_start, sub_extent, strict=True)
+        )
+        _bfloat16.float32_to_bfloat16_bits(block, out[where + (Ellipsis,)], tmp[:n])
+
+
+def _writes_bfloat16(cls: type[Initializer]) -> bool:
+    """Whether the class whose ``_fill_block`` runs declared that it takes bfloat16 bits.
+
+    A subclass that overrides ``_fill_block`` without saying so gets float32 blocks.
+    """
+    for c in cls.__mro__:
+        if "_fill_block" in c.__dict__:
+            return bool(c.__dict__.get("_writes_bfloat16", False))
+    return False
 
 
 def _show(value: Any) -> str:

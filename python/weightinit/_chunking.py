@@ -15,40 +15,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Sequence
-
-from ._base import Initializer
-from .orthogonal import DeltaOrthogonal, Orthogonal
+from typing import Protocol
 
 __all__ = ["whole_axes", "slabs"]
 
 
-def _orthogonal_whole_axes(shape: tuple[int, ...], column_axis: int | None) -> list[int]:
-    nd = len(shape)
-    if column_axis is None:
-        row_axes, col_axes = [0], list(range(1, nd))
-    else:
-        ax = column_axis % nd
-        row_axes, col_axes = [i for i in range(nd) if i != ax], [ax]
-    rows = math.prod(shape[i] for i in row_axes)
-    cols = math.prod(shape[i] for i in col_axes)
-    # Tall: Q's columns are the weight's columns, so the row axes must be whole.
-    return row_axes if rows >= cols else col_axes
+class _Blocked(Protocol):
+    def _whole_axes(self, shape: tuple[int, ...]) -> list[int]: ...
 
 
-def whole_axes(init: Initializer, shape: Sequence[int]) -> list[int]:
-    """Axes a block should span in full so that it costs only its own size."""
+def whole_axes(init: _Blocked, shape: Sequence[int]) -> list[int]:
+    """Axes a block should span in full so that it costs only its own size.
+
+    Each initializer says (``Initializer._whole_axes``: none, except Orthogonal's
+    and DeltaOrthogonal's), so this module imports no initializer.
+    """
     shape = tuple(shape)
-    if len(shape) < 2:
-        return []
-    if isinstance(init, DeltaOrthogonal):
-        keras = getattr(init, "_keras", False)
-        if len(shape) == 2:
-            return _orthogonal_whole_axes(shape, -1 if keras else None)
-        # The centre slice is (out, in) with in <= out: Q's columns are the in axis.
-        return [len(shape) - 1] if keras else [0]
-    if isinstance(init, Orthogonal):
-        return _orthogonal_whole_axes(shape, getattr(init, "_column_axis", None))
-    return []
+    return [] if len(shape) < 2 else list(init._whole_axes(shape))
 
 
 def slabs(

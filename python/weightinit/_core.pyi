@@ -41,6 +41,7 @@ def fill(
     shape: Sequence[int],
     start: Sequence[int],
     out: np.ndarray,
+    bfloat16: bool = False,
 ) -> None: ...
 def sparse_fill(
     key: int,
@@ -51,6 +52,7 @@ def sparse_fill(
     nonzeros: int,
     std: float,
     unit_axis: int,
+    bfloat16: bool = False,
 ) -> None: ...
 def sparse_indices(
     key: int, stream: int, unit: int, n_inputs: int, nonzeros: int

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _complex, _core
+from . import _bfloat16, _complex, _core
 from . import _validation as check
 from ._shapes import block_shape, full_rank_view, whole_or_region
 
@@ -133,5 +133,7 @@ def _fill(
 ) -> None:
     if out.dtype.kind == "c":
         _complex.fill(kind, params, key, stream, shape, start, out)
+    elif _bfloat16.is_bfloat16(out.dtype):  # the core writes the bits (docs/algorithms.md 2.4)
+        _core.fill(kind, params, key, stream, shape, start, _bfloat16.bits(out), True)
     else:
         _core.fill(kind, params, key, stream, shape, start, out)

@@ -21,11 +21,13 @@ shape
 choice
     A ``str`` among the allowed names, case-insensitive; returned lower-case.
 dtype
-    Anything ``numpy.dtype`` accepts that names float16, float32 or float64.
+    Anything ``numpy.dtype`` accepts that names float16, float32 or float64,
+    and bfloat16: the string ``"bfloat16"`` or ``ml_dtypes.bfloat16`` (an
+    ImportError saying how to install ``ml_dtypes`` when it is missing).
 layout
     One of :data:`LAYOUTS` (or the subset an initializer supports).
 ``out``
-    A writable ``numpy.ndarray`` of float16/32/64 in native byte order with no
+    A writable ``numpy.ndarray`` of float16/32/64 or bfloat16 in native byte order with no
     zero stride along an axis of more than one element (which would make
     elements overlap).
 """
@@ -40,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _bfloat16
 from ._errors import ShapeError
 
 __all__ = [
@@ -200,17 +203,24 @@ def axes(x: Any, name: str) -> int | tuple[int, ...]:
 
 
 def float_dtype(x: Any, default: Any = None, name: str = "dtype") -> np.dtype[Any]:
-    """float16, float32 or float64 as a numpy dtype; ``None`` means ``default``.
+    """float16, bfloat16, float32 or float64 as a numpy dtype; ``None`` means ``default``.
 
     Compared by equality, not identity: a dtype that went through pickle (on
     Dask workers) is an equal but distinct object; the builtin one is returned.
     """
+    value = default if x is None else x
+    if isinstance(value, str) and value.lower() == "bfloat16":
+        return _bfloat16.numpy_dtype(name)
     try:
-        dt = np.dtype(default if x is None else x)
+        dt: np.dtype[Any] = np.dtype(value)
     except TypeError:
-        raise TypeError(f"{name} must be float16, float32 or float64, got {x!r}") from None
+        raise TypeError(
+            f"{name} must be float16, bfloat16, float32 or float64, got {x!r}"
+        ) from None
+    if _bfloat16.is_bfloat16(dt):
+        return dt
     if dt not in FLOAT_DTYPES:
-        raise TypeError(f"{name} must be float16, float32 or float64, got {dt}")
+        raise TypeError(f"{name} must be float16, bfloat16, float32 or float64, got {dt}")
     builtin: np.dtype[Any] = np.dtype(dt.char)
     return builtin
 
@@ -219,8 +229,12 @@ def out_array(x: Any, name: str = "out") -> np.ndarray[Any, np.dtype[Any]]:
     """A numpy array the core can fill in place (see the module docstring)."""
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(x).__name__}")
-    if x.dtype.kind != "f" or x.dtype.itemsize not in (2, 4, 8):  # by kind: see float_dtype
-        raise TypeError(f"{name} must be a float16, float32 or float64 array, got dtype {x.dtype}")
+    if (x.dtype.kind != "f" or x.dtype.itemsize not in (2, 4, 8)) and not _bfloat16.is_bfloat16(
+        x.dtype
+    ):  # by kind: see float_dtype
+        raise TypeError(
+            f"{name} must be a float16, bfloat16, float32 or float64 array, got dtype {x.dtype}"
+        )
     if not x.flags.writeable:
         raise ValueError(f"{name} is read-only")
     if not x.dtype.isnative:

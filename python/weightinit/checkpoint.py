@@ -33,7 +33,6 @@ import numpy as np
 from . import _adapters, _rng
 from . import _validation as check
 from ._base import Array, Initializer, get_default_dtype
-from ._chunking import slabs, whole_axes
 from ._errors import ShapeError
 from .lookup import as_initializer
 from .npy import (
@@ -61,9 +60,6 @@ _DTYPES = {
     "bfloat16": ("BF16", 2, 1),
     "float16": ("F16", 2, 0),
 }
-# bfloat16 blocks: the 2 mapped bytes, a float32 scratch value, a uint32
-# rounding temporary and the NaN mask of _adapters.float32_to_bfloat16_bits.
-_BF16_BYTES_PER_VALUE = 2 + 4 + 4 + 1
 # Hugging Face's size units (huggingface_hub parse_size_to_int) plus binary ones.
 _UNITS = {
     "KB": 10**3,
@@ -310,23 +306,16 @@ def _write_tensor(
     fill: Callable[[Array, Sequence[int]], None] | None = None
     blocks: Iterable[tuple[list[int], list[int]]]
     if t.dtype == "bfloat16":
-        # As weightinit.torch does: float32 values rounded to nearest even, block by block.
+        # As weightinit.torch does: the bits written into the mapped block (_adapters).
         dt = np.dtype(np.uint16)
-        blocks = list(slabs(shape, _BF16_BYTES_PER_VALUE, chunk_bytes, whole_axes(init, shape)))
-        biggest = max((math.prod(extent) for _, extent in blocks), default=0)
-        scratch = np.empty(biggest, dtype=np.float32)
-        tmp = np.empty(biggest, dtype=np.uint32)
 
         def fill_bfloat16(block: Array, start: Sequence[int]) -> None:
-            n = block.size
-            values = scratch[:n].reshape(block.shape)
-            init.fill(values, rng=gen, stream=sid, shape=shape, offset=start)
-            _adapters.float32_to_bfloat16_bits(values, block, tmp[:n])
+            _adapters.fill_bfloat16_bits(init, block, gen, sid, shape, start)
 
         fill = fill_bfloat16
     else:
         dt = np.dtype(t.dtype)
-        blocks = plan_blocks(init, shape, dt, chunk_bytes)
+    blocks = plan_blocks(init, shape, dt, chunk_bytes)
     strides = _c_strides(shape, dt.itemsize)
     for start, extent in blocks:
         _fill_block_in_file(f, offset, shape, strides, dt, start, extent, init, gen, sid, fill=fill)
@@ -446,8 +435,9 @@ def save_safetensors(
         to the index's ``"metadata"``; it wins over the defaults above.
     chunk_bytes : int
         Working-set limit per block (default 64 MiB), as in :func:`save_npy`;
-        a bfloat16 block also needs float32 scratch, so its mapped part is
-        2/11 of the limit. A tensor slice larger than the limit is one block.
+        bfloat16 is written into the mapped block directly (an initializer
+        without a bfloat16 kernel, such as Orthogonal, adds at most 2 MiB of
+        float32 scratch). A tensor slice larger than the limit is one block.
     progress : bool, optional
         tqdm progress bar on stderr; default: on a terminal, for writes
         lasting over a second.

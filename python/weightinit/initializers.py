@@ -24,9 +24,9 @@ from typing import Any, ClassVar, cast
 
 import numpy as np
 
-from . import _complex, _core, _sampling
+from . import _bfloat16, _complex, _core, _sampling
 from . import _validation as check
-from ._base import Array, Initializer
+from ._base import Array, Initializer, fill_block
 from ._errors import ShapeError
 from .fans import Axes, FanSpec
 from .gains import GainLike, resolve_gain
@@ -102,7 +102,8 @@ def _core_fill(
     key: int,
     stream: int,
 ) -> None:
-    _core.fill(kind, params, key, stream, list(shape), list(start), out)
+    # A uint16 block holds bfloat16 bits (weightinit/_base.py): the core rounds in registers.
+    _core.fill(kind, params, key, stream, list(shape), list(start), out, out.dtype == np.uint16)
 
 
 def _uniform_fill(
@@ -117,7 +118,7 @@ def _uniform_fill(
     if out.dtype.kind == "c":  # a disk with the same mean and E|w - mean|**2
         _complex.uniform(low, high, shape, out, start, key, stream)
     elif low == high:  # a zero-width range (gain 0, range 0) is a constant
-        out[...] = low
+        out[...] = _bfloat16.scalar_bits(low) if out.dtype == np.uint16 else low
     else:
         _core_fill(_sampling.UNIFORM, [low, high], shape, out, start, key, stream)
 
@@ -248,6 +249,8 @@ class Normal(Initializer):
     True
     """
 
+    _writes_bfloat16 = True  # the core writes bfloat16 bits (weightinit/_base.py)
+
     def __init__(self, std: float = 0.01, mean: float = 0.0) -> None:
         self.mean, self.std = _sampling.normal_params(mean, std)
         self._config = {"std": std, "mean": mean}
@@ -288,6 +291,8 @@ class Uniform(Initializer):
     >>> wi.Uniform(std=1.0, mean=5.0).range == (5 - 3 ** 0.5, 5 + 3 ** 0.5)
     True
     """
+
+    _writes_bfloat16 = True  # the core writes bfloat16 bits (weightinit/_base.py)
 
     def __init__(
         self,
@@ -359,6 +364,8 @@ class TruncatedNormal(Initializer):
     True
     """
 
+    _writes_bfloat16 = True  # the core writes bfloat16 bits (weightinit/_base.py)
+
     def __init__(
         self,
         std: float = 0.01,
@@ -419,7 +426,10 @@ def _delegate(
     if isinstance(init, Initializer):
         if out.dtype.kind == "c":
             init._check_complex(out.dtype)
-        init._fill_block(shape, out, start, key, stream)
+        fill_block(init, shape, out, start, key, stream)
+    elif out.dtype == np.uint16:  # bfloat16 bits: the float32 block, rounded
+        values = np.asarray(init.sample(shape))[_block_slices(start, out)]
+        _bfloat16.float32_to_bfloat16_bits(values.astype(np.float32), out)
     else:  # a Lasagne-style class: whole tensor, then the block
         out[...] = np.asarray(init.sample(shape))[_block_slices(start, out)]
 
@@ -498,6 +508,8 @@ class Glorot(_FanBased, Initializer):
     >>> bool(abs(w.std() - (2 / 200) ** 0.5 * 2 ** 0.5) < 0.01)
     True
     """
+
+    _writes_bfloat16 = True  # bfloat16 bits go through _delegate (weightinit/_base.py)
 
     def __init__(
         self,
@@ -626,6 +638,8 @@ class He(_FanBased, Initializer):
     >>> bool(abs(w.std() - 0.1) < 0.005)
     True
     """
+
+    _writes_bfloat16 = True  # bfloat16 bits go through _delegate (weightinit/_base.py)
 
     def __init__(
         self,
@@ -772,6 +786,8 @@ class VarianceScaling(_FanBased, Initializer):
     True
     """
 
+    _writes_bfloat16 = True  # the core writes bfloat16 bits (weightinit/_base.py)
+
     def __init__(
         self,
         scale: float = 1.0,
@@ -910,6 +926,8 @@ class FanInUniform(_FanBased, Initializer):
     >>> bool(abs(w).max() <= 0.1)
     True
     """
+
+    _writes_bfloat16 = True  # the core writes bfloat16 bits (weightinit/_base.py)
 
     def __init__(
         self,
@@ -1121,6 +1139,8 @@ class Sparse(Initializer):
     True
     """
 
+    _writes_bfloat16 = True  # the core writes bfloat16 bits (weightinit/_base.py)
+
     def __init__(
         self,
         sparsity: float = 0.1,
@@ -1174,6 +1194,7 @@ class Sparse(Initializer):
             self.count(shape),
             self.std,
             self._unit_axis(),
+            out.dtype == np.uint16,  # bfloat16 bits (weightinit/_base.py)
         )
 
 

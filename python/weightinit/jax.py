@@ -43,7 +43,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
@@ -187,7 +186,9 @@ def initializer(
             return _per_device_callbacks(jax, blocks, sharding, _key_data(jax, key), rng, stream)
 
         def host(r: RngLike) -> tuple[Array, tuple[int, ...] | None]:
-            arr, perm = _adapters.sample_numpy(init, shape, dt.name, r, stream, layout, order)
+            arr, perm = _adapters.sample_numpy(
+                init, shape, dt.name, r, stream, layout, order, bfloat16_array=True
+            )
             return arr.astype(dt, copy=False), perm
 
         out: JaxArray
@@ -328,43 +329,13 @@ class _Blocks:
             extent = [extent[self.perm.index(a)] for a in range(len(extent))]
         if self.dt.name == "bfloat16":
             out = np.empty(extent, dtype=np.uint16)
-            _fill_bfloat16_block(self.init, out, gen, sid, self.gen_shape, start)
+            _adapters.fill_bfloat16_bits(self.init, out, gen, sid, self.gen_shape, start)
             out = out.view(self.dt)
         else:
             out = np.empty(extent, dtype=self.dt)
             region = tuple(slice(s, s + e) for s, e in zip(start, extent, strict=True))
             self.init.fill(out, rng=gen, stream=sid, shape=self.gen_shape, region=region)
         return out if self.perm is None else out.transpose(self.perm)
-
-
-def _fill_bfloat16_block(
-    init: Initializer,
-    dst: Array,
-    gen: RngLike,
-    sid: Stream,
-    shape: tuple[int, ...],
-    start: Sequence[int],
-) -> None:
-    """bfloat16 bits of the block of ``shape`` at ``start``: float32 sub-blocks, rounded.
-
-    As :func:`weightinit._adapters.fill_bfloat16_bits`, restricted to one
-    block: the float32 scratch stays bounded and the bits equal the whole
-    tensor's at the same indices.
-    """
-    from ._chunking import slabs, whole_axes
-
-    subs = list(slabs(dst.shape, 4, _adapters.BF16_BLOCK_BYTES, whole_axes(init, shape)))
-    if not subs:
-        return
-    biggest = max(math.prod(e) for _, e in subs)
-    scratch, tmp = np.empty(biggest, np.float32), np.empty(biggest, np.uint32)
-    for sub, extent in subs:
-        n = math.prod(extent)
-        block = scratch[:n].reshape(extent)
-        region = tuple(slice(s + o, s + o + e) for s, o, e in zip(start, sub, extent, strict=True))
-        init.fill(block, rng=gen, stream=sid, shape=shape, region=region)
-        where = tuple(slice(o, o + e) for o, e in zip(sub, extent, strict=True))
-        _adapters.float32_to_bfloat16_bits(block, dst[where], tmp[:n])
 
 
 def _assemble(

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import _core, _rng
+from . import _bfloat16, _core, _rng
 from . import _validation as check
 from .gains import GainLike, resolve_gain
 
@@ -228,9 +228,12 @@ def orthogonal(
         c0, c1 = columns.indices(n)[:2]
     c1 = max(c1, c0)
     key, sid = _rng.resolve(rng, stream)  # every check is done: now take the stream
-    work_dt = np.float32 if dt == np.float16 else dt
+    bf16 = _bfloat16.is_bfloat16(dt)
+    work_dt = np.float32 if dt == np.float16 or bf16 else dt
     q = np.empty((m, c1 - c0), dtype=work_dt)
     if n and c1 > c0:
         _core.orthogonal_columns(key, sid, m, n, c0, c1, g, q)
+    if bf16:  # computed in float32, rounded once (docs/algorithms.md 2.4)
+        q = _bfloat16.float32_to_bfloat16_bits(q, np.empty(q.shape, np.uint16)).view(dt)
     q = q.astype(dt, copy=False)
     return q if rows >= cols else q.T.copy()

@@ -20,7 +20,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from . import _rng
+from . import _bfloat16, _rng
 from . import _validation as check
 from ._base import Initializer, get_default_dtype
 from ._chunking import slabs, whole_axes
@@ -111,6 +111,13 @@ def save_npy(
     init = as_initializer(init, "init")
     shape = check.shape(shape)
     dt = check.float_dtype(dtype, get_default_dtype())
+    if _bfloat16.is_bfloat16(dt):
+        # The .npy header can only call it an opaque 2-byte void ('<V2'), which
+        # numpy.load returns as such: a file no reader would take for bfloat16.
+        raise TypeError(
+            "dtype=bfloat16 cannot be stored in a .npy file (the format has no bfloat16 "
+            "type); use weightinit.save_safetensors, which has BF16"
+        )
     chunk_bytes = check.positive_int(chunk_bytes, "chunk_bytes")
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"progress must be True, False or None, got {progress!r}")

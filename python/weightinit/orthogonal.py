@@ -128,6 +128,20 @@ def _fill_orthogonal(
         moved[...] = w[rows - q0, cols]
 
 
+def _orthogonal_whole_axes(shape: tuple[int, ...], column_axis: int | None) -> list[int]:
+    """The axes a block must span for its Q columns to be its own (weightinit/_chunking.py)."""
+    nd = len(shape)
+    if column_axis is None:
+        row_axes, col_axes = [0], list(range(1, nd))
+    else:
+        ax = column_axis % nd
+        row_axes, col_axes = [i for i in range(nd) if i != ax], [ax]
+    rows = math.prod(shape[i] for i in row_axes)
+    cols = math.prod(shape[i] for i in col_axes)
+    # Tall: Q's columns are the weight's columns, so the row axes must be whole.
+    return row_axes if rows >= cols else col_axes
+
+
 class Orthogonal(Initializer):
     """Haar-random (semi-)orthogonal weights (Saxe, McClelland & Ganguli 2014).
 
@@ -182,6 +196,9 @@ class Orthogonal(Initializer):
         if math.prod(shape) == 0:
             return
         _fill_orthogonal(shape, out, start, key, stream, self.gain, self._column_axis)
+
+    def _whole_axes(self, shape: tuple[int, ...]) -> list[int]:
+        return _orthogonal_whole_axes(shape, self._column_axis) if len(shape) >= 2 else []
 
 
 class DeltaOrthogonal(Initializer):
@@ -247,3 +264,11 @@ class DeltaOrthogonal(Initializer):
         mstart = [start[i] for i in mat_axes]
         # (out, in) for Lasagne/torch is Q; (in, out) for Keras/JAX is Q^T: the same Q.
         _fill_orthogonal(mshape, centre, mstart, key, stream, self.gain, None)
+
+    def _whole_axes(self, shape: tuple[int, ...]) -> list[int]:
+        if len(shape) < 2:
+            return []
+        if len(shape) == 2:
+            return _orthogonal_whole_axes(shape, -1 if self._keras else None)
+        # The centre slice is (out, in) with in <= out: Q's columns are the in axis.
+        return [len(shape) - 1] if self._keras else [0]

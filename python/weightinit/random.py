@@ -6,16 +6,19 @@ the same bits on any thread count, instruction set, memory layout or block.
 
 Common keyword arguments
 ------------------------
-dtype : float16, float32 or float64 (default float64, like numpy), or complex64/complex128
-    for circularly symmetric complex values with E|w - mean|**2 the real variance
-    (see docs/initializers.md, "Complex dtypes")
+dtype : float16, bfloat16, float32 or float64 (default float64, like numpy), or
+    complex64/complex128 for circularly symmetric complex values with E|w - mean|**2
+    the real variance (see docs/initializers.md, "Complex dtypes").
+    bfloat16 (``"bfloat16"`` or ``ml_dtypes.bfloat16``; needs ``ml_dtypes``)
+    is the float32 result rounded to nearest even, bit for bit, written by
+    the core directly.
 rng : weightinit.Generator, int seed, numpy Generator/RandomState or None
     (None: the global generator, see :func:`weightinit.set_seed`)
 stream : int or str, optional
     Explicit stream id (a name such as ``"layer3.weight"`` hashes to one).
     With an int ``rng`` or an explicit ``stream`` the call is stateless.
 out : ndarray, optional
-    Writable float16/32/64 or complex64/128 array (any strides) to fill in place.
+    Writable float16/32/64, bfloat16 or complex64/128 array (any strides) to fill in place.
 region : tuple of slices/ints, optional
     Generate only ``full[region]`` of the logical tensor of ``shape``;
     bit-identical to slicing the full result.

@@ -37,9 +37,9 @@ import numpy as np
 from . import _adapters
 from . import initializers as _init
 from ._adapters import as_initializer, check_framework_layout, relayout
-from ._base import Array, Initializer, Stream
+from ._base import Initializer, Stream
 from ._errors import ShapeError, ZeroElementWarning
-from ._rng import Generator, RngLike
+from ._rng import RngLike
 from .lookup import InitializerLike
 
 if TYPE_CHECKING:
@@ -354,7 +354,8 @@ def _init_dtensor(
         where = tuple(slice(lo, lo + n) for lo, _, n in pieces)
         region = tuple(slice(g, g + n) for _, g, n in pieces)
         if bf16:
-            _fill_bfloat16_region(init, dst[where], shape, region, gen, sid)
+            origin = [r.start for r in region]
+            _adapters.fill_bfloat16_bits(init, dst[where], gen, sid, shape, origin)
         else:
             init.fill(dst[where], rng=gen, stream=sid, shape=shape, region=region)
     if on_cpu:
@@ -374,36 +375,6 @@ def _with_local_offsets(runs: _Runs) -> list[tuple[int, int, int]]:
         out.append((pos, start, length))
         pos += length
     return out
-
-
-def _fill_bfloat16_region(
-    init: Initializer,
-    dst: Array,
-    shape: tuple[int, ...],
-    region: tuple[slice, ...],
-    gen: Generator,
-    sid: int,
-) -> None:
-    """bfloat16 bits of ``full[region]`` into the int16 array ``dst``, block by block.
-
-    As ``_adapters.fill_bfloat16_bits``: float32 into bounded scratch, then
-    rounded; the blocks keep whole the axes an Orthogonal weight needs whole
-    (``_chunking.whole_axes``) so no block regenerates another's Q columns.
-    """
-    from ._chunking import slabs, whole_axes
-
-    origin = [r.start for r in region]
-    blocks = list(slabs(dst.shape, 4, _adapters.BF16_BLOCK_BYTES, whole_axes(init, shape)))
-    biggest = max(math.prod(extent) for _, extent in blocks)
-    scratch = np.empty(biggest, dtype=np.float32)
-    tmp = np.empty(biggest, dtype=np.uint32)
-    for start, extent in blocks:
-        n = math.prod(extent)
-        block = scratch[:n].reshape(extent)
-        sub = tuple(slice(o + s, o + s + e) for o, s, e in zip(origin, start, extent, strict=True))
-        init.fill(block, rng=gen, stream=sid, shape=shape, region=sub)
-        where = tuple(slice(s, s + e) for s, e in zip(start, extent, strict=True))
-        _adapters.float32_to_bfloat16_bits(block, dst[where], tmp[:n])
 
 
 def _bump_version(torch: ModuleType, tensor: Tensor) -> None:

@@ -1,8 +1,9 @@
 // Every instruction set's kernels against counter.hpp, element by element:
 // element e of each distribution, in float32 and float64, is the scalar
 // transform (scalar_element_f32/f64) of the draws word32/word64 assign to e,
-// with Box-Muller's pairing from pair_first_draw/pair_slot. Runs start off
-// group boundaries and cross the 2^32-block boundary of the counter's low word.
+// with Box-Muller's pairing from pair_first_draw/pair_slot; bfloat16 is that
+// float32 element through float_to_bfloat16. Runs start off group boundaries
+// and cross the 2^32-block boundary of the counter's low word.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -74,12 +75,16 @@ void check_runs(Isa isa) {
     for (const Run& r : runs) {
       std::vector<float> f(r.n);
       std::vector<double> d(r.n);
+      std::vector<std::uint16_t> h(r.n);
       kernels.f32(p, kKey, kStream, r.first, r.n, f.data());
       kernels.f64(p, kKey, kStream, r.first, r.n, d.data());
+      kernels.bf16(p, kKey, kStream, r.first, r.n, h.data());
       int bad = 0;
       for (std::size_t i = 0; i < r.n; ++i) {
-        bad += !same_bits(f[i], expected_f32(p, r.first + i));
+        const float want = expected_f32(p, r.first + i);
+        bad += !same_bits(f[i], want);
         bad += !same_bits(d[i], expected_f64(p, r.first + i));
+        bad += h[i] != float_to_bfloat16(want);
       }
       if (bad)
         std::printf("isa %s, distribution %d, run [%llu, +%zu): %d elements differ\n",
@@ -99,6 +104,22 @@ int main() {
   for (std::uint64_t w = 0; w < 4; ++w) CHECK(word32(kKey, kStream, 28 + w) == b[w]);
   CHECK(word64(kKey, kStream, 14) == (b[0] | std::uint64_t{b[1]} << 32));
   CHECK(word64(kKey, kStream, 15) == (b[2] | std::uint64_t{b[3]} << 32));
+
+  // float_to_bfloat16 on the patterns that decide rounding: ties to even both
+  // ways, carry into the exponent, overflow to infinity, infinities, NaNs.
+  const struct {
+    std::uint32_t in;
+    std::uint16_t out;
+  } bf16_cases[] = {{0x3F800000u, 0x3F80u}, {0x3F808000u, 0x3F80u}, {0x3F818000u, 0x3F82u},
+                    {0x3F808001u, 0x3F81u}, {0x3F80FFFFu, 0x3F81u}, {0x3FFF8000u, 0x4000u},
+                    {0x7F7FFFFFu, 0x7F80u}, {0xFF7F8000u, 0xFF80u}, {0x7F800000u, 0x7F80u},
+                    {0xFF800000u, 0xFF80u}, {0x7FC00000u, 0x7FC0u}, {0x7F800001u, 0x7FC0u},
+                    {0xFFFFFFFFu, 0xFFFFu}, {0x80000000u, 0x8000u}, {0x00008000u, 0x0000u}};
+  for (const auto& c : bf16_cases) {
+    float f;
+    std::memcpy(&f, &c.in, sizeof f);
+    CHECK(float_to_bfloat16(f) == c.out);
+  }
 
   const Isa best = active_isa();
   int isas = 0;

@@ -60,6 +60,11 @@ struct RunWriter {
                   reinterpret_cast<double*>(dst));
       return;
     }
+    if (direct && dtype == DType::bfloat16) {
+      kernels.bf16(params, key, stream, first, static_cast<std::size_t>(n),
+                   reinterpret_cast<std::uint16_t*>(dst));
+      return;
+    }
     alignas(64) double stage64[kStage];
     alignas(64) float stage32[kStage];
     alignas(64) std::uint16_t stage16[kStage];
@@ -70,6 +75,11 @@ struct RunWriter {
       if (dtype == DType::float64) {
         kernels.f64(params, key, stream, e, static_cast<std::size_t>(m), stage64);
         store_strided(stage64, m, out, stride);
+        continue;
+      }
+      if (dtype == DType::bfloat16) {
+        kernels.bf16(params, key, stream, e, static_cast<std::size_t>(m), stage16);
+        store_strided(stage16, m, out, stride);
         continue;
       }
       kernels.f32(params, key, stream, e, static_cast<std::size_t>(m), stage32);
@@ -142,6 +152,13 @@ std::uint16_t float_to_half(float f) {
   const std::uint32_t rem = ax & 0x1FFFu;
   if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;
   return sign | static_cast<std::uint16_t>(h);
+}
+
+std::uint16_t float_to_bfloat16(float f) {
+  std::uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  if ((u & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<std::uint16_t>((u >> 16) | 0x40u);
+  return static_cast<std::uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
 }
 
 float half_to_float(std::uint16_t h) {

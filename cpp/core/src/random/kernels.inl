@@ -6,7 +6,8 @@
 //
 // Ops provides N 32-bit lanes (U: uint32, F: float) and N/2 64-bit lanes
 // (Q: uint64, D: double). A group is N consecutive Philox blocks: 4N float
-// elements or 2N double elements.
+// elements or 2N double elements. store4 / store2 / store4_u16 write a
+// group's values in element order.
 //
 // No libm here: log, sin/cos and the normal quantile are polynomials below,
 // evaluated with explicit FMAs in a fixed Horner order; sqrt and division are
@@ -422,9 +423,9 @@ PreparedF64 prepare_f64(const DistParams& p) {
 }
 
 // ------------------------------------------------------- group transforms ----
+// The 4N float32 values of a group, o[i] lane j being element 4j + i (Ops::store4).
 template <Distribution K>
-inline void transform_f32(const PreparedF32& p, const Words& w, float* dst /* 4N floats */) {
-  F o[4];
+inline void transform_f32(const PreparedF32& p, const Words& w, F* o /* [4] */) {
   if constexpr (K == Distribution::uniform) {
     for (int i = 0; i < 4; ++i)
       o[i] = Ops::fmin(Ops::fma(unit_halfopen_f32(w.w[i]), p.b, p.a), p.hi);
@@ -440,7 +441,22 @@ inline void transform_f32(const PreparedF32& p, const Words& w, float* dst /* 4N
       o[i] = Ops::fma(z, p.b, p.a);
     }
   }
-  Ops::store4(dst, o[0], o[1], o[2], o[3]);
+}
+
+// bfloat16 bits of float32 lanes, in the low half of each lane: round to
+// nearest even as (u + 0x7FFF + ((u >> 16) & 1)) >> 16 on the bits u, which
+// carries into the exponent (up to infinity) exactly as IEEE rounding does; a
+// NaN keeps its sign and top payload and is made quiet, (u >> 16) | 0x40
+// (float_to_bfloat16, docs/algorithms.md 2.4). Integer operations only, so
+// every instruction set gives the same bits.
+inline U bfloat16_bits(F x) {
+  const U u = Ops::as_u(x);
+  const U rounded = Ops::srl<16>(
+      Ops::add(u, Ops::add(Ops::and_(Ops::srl<16>(u), Ops::set1(1u)), Ops::set1(0x7FFFu))));
+  // NaN is the one value neither below +inf nor above -inf.
+  const U ordered = Ops::or_(Ops::flt(x, Ops::fset1(INFINITY)), Ops::flt(Ops::fset1(-INFINITY), x));
+  if (Ops::all(ordered)) return rounded;  // per-lane selection: skipping changes no value
+  return Ops::select(ordered, rounded, Ops::or_(Ops::srl<16>(u), Ops::set1(0x40u)));
 }
 
 template <Distribution K>
@@ -468,18 +484,30 @@ inline void transform_f64(const PreparedF64& p, const Words& w, double* dst /* 2
   }
 }
 
+// Output types: float, double, and std::uint16_t for bfloat16 bits (the float
+// values rounded in registers, never stored as float).
+template <typename T>
+constexpr std::size_t kGroup = sizeof(T) == 8 ? 2 * N : 4 * N;
+
 // M consecutive groups from group index g0, written to dst.
 template <Distribution K, int M, typename T, typename Prepared>
 inline void groups(const Prepared& p, const RoundKeys& key, std::uint64_t stream, std::uint64_t g0,
                    T* dst) {
-  constexpr std::size_t G = sizeof(T) == 4 ? 4 * N : 2 * N;
+  constexpr std::size_t G = kGroup<T>;
   Words w[M];
   philox_groups<M>(key, stream, g0 * N, w);
   for (int g = 0; g < M; ++g) {
-    if constexpr (sizeof(T) == 4)
-      transform_f32<K>(p, w[g], dst + g * G);
-    else
+    if constexpr (sizeof(T) == 8) {
       transform_f64<K>(p, w[g], dst + g * G);
+    } else {
+      F o[4];
+      transform_f32<K>(p, w[g], o);
+      if constexpr (sizeof(T) == 4)
+        Ops::store4(dst + g * G, o[0], o[1], o[2], o[3]);
+      else
+        Ops::store4_u16(dst + g * G, bfloat16_bits(o[0]), bfloat16_bits(o[1]), bfloat16_bits(o[2]),
+                        bfloat16_bits(o[3]));
+    }
   }
 }
 
@@ -489,7 +517,7 @@ inline void groups(const Prepared& p, const RoundKeys& key, std::uint64_t stream
 template <Distribution K, typename T, typename Prepared>
 inline void run(const Prepared& p, const RoundKeys& key, std::uint64_t stream, std::uint64_t first,
                 std::size_t n, T* out) {
-  constexpr std::uint64_t G = sizeof(T) == 4 ? 4 * N : 2 * N;
+  constexpr std::uint64_t G = kGroup<T>;
   alignas(64) T tmp[G];
   std::uint64_t e = first;
   const std::uint64_t end = first + n;
@@ -516,6 +544,23 @@ inline void run(const Prepared& p, const RoundKeys& key, std::uint64_t stream, s
 
 void kernel_f32(const DistParams& params, std::uint64_t key, std::uint64_t stream,
                 std::uint64_t first, std::size_t n, float* out) {
+  const PreparedF32 p = prepare_f32(params);
+  const RoundKeys rk(key);
+  switch (params.kind) {
+    case Distribution::uniform:
+      run<Distribution::uniform>(p, rk, stream, first, n, out);
+      break;
+    case Distribution::normal:
+      run<Distribution::normal>(p, rk, stream, first, n, out);
+      break;
+    case Distribution::truncated_normal:
+      run<Distribution::truncated_normal>(p, rk, stream, first, n, out);
+      break;
+  }
+}
+
+void kernel_bf16(const DistParams& params, std::uint64_t key, std::uint64_t stream,
+                 std::uint64_t first, std::size_t n, std::uint16_t* out) {
   const PreparedF32 p = prepare_f32(params);
   const RoundKeys rk(key);
   switch (params.kind) {

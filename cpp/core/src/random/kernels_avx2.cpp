@@ -124,6 +124,16 @@ struct Ops {
     _mm256_storeu_ps(dst + 16, _mm256_permute2f128_ps(s0, s1, 0x31));
     _mm256_storeu_ps(dst + 24, _mm256_permute2f128_ps(s2, s3, 0x31));
   }
+  // dst[4j + i] = low 16 bits of b_i[j] (high halves zero): elements 4j, 4j+1
+  // paired in one 32-bit word, 4j+2, 4j+3 in another, the two interleaved.
+  static void store4_u16(std::uint16_t* dst, U b0, U b1, U b2, U b3) {
+    const U p01 = _mm256_or_si256(b0, _mm256_slli_epi32(b1, 16));
+    const U p23 = _mm256_or_si256(b2, _mm256_slli_epi32(b3, 16));
+    const U lo = _mm256_unpacklo_epi32(p01, p23), hi = _mm256_unpackhi_epi32(p01, p23);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm256_permute2x128_si256(lo, hi, 0x20));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 16),
+                        _mm256_permute2x128_si256(lo, hi, 0x31));
+  }
   static void store2(double* dst, D a, D b) {
     const D lo = _mm256_unpacklo_pd(a, b), hi = _mm256_unpackhi_pd(a, b);
     _mm256_storeu_pd(dst, _mm256_permute2f128_pd(lo, hi, 0x20));
@@ -134,7 +144,7 @@ struct Ops {
 #include "kernels.inl"
 
 const KernelTable& kernels() {
-  static const KernelTable table{kernel_f32, kernel_f64};
+  static const KernelTable table{kernel_f32, kernel_f64, kernel_bf16};
   return table;
 }
 

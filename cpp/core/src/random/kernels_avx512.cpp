@@ -141,6 +141,14 @@ struct Ops {
     _mm512_storeu_ps(dst + 32, _mm512_castpd_ps(_mm512_permutex2var_pd(a1, plo, b1)));
     _mm512_storeu_ps(dst + 48, _mm512_castpd_ps(_mm512_permutex2var_pd(a1, phi, b1)));
   }
+  // dst[4j + i] = low 16 bits of b_i[j] (high halves zero): elements 4j, 4j+1
+  // paired in one 32-bit word, 4j+2, 4j+3 in another, the two interleaved.
+  static void store4_u16(std::uint16_t* dst, U b0, U b1, U b2, U b3) {
+    const U p01 = _mm512_or_si512(b0, _mm512_slli_epi32(b1, 16));
+    const U p23 = _mm512_or_si512(b2, _mm512_slli_epi32(b3, 16));
+    _mm512_storeu_si512(dst, q_lo(p01, p23));
+    _mm512_storeu_si512(dst + 32, q_hi(p01, p23));
+  }
   // dst[2j] = a[j], dst[2j + 1] = b[j]
   static void store2(double* dst, D a, D b) {
     const __m512i i0 = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
@@ -153,7 +161,7 @@ struct Ops {
 #include "kernels.inl"
 
 const KernelTable& kernels() {
-  static const KernelTable table{kernel_f32, kernel_f64};
+  static const KernelTable table{kernel_f32, kernel_f64, kernel_bf16};
   return table;
 }
 

@@ -259,6 +259,15 @@ struct Ops {
       dst[4 * j + 3] = o3.v[j];
     }
   }
+  // dst[4j + i] = low 16 bits of b_i[j]
+  static void store4_u16(std::uint16_t* dst, U b0, U b1, U b2, U b3) {
+    for (int j = 0; j < N; ++j) {
+      dst[4 * j] = static_cast<std::uint16_t>(b0.v[j]);
+      dst[4 * j + 1] = static_cast<std::uint16_t>(b1.v[j]);
+      dst[4 * j + 2] = static_cast<std::uint16_t>(b2.v[j]);
+      dst[4 * j + 3] = static_cast<std::uint16_t>(b3.v[j]);
+    }
+  }
   static void store2(double* dst, D a, D b) {
     for (int j = 0; j < N / 2; ++j) {
       dst[2 * j] = a.v[j];
@@ -270,7 +279,7 @@ struct Ops {
 #include "kernels.inl"
 
 const KernelTable& kernels() {
-  static const KernelTable table{kernel_f32, kernel_f64};
+  static const KernelTable table{kernel_f32, kernel_f64, kernel_bf16};
   return table;
 }
 
@@ -281,9 +290,9 @@ namespace {
 template <Distribution K>
 float element_f32(const PreparedF32& p, std::uint32_t x1, std::uint32_t x2, int slot) {
   const Words w{{Ops::set1(x1), Ops::set1(x2), Ops::set1(x1), Ops::set1(x2)}};
-  float out[4 * N];
-  transform_f32<K>(p, w, out);
-  return out[slot];
+  F o[4];
+  transform_f32<K>(p, w, o);
+  return o[slot].v[0];
 }
 
 template <Distribution K>

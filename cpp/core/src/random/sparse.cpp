@@ -32,6 +32,11 @@ void store(DType dtype, char* dst, double v) {
       std::memcpy(dst, &h, sizeof h);
       break;
     }
+    case DType::bfloat16: {  // through float32, as the float32 tensor has it
+      const std::uint16_t h = float_to_bfloat16(static_cast<float>(v));
+      std::memcpy(dst, &h, sizeof h);
+      break;
+    }
   }
 }
 

@@ -9,10 +9,11 @@
 
 namespace weightinit {
 
-enum class DType : int { float16 = 0, float32 = 1, float64 = 2 };
+// bfloat16 is written as its 16-bit pattern (docs/algorithms.md 2.4).
+enum class DType : int { float16 = 0, float32 = 1, float64 = 2, bfloat16 = 3 };
 
 inline std::size_t dtype_size(DType t) {
-  return t == DType::float16 ? 2 : t == DType::float32 ? 4 : 8;
+  return t == DType::float16 || t == DType::bfloat16 ? 2 : t == DType::float32 ? 4 : 8;
 }
 
 struct StridedBlock {

@@ -31,7 +31,7 @@ inline Block counter_block(std::uint64_t key, std::uint64_t stream, std::uint64_
 }
 
 // ----------------------------------------------------- element -> words ----
-// A 32-bit draw e (float16/float32 output) is word e % 4 of block e / 4.
+// A 32-bit draw e (float16/bfloat16/float32 output) is word e % 4 of block e / 4.
 constexpr std::uint64_t block_of_word32(std::uint64_t e) { return e / 4; }
 constexpr std::uint32_t word32_in(const Block& b, std::uint64_t e) { return b[e % 4]; }
 inline std::uint32_t word32(std::uint64_t key, std::uint64_t stream, std::uint64_t e) {

@@ -16,10 +16,15 @@ using KernelF32 = void (*)(const DistParams&, std::uint64_t key, std::uint64_t s
                            std::uint64_t first, std::size_t n, float* out);
 using KernelF64 = void (*)(const DistParams&, std::uint64_t key, std::uint64_t stream,
                            std::uint64_t first, std::size_t n, double* out);
+// bfloat16 bit patterns: the float32 kernel's values, rounded in registers by
+// float_to_bfloat16's rule before they are stored (docs/algorithms.md 2.4).
+using KernelBF16 = void (*)(const DistParams&, std::uint64_t key, std::uint64_t stream,
+                            std::uint64_t first, std::size_t n, std::uint16_t* out);
 
 struct KernelTable {
   KernelF32 f32;
   KernelF64 f64;
+  KernelBF16 bf16;
 };
 
 // The table of the active instruction set.
@@ -50,5 +55,10 @@ double scalar_element_f64(const DistParams& params, std::uint64_t x1, std::uint6
 // on every path), and back.
 std::uint16_t float_to_half(float f);
 float half_to_float(std::uint16_t h);
+
+// bfloat16 bits of binary32, round to nearest even: (u + 0x7FFF + ((u >> 16) & 1)) >> 16
+// on the bits u, NaN kept quiet as (u >> 16) | 0x40 (the rule of torch, ml_dtypes and
+// weightinit._bfloat16; docs/algorithms.md 2.4). The reference the kernels are held to.
+std::uint16_t float_to_bfloat16(float f);
 
 }  // namespace weightinit::random
