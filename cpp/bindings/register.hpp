@@ -21,8 +21,9 @@ void register_runtime(py::module_& m);
 void register_random(py::module_& m);
 void register_linalg(py::module_& m);
 
-// Checks an output array (float16/32/64, writable, no self-overlap) and describes it as the block starting at `start` of a
-// logical tensor of `shape`. Raises ValueError/TypeError naming `what`.
+// Checks an output array (float16/32/64, writable, no self-overlap) and
+// describes it as the block starting at `start` of a logical tensor of
+// `shape`. Raises ValueError/TypeError naming `what`.
 StridedBlock describe_block(const py::array& out, const std::vector<std::int64_t>& shape,
                             const std::vector<std::int64_t>& start, const char* what);
 

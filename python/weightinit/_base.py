@@ -6,6 +6,12 @@ the logical tensor of ``shape``; ``out.ndim == len(shape)``) with the values
 that block has in the full tensor, drawing only from (key, stream) and
 sub-streams of it. Everything else -- shapes, dtypes, regions, seeds,
 streams, ``out=`` -- is handled here once.
+
+``out`` may be the caller's array, which other threads may read or fill with
+the same values at the same time: ``_fill_block`` writes each element of it
+once, with its final value, and keeps any scratch elsewhere. ``sample()``
+calls ``_fill_new`` instead, on an array no one else can see yet; a subclass
+that can save memory by computing in place there overrides it.
 """
 
 from __future__ import annotations
@@ -99,7 +105,7 @@ class Initializer:
         dt = check.float_dtype(dtype, _default_dtype)
         start, extent, kept = whole_or_region(shape, region)
         out = np.empty(block_shape(extent, kept), dtype=dt)
-        self._fill_checked(shape, out, start, kept, rng, stream)
+        self._fill_checked(shape, out, start, kept, rng, stream, new=True)
         return out
 
     def fill(
@@ -162,12 +168,16 @@ class Initializer:
         kept: Sequence[bool],
         rng: RngLike,
         stream: Stream,
+        new: bool = False,
     ) -> None:
         self._check_shape(shape)  # the last check: then the stream is taken
         key, sid = _rng.resolve(rng, stream)
         block = full_rank_view(out, kept)
         if block.size:
-            self._fill_block(shape, block, start, key, sid)
+            if new:
+                self._fill_new(shape, block, start, key, sid)
+            else:
+                self._fill_block(shape, block, start, key, sid)
 
     def _check_shape(self, shape: tuple[int, ...]) -> None:
         """Raise ShapeError for shapes this initializer cannot use (before any work)."""
@@ -176,6 +186,12 @@ class Initializer:
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
     ) -> None:
         raise NotImplementedError()
+
+    def _fill_new(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
+        """``_fill_block`` into an array only this call can see (from ``sample``)."""
+        self._fill_block(shape, out, start, key, stream)
 
     # Readable repr, get_config/from_config and pickling from the constructor arguments.
     def get_config(self) -> dict[str, Any]:

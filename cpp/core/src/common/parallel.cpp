@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
@@ -80,14 +81,8 @@ std::size_t gomp_stack_size() {
     const unsigned long long n = std::strtoull(text, &end, 10);
     if (end == text) continue;
     while (*end == ' ' || *end == '\t') ++end;
-    unsigned shift = 10;
-    switch (*end) {
-      case 'b': case 'B': shift = 0; break;
-      case 'k': case 'K': shift = 10; break;
-      case 'm': case 'M': shift = 20; break;
-      case 'g': case 'G': shift = 30; break;
-      default: break;
-    }
+    const int unit = std::tolower(static_cast<unsigned char>(*end));
+    const unsigned shift = unit == 'b' ? 0 : unit == 'm' ? 20 : unit == 'g' ? 30 : 10;
     return static_cast<std::size_t>(n) << shift;
   }
   return 0;
