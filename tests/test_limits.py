@@ -216,4 +216,3 @@ def test_default_thread_count_is_clamped():
     )
     assert r.returncode == 0, r.stderr
     assert int(r.stdout) == _threads(wi.max_num_threads())
-
