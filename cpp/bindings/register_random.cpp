@@ -127,9 +127,8 @@ StridedBlock describe_block(const py::array& out, const std::vector<std::int64_t
     if (shape[k] != 0 && total > (std::uint64_t{1} << 62) / static_cast<std::uint64_t>(shape[k]))
       throw py::value_error("shape has more than 2**62 elements");
     total *= static_cast<std::uint64_t>(shape[k]);
-    if (out.size() > 0 && out.strides(static_cast<py::ssize_t>(k)) == 0 && ext > 1)
-      throw py::value_error(std::string(what) + " has a zero stride (overlapping elements)");
   }
+  check_no_self_overlap(out, what);
   b.shape = shape;
   b.start = start;
   for (std::size_t k = 0; k < nd; ++k) {

@@ -5,11 +5,39 @@
 #include "register.hpp"
 #include "weightinit/common/isa.hpp"
 #include "weightinit/common/parallel.hpp"
+#include "weightinit/common/strided.hpp"
 #include "weightinit/linalg/reflectors.hpp"
 #include "weightinit/random/fill.hpp"
 #include "weightinit/random/sparse.hpp"
 
 namespace weightinit::bindings {
+
+void check_no_self_overlap(const py::array& a, const char* what) {
+  std::vector<std::int64_t> extent, strides;
+  for (py::ssize_t k = 0; k < a.ndim(); ++k) {
+    extent.push_back(a.shape(k));
+    strides.push_back(a.strides(k));
+  }
+  const auto shown = [&] {
+    return " (shape " + std::string(py::str(py::tuple(a.attr("shape")))) + ", strides " +
+           std::string(py::str(py::tuple(a.attr("strides")))) + ")";
+  };
+  switch (self_overlap(extent, strides, a.itemsize())) {
+    case Overlap::none:
+      return;
+    case Overlap::zero_stride:
+      throw py::value_error(std::string(what) + " has a zero stride (overlapping elements)" +
+                            shown());
+    case Overlap::overlapping:
+      throw py::value_error(std::string(what) + " has overlapping elements" + shown() +
+                            ": every element needs memory of its own");
+    case Overlap::undecided:
+      throw py::value_error(std::string(what) + " may have overlapping elements" + shown() +
+                            ": interleaved strides over more than " +
+                            std::to_string(kOverlapEnumerateLimit) +
+                            " elements are not checked; pass a copy (numpy.empty_like)");
+  }
+}
 
 void register_runtime(py::module_& m) {
   m.def(
@@ -39,14 +67,23 @@ void register_runtime(py::module_& m) {
       },
       py::arg("name"), "Makes the kernels use instruction set `name` (one of available_isas()).");
   m.def("get_num_threads", &get_num_threads, "Threads the core uses for large enough work.");
+  m.def("max_num_threads", &max_num_threads,
+        "The largest thread count set_num_threads accepts: 4 per CPU, at most 1024.");
   m.def(
       "set_num_threads",
-      [](int n) {
-        if (n < 1)
-          throw py::value_error("n must be a positive number of threads, got " + std::to_string(n));
-        set_num_threads(n);
+      [](std::int64_t n) {
+        if (n < 1 || n > max_num_threads())
+          throw py::value_error("n must be a positive number of threads, at most " +
+                                std::to_string(max_num_threads()) + " (max_num_threads()), got " +
+                                std::to_string(n));
+        set_num_threads(static_cast<int>(n));
       },
-      py::arg("n"), "Sets the number of threads the core uses (n >= 1).");
+      py::arg("n"), "Sets the number of threads the core uses (1 <= n <= max_num_threads()).");
+  m.def(
+      "check_no_self_overlap",
+      [](const py::array& a, const std::string& name) { check_no_self_overlap(a, name.c_str()); },
+      py::arg("a"), py::arg("name"),
+      "Raises ValueError naming `name` if two elements of `a` share memory.");
   m.def("threads_disabled_by_fork", &threads_disabled_by_fork,
         "True in a child forked after this process started threads (it then runs serially).");
   // Where work starts being split between threads, from the constants the

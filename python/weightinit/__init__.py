@@ -66,15 +66,31 @@ def philox4x32(
 
 
 def get_num_threads() -> int:
-    """Threads the core may use (default: ``OMP_NUM_THREADS`` or the core count)."""
+    """Threads the core may use (default: ``OMP_NUM_THREADS`` or the core count,
+    at most :func:`max_num_threads`)."""
     return _core.get_num_threads()
 
 
-def set_num_threads(n: int) -> None:
-    """Use up to ``n`` threads. Results never depend on it."""
-    import operator
+def max_num_threads() -> int:
+    """The largest count :func:`set_num_threads` accepts: 4 per CPU, at most 1024."""
+    return _core.max_num_threads()
 
-    _core.set_num_threads(operator.index(n))
+
+def set_num_threads(n: int) -> None:
+    """Use up to ``n`` threads, 1 <= n <= :func:`max_num_threads`. Results never depend on it.
+
+    A team whose threads cannot all start (no address space left for their
+    stacks) runs with the threads that can (docs/design.md, contract 6).
+    """
+    from . import _validation
+
+    v = _validation.integer(n, "n", "a number of threads")
+    limit = _core.max_num_threads()
+    if not 1 <= v <= limit:
+        raise ValueError(
+            f"n must be a positive number of threads, at most {limit} (max_num_threads()), got {v}"
+        )
+    _core.set_num_threads(v)
 
 
 __all__ = [
@@ -83,6 +99,7 @@ __all__ = [
     "ZeroElementWarning",
     "get_num_threads",
     "get_rng",
+    "max_num_threads",
     "philox4x32",
     "random",
     "set_num_threads",

@@ -11,6 +11,12 @@ bfloat16 blocks reach ``_fill_block`` as uint16 arrays of bit patterns only
 in classes that set ``_writes_bfloat16`` (those that fill through the core's
 bfloat16 kernels); every other class gets float32 blocks that
 :func:`fill_block` rounds (weightinit/_bfloat16.py).
+
+``out`` may be the caller's array, which other threads may read or fill with
+the same values at the same time: ``_fill_block`` writes each element of it
+once, with its final value, and keeps any scratch elsewhere. ``sample()``
+calls ``_fill_new`` instead, on an array no one else can see yet; a subclass
+that can save memory by computing in place there overrides it.
 """
 
 from __future__ import annotations
@@ -113,7 +119,7 @@ class Initializer:
         dt = _complex.value_dtype(dtype, _default_dtype)
         start, extent, kept = whole_or_region(shape, region)
         out = np.empty(block_shape(extent, kept), dtype=dt)
-        self._fill_checked(shape, out, start, kept, rng, stream)
+        self._fill_checked(shape, out, start, kept, rng, stream, new=True)
         return out
 
     def fill(
@@ -177,6 +183,7 @@ class Initializer:
         kept: Sequence[bool],
         rng: RngLike,
         stream: Stream,
+        new: bool = False,
     ) -> None:
         if out.dtype.kind == "c":
             self._check_complex(out.dtype)
@@ -185,8 +192,11 @@ class Initializer:
         block = full_rank_view(out, kept)
         if block.size:
             if _bfloat16.is_bfloat16(block.dtype):
-                block = _bfloat16.bits(block)
-            fill_block(self, shape, block, start, key, sid)
+                fill_block(self, shape, _bfloat16.bits(block), start, key, sid)
+            elif new:
+                self._fill_new(shape, block, start, key, sid)
+            else:
+                self._fill_block(shape, block, start, key, sid)
 
     def _check_complex(self, dtype: np.dtype[Any]) -> None:
         """Raise unless ``_fill_block`` can fill complex64/complex128 blocks (docs/design.md)."""
@@ -203,6 +213,12 @@ class Initializer:
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
     ) -> None:
         raise NotImplementedError()
+
+    def _fill_new(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
+        """``_fill_block`` into an array only this call can see (from ``sample``)."""
+        self._fill_block(shape, out, start, key, stream)
 
     # Readable repr, get_config/from_config and pickling from the constructor arguments.
     def get_config(self) -> dict[str, Any]:

@@ -27,9 +27,10 @@ dtype
 layout
     One of :data:`LAYOUTS` (or the subset an initializer supports).
 ``out``
-    A writable ``numpy.ndarray`` of float16/32/64 or bfloat16 in native byte order with no
-    zero stride along an axis of more than one element (which would make
-    elements overlap).
+    A writable ``numpy.ndarray`` of float16/32/64 or bfloat16 in native byte order
+    whose elements do not overlap (no zero stride along an axis of more than one
+    element, no rows overlapping through ``as_strided``): the core's
+    ``check_no_self_overlap``, which the C++ paths also apply.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _bfloat16
+from . import _bfloat16, _core
 from ._errors import ShapeError
 
 __all__ = [
@@ -239,6 +240,5 @@ def out_array(x: Any, name: str = "out") -> np.ndarray[Any, np.dtype[Any]]:
         raise ValueError(f"{name} is read-only")
     if not x.dtype.isnative:
         raise ValueError(f"{name} must be in native byte order, got dtype {x.dtype.str}")
-    if x.size > 1 and any(s == 0 and n > 1 for s, n in zip(x.strides, x.shape)):
-        raise ValueError(f"{name} has a zero stride (overlapping elements): strides {x.strides}")
+    _core.check_no_self_overlap(x, name)
     return x

@@ -1,9 +1,12 @@
 """Orthogonal (Saxe et al. 2014) and DeltaOrthogonal (Xiao et al. 2018) initializers.
 
 The matrix is sampled by :func:`weightinit.linalg.orthogonal`'s algorithm
-(direct Householder reflectors, blocked ``orgqr``, Mezzadri sign fix) straight
-into the output array when its layout allows a 2-D view; the only extra memory
-is O(rows * 64) workspace.
+(direct Householder reflectors, blocked ``orgqr``, Mezzadri sign fix). ``sample()``
+computes straight into its new array when the layout allows a 2-D view (the
+only extra memory is O(rows * 64) workspace); ``fill(out)`` computes in a
+scratch array and writes each element of ``out`` once, with its final value,
+so a reader of ``out`` never sees a partial product and concurrent fills of
+one array with the same values give those values.
 
 Chunkable axis: the weight is flattened to ``(R, C)``; Q has ``m = max(R, C)``
 rows and ``n = min(R, C)`` orthonormal columns, and the weight is Q (R >= C)
@@ -77,8 +80,13 @@ def _fill_orthogonal(
     stream: int,
     gain: float,
     column_axis: int | None,
+    in_place: bool = False,
 ) -> None:
-    """Fill the block ``out`` (at ``start`` of logical ``shape``) of the orthogonal weight."""
+    """Fill the block ``out`` (at ``start`` of logical ``shape``) of the orthogonal weight.
+
+    ``in_place``: ``out`` is private to this call (``sample``), so the product
+    may be formed in it; otherwise it only receives the final values.
+    """
     nd = len(shape)
     if column_axis is None:
         row_axes, col_axes = [0], list(range(1, nd))
@@ -105,7 +113,7 @@ def _fill_orthogonal(
     q0, q1 = (c_lo, c_hi) if tall else (r_lo, r_hi)
     full_rows = (r_lo, r_hi) == (0, R) if tall else (c_lo, c_hi) == (0, C)
     work = np.float32 if out.dtype == np.float16 else out.dtype
-    if r_dense and c_dense and full_rows and out.dtype != np.float16:
+    if in_place and r_dense and c_dense and full_rows and out.dtype != np.float16:
         w2 = _reshape_view(moved, (r_hi - r_lo, c_hi - c_lo))
         if w2 is not None:
             _core.orthogonal_columns(key, stream, m, n, q0, q1, gain, w2 if tall else w2.T)
@@ -169,8 +177,10 @@ class Orthogonal(Initializer):
     >>> bool(np.allclose(W @ W.T, 2 * np.eye(100)))
     True
 
-    ``fill(out)`` writes into ``out`` directly; any range of the orthonormal
-    axis (``region=``) equals the same part of the full matrix bit for bit.
+    ``sample()`` computes in its new array; ``fill(out)`` computes in scratch
+    memory (the size of ``out``) and writes each element of ``out`` once. Any
+    range of the orthonormal axis (``region=``) equals the same part of the
+    full matrix bit for bit.
     """
 
     def __init__(
@@ -199,6 +209,13 @@ class Orthogonal(Initializer):
 
     def _whole_axes(self, shape: tuple[int, ...]) -> list[int]:
         return _orthogonal_whole_axes(shape, self._column_axis) if len(shape) >= 2 else []
+
+    def _fill_new(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
+        if math.prod(shape) == 0:
+            return
+        _fill_orthogonal(shape, out, start, key, stream, self.gain, self._column_axis, True)
 
 
 class DeltaOrthogonal(Initializer):
@@ -245,25 +262,47 @@ class DeltaOrthogonal(Initializer):
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
     ) -> None:
+        self._fill(shape, out, start, key, stream, False)
+
+    def _fill_new(
+        self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
+    ) -> None:
+        self._fill(shape, out, start, key, stream, True)
+
+    def _fill(
+        self,
+        shape: tuple[int, ...],
+        out: Array,
+        start: Sequence[int],
+        key: int,
+        stream: int,
+        in_place: bool,
+    ) -> None:
         if math.prod(shape) == 0:
             return
         if len(shape) == 2:
-            _fill_orthogonal(shape, out, start, key, stream, self.gain, -1 if self._keras else None)
+            column_axis = -1 if self._keras else None
+            _fill_orthogonal(shape, out, start, key, stream, self.gain, column_axis, in_place)
             return
-        out[...] = 0
         spatial = list(range(len(shape) - 2)) if self._keras else list(range(2, len(shape)))
+        # Zeros off the spatial centre, each element written once: along each
+        # spatial axis in turn, the slabs before and after the centre, then on
+        # into the centre slab.
         index: list[int | slice] = [slice(None)] * len(shape)
         for ax in spatial:
             c = (shape[ax] - 1) // 2 - start[ax]
             if not 0 <= c < out.shape[ax]:
+                out[tuple(index)] = 0
                 return
+            for side in (slice(None, c), slice(c + 1, None)):
+                out[tuple(index[:ax] + [side] + index[ax + 1 :])] = 0
             index[ax] = c
         centre = out[tuple(index)]
         mat_axes = [i for i in range(len(shape)) if i not in spatial]
         mshape = tuple(shape[i] for i in mat_axes)
         mstart = [start[i] for i in mat_axes]
         # (out, in) for Lasagne/torch is Q; (in, out) for Keras/JAX is Q^T: the same Q.
-        _fill_orthogonal(mshape, centre, mstart, key, stream, self.gain, None)
+        _fill_orthogonal(mshape, centre, mstart, key, stream, self.gain, None, in_place)
 
     def _whole_axes(self, shape: tuple[int, ...]) -> list[int]:
         if len(shape) < 2:

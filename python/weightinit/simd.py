@@ -28,6 +28,12 @@ def active() -> str:
 class force:
     """Use the path ``name`` from now on; as a context manager, only inside the block.
 
+    The setting is process-wide: it applies to calls that start on any thread
+    while it is in force. Each call reads it once, at its start, and uses that
+    path on all of its threads until it returns, so forcing a path while other
+    threads are inside the library never affects them (nor any value: every
+    path gives the same bits).
+
     >>> import weightinit as wi
     >>> with wi.simd.force("scalar"):
     ...     a = wi.random.normal(1000, rng=1)

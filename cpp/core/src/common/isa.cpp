@@ -30,6 +30,9 @@ std::atomic<int>& active_slot() {
   return slot;
 }
 
+// This thread's pinned instruction set, or -1 outside a call.
+thread_local int t_pinned = -1;
+
 }  // namespace
 
 const char* isa_name(Isa isa) {
@@ -63,8 +66,17 @@ std::vector<Isa> available_isas() {
 
 Isa best_isa() { return available_isas().back(); }
 
-Isa active_isa() { return static_cast<Isa>(active_slot().load(std::memory_order_relaxed)); }
+Isa active_isa() {
+  if (t_pinned >= 0) return static_cast<Isa>(t_pinned);
+  return static_cast<Isa>(active_slot().load(std::memory_order_relaxed));
+}
 
 void set_active_isa(Isa isa) { active_slot().store(static_cast<int>(isa)); }
+
+IsaPin::IsaPin() : saved_(t_pinned) { t_pinned = static_cast<int>(active_isa()); }
+
+IsaPin::IsaPin(Isa isa) : saved_(t_pinned) { t_pinned = static_cast<int>(isa); }
+
+IsaPin::~IsaPin() { t_pinned = saved_; }
 
 }  // namespace weightinit

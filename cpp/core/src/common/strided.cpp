@@ -1,5 +1,9 @@
 #include "weightinit/common/strided.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+#include <utility>
+
 namespace weightinit {
 
 RunLayout::RunLayout(const StridedBlock& b) {
@@ -63,6 +67,54 @@ std::int64_t RunLayout::offset(std::int64_t run) const {
     run /= outer_extent_[k];
   }
   return off;
+}
+
+Overlap self_overlap(const std::vector<std::int64_t>& extent,
+                     const std::vector<std::int64_t>& strides, std::int64_t item) {
+  // (|stride|, extent) of the axes that have two or more elements.
+  std::vector<std::pair<std::int64_t, std::int64_t>> axes;
+  std::int64_t elements = 1, span = 0;
+  constexpr std::int64_t kMaxSpan = std::int64_t{1} << 62;
+  if (std::find(extent.begin(), extent.end(), 0) != extent.end()) return Overlap::none;
+  for (std::size_t k = 0; k < extent.size(); ++k) {
+    if (extent[k] == 1) continue;
+    if (strides[k] == 0) return Overlap::zero_stride;
+    const std::int64_t stride = std::llabs(strides[k]);
+    // A span beyond 2**62 bytes is no real buffer (as_strided can claim
+    // one); refusing it keeps the arithmetic below in range.
+    if (stride > (kMaxSpan - span) / (extent[k] - 1)) return Overlap::undecided;
+    span += stride * (extent[k] - 1);
+    axes.emplace_back(stride, extent[k]);
+    if (elements <= kOverlapEnumerateLimit)
+      elements = extent[k] > kOverlapEnumerateLimit ? extent[k] : elements * extent[k];
+  }
+  // Nested: each axis's stride clears everything the smaller-stride axes
+  // reach. Two elements that differ first (from the top) in axis i are then
+  // at least |s_i| - (reach of the axes below) >= item bytes apart.
+  std::sort(axes.begin(), axes.end());
+  std::int64_t reach = item;
+  bool nested = true;
+  for (const auto& [stride, n] : axes) {
+    if (stride < reach) {
+      nested = false;
+      break;
+    }
+    reach += stride * (n - 1);
+  }
+  if (nested) return Overlap::none;
+  if (elements > kOverlapEnumerateLimit) return Overlap::undecided;
+  // Interleaved strides: list every element's offset and compare neighbours.
+  std::vector<std::int64_t> offsets{0};
+  offsets.reserve(static_cast<std::size_t>(elements));
+  for (const auto& [stride, n] : axes) {
+    const std::size_t size = offsets.size();
+    for (std::int64_t i = 1; i < n; ++i)
+      for (std::size_t e = 0; e < size; ++e) offsets.push_back(offsets[e] + i * stride);
+  }
+  std::sort(offsets.begin(), offsets.end());
+  for (std::size_t e = 1; e < offsets.size(); ++e)
+    if (offsets[e] - offsets[e - 1] < item) return Overlap::overlapping;
+  return Overlap::none;
 }
 
 }  // namespace weightinit

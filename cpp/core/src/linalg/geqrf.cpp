@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "weightinit/common/isa.hpp"
 #include "weightinit/linalg/reflectors.hpp"
 
 namespace weightinit::linalg {
@@ -14,6 +15,7 @@ template <class T>
 void geqrf(std::int64_t m, std::int64_t n, MatRef<T> a, T* tau) {
   const std::int64_t kmin = std::min(m, n);
   if (kmin <= 0) return;
+  const IsaPin pin;  // one instruction set for the whole call (isa.hpp)
   const std::int64_t nb = block_size(m, kmin);
   std::vector<T> v(static_cast<std::size_t>(m * nb)), t(static_cast<std::size_t>(nb * nb));
   for (std::int64_t i0 = 0; i0 < kmin; i0 += nb) {

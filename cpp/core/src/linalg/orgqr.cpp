@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "compact_wy.hpp"
+#include "weightinit/common/isa.hpp"
 #include "weightinit/common/parallel.hpp"
 #include "weightinit/common/spin_wait.hpp"
 #include "weightinit/linalg/reflectors.hpp"
@@ -107,6 +108,9 @@ template <class T>
 void orgqr_columns(std::int64_t m, std::int64_t k, std::int64_t c0, std::int64_t c1, MatRef<T> q,
                    const ReflectorSource<T>& source, const ColumnEpilogue<T>& finish) {
   if (c1 <= c0 || m <= 0) return;
+  // One instruction set for the whole call: the workspace is sized for the
+  // packed layout of the path active now (isa.hpp).
+  const IsaPin pin;
   const IdentityFill<T> identity(m, c1 - c0, c0, q);
   if (k <= 0) {
     parallel_for(identity.tiles(), m * (c1 - c0), std::int64_t{1} << 16,

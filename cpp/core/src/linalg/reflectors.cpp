@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compact_wy.hpp"
+#include "weightinit/common/isa.hpp"
 #include "weightinit/common/parallel.hpp"
 
 namespace weightinit::linalg {
@@ -123,6 +124,7 @@ void larft_t(std::int64_t ib, const T* tau, const T* s, T* t) {
 
 template <class T>
 void larft(std::int64_t rows, std::int64_t ib, const T* v, std::int64_t ldv, const T* tau, T* t) {
+  const IsaPin pin;  // one instruction set for the whole call (isa.hpp)
   std::vector<T> s(static_cast<std::size_t>(ib * ib));
   parallel_for(larft_tiles(ib), rows * ib * ib, kMinParallelFlops / 8,
                [&](std::int64_t tile) { larft_s_tile(rows, ib, v, ldv, tile, s.data()); });
@@ -188,6 +190,7 @@ template <class T>
 void larfb(std::int64_t rows, std::int64_t ncols, std::int64_t ib, const T* v, std::int64_t ldv,
            const T* t, bool transpose, MatRef<T> c) {
   if (rows <= 0 || ncols <= 0 || ib <= 0) return;
+  const IsaPin pin;  // one instruction set for the whole call (isa.hpp)
   const MatRef<const T> cc{c.data, c.rs, c.cs};
   std::vector<T> vt(static_cast<std::size_t>(PackedV<T>::vt_size(rows, ib))),
       vu(static_cast<std::size_t>(PackedV<T>::vu_size(rows, ib, cc)));

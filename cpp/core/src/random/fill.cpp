@@ -109,6 +109,7 @@ const KernelTable& active_kernels() {
 
 void fill(const DistParams& params, std::uint64_t key, std::uint64_t stream,
           const StridedBlock& block) {
+  const IsaPin pin;  // one instruction set for the whole call (isa.hpp)
   const RunLayout layout(block);
   const std::int64_t runs = layout.runs(), length = layout.length();
   if (runs == 0 || length == 0) return;

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "weightinit/common/isa.hpp"
 #include "weightinit/linalg/orgqr.hpp"
 #include "weightinit/linalg/reflectors.hpp"
 #include "weightinit/random/counter.hpp"
@@ -16,6 +17,7 @@ template <class T>
 void orthogonal_columns(std::uint64_t key, std::uint64_t stream, std::int64_t m, std::int64_t n,
                         std::int64_t c0, std::int64_t c1, double gain, linalg::MatRef<T> q) {
   if (c1 <= c0) return;
+  const IsaPin pin;  // one instruction set for the whole call (isa.hpp)
   std::vector<double> sign(static_cast<std::size_t>(c1 - c0), 1.0);
   DistParams normal{};
   normal.kind = Distribution::normal;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <new>
 
+#include "weightinit/common/isa.hpp"
 #include "weightinit/common/parallel.hpp"
 #include "weightinit/random/counter.hpp"
 #include "weightinit/random/fill.hpp"
@@ -68,6 +69,7 @@ bool sparse_fill(const SparseParams& p, std::uint64_t key, std::uint64_t stream,
   const std::int64_t unit0 = block.start[u], units = block.extent[u];
   const std::int64_t row0 = block.start[a], rows = block.extent[a];
   if (units == 0 || rows == 0) return true;
+  const IsaPin pin;  // one instruction set for the whole call (isa.hpp)
   const std::int64_t ustride = block.strides[u], rstride = block.strides[a];
   const std::size_t k = static_cast<std::size_t>(p.nonzeros);
   DistParams normal{};

@@ -18,9 +18,29 @@ bool isa_from_name(const std::string& name, Isa* out);
 // Paths this CPU (and this build) can run, lowest first.
 std::vector<Isa> available_isas();
 Isa best_isa();
+// The instruction set of the call running on this thread (IsaPin below), or
+// else the process-wide setting.
 Isa active_isa();
+// Sets the process-wide setting, which calls read once, at their start.
 // Precondition: `isa` is in available_isas() (checked by the caller).
 void set_active_isa(Isa isa);
+
+// Pins the instruction set for this thread while it lives: every entry point
+// of the core holds one from start to end, and the parallel helpers give each
+// member of a team its caller's, so a call never mixes the tables (packed GEMM
+// layouts differ between paths) when another thread changes the setting. A
+// pin inside another keeps the outer one's choice.
+class IsaPin {
+ public:
+  IsaPin();                  // the current choice: the outer pin's, or the setting
+  explicit IsaPin(Isa isa);  // `isa` (a team member taking its caller's)
+  ~IsaPin();
+  IsaPin(const IsaPin&) = delete;
+  IsaPin& operator=(const IsaPin&) = delete;
+
+ private:
+  int saved_;
+};
 
 // A table of one instruction set's entry points, defined in that set's
 // translation unit (files *_avx2.cpp / *_avx512.cpp, built for x86-64 only).

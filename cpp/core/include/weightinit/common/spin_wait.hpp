@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "weightinit/common/parallel.hpp"
+
 namespace weightinit {
 
 // Spin-wait hint (short waits inside a team, never across calls).
@@ -15,9 +17,12 @@ inline void cpu_relax() {
 
 // Spins until ready() (a short wait inside a team), then yields the core
 // while it keeps waiting, in case the thread it waits for is not running.
+// Throws TeamCancelled when another member of the team failed: what it waits
+// for may never come.
 template <class Ready>
 void wait_until(Ready ready) {
   for (int spins = 0; !ready(); ++spins) {
+    if (spins % 64 == 0 && team_cancelled()) throw TeamCancelled{};
     if (spins < (1 << 12))
       cpu_relax();
     else

@@ -50,4 +50,16 @@ class RunLayout {
   std::int64_t inner_stride_ = 0;
 };
 
+// Whether two distinct elements of an array (extents, byte strides of any
+// sign, `item` bytes per element) share memory: an output that does gets
+// values that depend on the order of the writes. The one check behind every
+// `out=` (docs/design.md, "Outputs"). Exact and O(ndim log ndim) for nested
+// layouts (every view numpy's slicing, transposing and reshaping makes of a
+// non-overlapping array); other layouts are enumerated up to
+// kOverlapEnumerateLimit elements and undecided above it.
+enum class Overlap { none, zero_stride, overlapping, undecided };
+inline constexpr std::int64_t kOverlapEnumerateLimit = std::int64_t{1} << 20;
+Overlap self_overlap(const std::vector<std::int64_t>& extent,
+                     const std::vector<std::int64_t>& strides, std::int64_t item);
+
 }  // namespace weightinit
