@@ -192,11 +192,11 @@ class Initializer:
         block = full_rank_view(out, kept)
         if block.size:
             if _bfloat16.is_bfloat16(block.dtype):
-                fill_block(self, shape, _bfloat16.bits(block), start, key, sid)
-            elif new:
+                block = _bfloat16.bits(block)
+            if new and block.dtype != np.uint16:
                 self._fill_new(shape, block, start, key, sid)
-            else:
-                self._fill_block(shape, block, start, key, sid)
+            else:  # uint16: bfloat16 bits, rounded here unless the class writes them
+                fill_block(self, shape, block, start, key, sid)
 
     def _check_complex(self, dtype: np.dtype[Any]) -> None:
         """Raise unless ``_fill_block`` can fill complex64/complex128 blocks (docs/design.md)."""
