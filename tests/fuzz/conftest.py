@@ -27,9 +27,10 @@ class Profile:
 
 
 PROFILES = {
-    # About 600 inputs: under 3 minutes on 2 busy cores.
+    # About 580 inputs plus the known failures' reproducers: CI (.ci/run), within 3 minutes
+    # on 2 busy cores.
     "quick": Profile("quick", examples=40, scenario_examples=4, batch=200),
-    # About 25,000 inputs, 2-3 hours on 2 cores: before a release.
+    # About 21,500 inputs, new ones each run: before a release (docs/releasing.md).
     "long": Profile("long", examples=1500, scenario_examples=120, batch=250),
 }
 PROFILE = PROFILES.get(os.environ.get("WEIGHTINIT_FUZZ", ""))

@@ -42,13 +42,13 @@ def _unclear(family: str | None = None, *, arg: str | None = None, text: str = "
     return matches
 
 
-_SWEEP = list(range(8, 129, 2))  # MiB of address space above what the process uses
+_SWEEP = list(range(16, 66, 2))  # MiB of address space above what the process uses
 
 KNOWN_FAILURES: list[Known] = [
     # 1. std::bad_alloc inside a parallel region terminates the process.
     Known(1, "bad-alloc-aborts",
           lambda r: r.outcome == CRASH and "bad_alloc" in r.detail,
-          ("memlimit", {"op": "qr2048", "headrooms": _SWEEP, "warm": True,
+          ("memlimit", {"ops": ["qr2048", "orthogonal2048"], "headrooms": _SWEEP, "warm": True,
                         "crash_containing": "bad_alloc", "_names": []})),
     # 2. libgomp exits the process when it cannot create threads.
     Known(2, "libgomp-exits",

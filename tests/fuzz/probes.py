@@ -640,7 +640,10 @@ def _concurrent_once(args: dict[str, Any]) -> None:
     check(not failures, f"{args['mode']} with {init!r} {shape} {dtype}: {failures[:3]}")
 
 
-_ENV = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2"))
+# The processes a scenario starts: the worker's environment without its faulthandler
+# (whose report of an abort would bury the C++ runtime's message).
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONFAULTHANDLER"}
+_ENV.setdefault("OMP_NUM_THREADS", "2")
 
 _LIMITED = r"""
 import resource, sys
@@ -678,21 +681,22 @@ except Exception as e:
 def _memlimit(args: dict[str, Any]) -> None:
     # One headroom, or (for a reproducer) a sweep looking for a crash whose message
     # contains ``crash_containing``: the first such crash decides.
-    for headroom in args.get("headrooms", [args.get("headroom")]):
+    ops = args.get("ops", [args.get("op")])
+    for op, headroom in [
+        (o, h) for o in ops for h in args.get("headrooms", [args.get("headroom")])
+    ]:
         p = subprocess.run(
-            [sys.executable, "-c", _LIMITED, args["op"], str(headroom), str(int(args["warm"]))],
+            [sys.executable, "-c", _LIMITED, op, str(headroom), str(int(args["warm"]))],
             env={**_ENV, "OMP_NUM_THREADS": str(args.get("threads", _ENV["OMP_NUM_THREADS"]))},
             capture_output=True,
             text=True,
             timeout=120,
         )
-        out, err = p.stdout.strip(), p.stderr.strip()[-300:]
+        out, err = p.stdout.strip(), p.stderr.strip()
         if p.returncode != 0 and args.get("crash_containing", "") not in err:
             continue  # a reproducer looks for one kind of crash; another one's is not it
         if p.returncode != 0:
-            raise Crash(
-                f"{args['op']} under RLIMIT_AS +{headroom} MiB: status {p.returncode}: {err}"
-            )
+            raise Crash(f"{op} under RLIMIT_AS +{headroom} MiB: status {p.returncode}: {err[:300]}")
         if out.startswith("exception"):
             raise RuntimeError(out)  # not MemoryError: unclear
         if out.startswith("MemoryError") and "headrooms" not in args:
