@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from probes import CLEAR, CRASH, HANG, OK, UNCLEAR, WRONG
-from session import KNOWN, PROFILE, RESULTS, SEED
+
+from .probes import CLEAR, CRASH, HANG, OK, UNCLEAR, WRONG
+from .session import KNOWN, PROFILE, RESULTS, SEED
 
 
 def pytest_collection_modifyitems(config, items):

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from probes import CRASH, HANG
+from .probes import CRASH, HANG
 
 HERE = Path(__file__).resolve().parent
 WORKER_ADDRESS_SPACE = 4 << 30

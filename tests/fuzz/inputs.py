@@ -22,10 +22,11 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
-from probes import OUT_LAYOUTS, out_spec
 
 import weightinit as wi
 from weightinit.lookup import _classes
+
+from .probes import OUT_LAYOUTS, out_spec
 
 INF, NAN = math.inf, math.nan
 BIG_INTS = [2**31, 2**62, 2**63, 2**64, 2**70, 2**1024, -(2**63), -(2**1024)]
@@ -214,7 +215,7 @@ def fill_probe(draw: Any) -> tuple[str, dict[str, Any]]:
         args["shape"] = shape
         region = draw(regions)
         args["region"] = region
-        from probes import numpy_region_shape
+        from .probes import numpy_region_shape
 
         needed = numpy_region_shape(shape, region)
         if needed is not None and len(needed) <= 4:

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from harness import Result
-from probes import CRASH, HANG, UNCLEAR, WRONG, out_spec
+from .harness import Result
+from .probes import CRASH, HANG, UNCLEAR, WRONG, out_spec
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
-from harness import Result
+from .harness import Result
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,14 @@ list. Each known failure also has a reproducer here, expected to fail
 
 from __future__ import annotations
 
-import harness
 import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
-from inputs import SCENARIOS, STRATEGIES
-from known_failures import KNOWN_FAILURES, known_point
-from probes import CLEAR, FINDINGS, OK
-from session import KNOWN, RESULTS, SEED
+
+from . import harness
+from .inputs import SCENARIOS, STRATEGIES
+from .known_failures import KNOWN_FAILURES, known_point
+from .probes import CLEAR, FINDINGS, OK
+from .session import KNOWN, RESULTS, SEED
 
 pytestmark = pytest.mark.fuzz_profile
 

@@ -7,11 +7,14 @@ and the harness on workers that abort, segfault, exit or hang among good probes.
 
 from __future__ import annotations
 
-import harness
 import numpy as np
 import pytest
-from known_failures import KNOWN_FAILURES, known_point
-from probes import (
+
+import weightinit as wi
+
+from . import harness
+from .known_failures import KNOWN_FAILURES, known_point
+from .probes import (
     CLEAR,
     CRASH,
     HANG,
@@ -24,8 +27,6 @@ from probes import (
     overlaps,
     run_probe,
 )
-
-import weightinit as wi
 
 
 @pytest.mark.parametrize(
