@@ -17,20 +17,16 @@ import json
 import math
 import os
 import re
-import secrets
-import signal
 import struct
 import sys
-import threading
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import IO, TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
 import numpy as np
 
-from . import _adapters, _rng
+from . import _adapters, _rng, _tempfiles
 from . import _validation as check
 from ._base import Array, Initializer, get_default_dtype
 from ._errors import ShapeError
@@ -323,39 +319,6 @@ def _write_tensor(
             bar.update(math.prod(extent) * dt.itemsize)
 
 
-class _Terminated(BaseException):
-    """SIGTERM arrived during a write: unwind (removing temporary files), then die of it."""
-
-
-@contextlib.contextmanager
-def _sigterm_unwinds() -> Iterator[None]:
-    # By default SIGTERM ends the process at once and would leave the temporary
-    # files behind. While writing, it unwinds like KeyboardInterrupt; once the
-    # files are removed the signal is raised again with its default action, so
-    # the process still ends as killed by SIGTERM. Only when nobody else
-    # handles SIGTERM, and only on the main thread (where handlers run).
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
-    ):
-        yield
-        return
-
-    def unwind(signum: int, frame: FrameType | None) -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the cleanup
-        raise _Terminated
-
-    signal.signal(signal.SIGTERM, unwind)
-    try:
-        yield
-    except _Terminated:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.raise_signal(signal.SIGTERM)
-        raise
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def _free_bytes(directory: Path) -> int:
     st = os.statvfs(directory)
     return st.f_bavail * st.f_frsize
@@ -455,7 +418,10 @@ def save_safetensors(
         then reserved file by file. Every file is written under a temporary
         name in ``directory`` and renamed only when all are complete; on any
         error, ``KeyboardInterrupt`` or SIGTERM the temporary files (and a
-        directory created by this call) are removed.
+        directory created by this call) are removed, as for :func:`save_npy`
+        (then SIGTERM, unless the program handles it, ends the process as
+        killed by SIGTERM). Temporaries left by a writer killed with SIGKILL
+        are removed by the next ``save_safetensors`` into ``directory``.
     TypeError, ValueError, ShapeError
         For bad arguments, before any file exists.
 
@@ -501,8 +467,20 @@ def save_safetensors(
         ).encode("utf-8")
 
     directory = Path(directory)
-    with _sigterm_unwinds():
-        return _write_checkpoint(directory, files, index, gen, chunk_bytes, progress, total)
+    with _tempfiles.interruptible():
+        if directory.is_dir():
+            _tempfiles.remove_stale(directory, _is_checkpoint_file)
+        try:
+            return _write_checkpoint(directory, files, index, gen, chunk_bytes, progress, total)
+        except KeyboardInterrupt:
+            # Shown as raised here, not from deep inside numpy's memory map.
+            raise KeyboardInterrupt(
+                f"writing {directory} was interrupted; nothing was left"
+            ) from None
+
+
+def _is_checkpoint_file(name: str) -> bool:
+    return name in (SINGLE_FILE, INDEX_FILE) or _SHARD_NAME.fullmatch(name) is not None
 
 
 def _write_checkpoint(
@@ -529,10 +507,8 @@ def _write_checkpoint(
                 str(directory),
             )
         bar = _progress_bar(progress, total, os.fspath(directory))
-        token = secrets.token_hex(4)
         for filename, header, placed, data_bytes in files:
-            tmp = directory / f".{filename}.{token}.part"
-            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+            tmp, fd = _tempfiles.create(directory / filename)
             temporaries.append((tmp, directory / filename))
             with os.fdopen(fd, "r+b") as f:
                 f.write(header)
@@ -541,15 +517,16 @@ def _write_checkpoint(
                 for t, begin in placed:
                     _write_tensor(f, len(header) + begin, t, gen, chunk_bytes, bar)
         if index is not None:
-            tmp = directory / f".{INDEX_FILE}.{token}.part"
+            tmp, fd = _tempfiles.create(directory / INDEX_FILE)
             temporaries.append((tmp, directory / INDEX_FILE))
-            tmp.write_bytes(index)
-        # All files are complete: only now do they take their names (index last).
-        for tmp, target in temporaries:
-            os.replace(tmp, target)
+            with os.fdopen(fd, "wb") as f:
+                f.write(index)
+        # All files are complete: only now do they take their names (index last),
+        # all of them (a signal waits for the last rename).
+        _tempfiles.commit(temporaries)
     except BaseException as e:
         for tmp, _ in temporaries:
-            _remove(tmp)
+            _tempfiles.discard(tmp)
         for p in reversed(created):
             with contextlib.suppress(OSError):
                 p.rmdir()
@@ -679,12 +656,15 @@ def write_manifest(
     if rules is not None:  # for the reader: which rule gave what (not read back)
         doc["rules"] = [[_rule_key(k), _rule_value(v)] for k, v in _rule_items(rules)]
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    tmp: Path | None = None
     try:
-        tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        tmp, fd = _tempfiles.create(path)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(doc, indent=2) + "\n")
+        _tempfiles.commit([(tmp, path)])
     except BaseException:
-        _remove(tmp)
+        if tmp is not None:
+            _tempfiles.discard(tmp)
         raise
     return path
 

@@ -12,7 +12,6 @@ import errno
 import math
 import mmap
 import os
-import secrets
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from . import _bfloat16, _rng
+from . import _bfloat16, _rng, _tempfiles
 from . import _validation as check
 from ._base import Initializer, get_default_dtype
 from ._chunking import slabs, whole_axes
@@ -67,9 +66,15 @@ def save_npy(
     ----------
     path : str or os.PathLike
         Target file (written as given: no ``.npy`` suffix is appended).
-        The data go to a temporary file in the same directory that is renamed
-        to ``path`` only once complete, so ``path`` never holds a partial
-        file; on any error or ``KeyboardInterrupt`` the temporary file is removed.
+        The data go to a temporary file ``.<name>.<pid>.<token>.part`` in the
+        same directory that is renamed to ``path`` only once complete, so
+        ``path`` never holds a partial file; on any error the temporary file
+        is removed. Signals (docs/large-tensors.md, "Interrupted writes"): on
+        the main thread, SIGINT removes it and raises ``KeyboardInterrupt``;
+        SIGTERM, unless the program handles SIGTERM itself, removes it and
+        then ends the process as killed by SIGTERM. A writer killed by
+        SIGKILL leaves it behind: the next ``save_npy`` to the same ``path``
+        removes the temporaries of writers that are no longer running.
     init : Initializer or str or dict
         An initializer, or anything :func:`weightinit.get` accepts.
     shape : int or tuple of ints
@@ -123,20 +128,30 @@ def save_npy(
         raise TypeError(f"progress must be True, False or None, got {progress!r}")
     init._check_shape(shape)
     path = Path(path)
+    with _tempfiles.interruptible():
+        _tempfiles.remove_stale(path.parent, lambda name: name == path.name)
+        try:
+            _write_npy(path, init, shape, dt, rng, stream, chunk_bytes, progress)
+        except KeyboardInterrupt:
+            # Shown as raised here, not from deep inside numpy's memory map.
+            raise KeyboardInterrupt(f"writing {path} was interrupted; nothing was left") from None
+    return path
+
+
+def _write_npy(
+    path: Path,
+    init: Initializer,
+    shape: tuple[int, ...],
+    dt: np.dtype[Any],
+    rng: RngLike,
+    stream: int | str | None,
+    chunk_bytes: int,
+    progress: bool | None,
+) -> None:
     bar = _progress_bar(progress, math.prod(shape) * dt.itemsize, os.fspath(path))
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    tmp: Path | None = None
     try:
-        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
-    except BaseException as e:
-        # A KeyboardInterrupt can land once the file exists but before the
-        # try below: remove it then (seen under load). An OSError means open
-        # failed, and the name (O_EXCL) may be someone else's.
-        if not isinstance(e, OSError):
-            _remove(tmp)
-        if bar is not None:
-            bar.close()
-        raise
-    try:
+        tmp, fd = _tempfiles.create(path)
         with os.fdopen(fd, "r+b") as f:
             data_offset = _write_header(f, shape, dt)
             _reserve(f.fileno(), data_offset, math.prod(shape) * dt.itemsize, path)
@@ -150,9 +165,10 @@ def save_npy(
                 )
                 if bar is not None:
                     bar.update(math.prod(extent) * dt.itemsize)
-        os.replace(tmp, path)
+        _tempfiles.commit([(tmp, path)])
     except BaseException as e:
-        _remove(tmp)
+        if tmp is not None:
+            _tempfiles.discard(tmp)
         if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
             raise OSError(
                 e.errno,
@@ -164,7 +180,6 @@ def save_npy(
     finally:
         if bar is not None:
             bar.close()
-    return path
 
 
 def _fill_block_in_file(

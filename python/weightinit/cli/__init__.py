@@ -11,6 +11,8 @@ Every subcommand is a module of this package that defines two functions:
     :class:`CommandError`: :func:`main` prints it as one line on stderr and
     exits with status 2, never a traceback. Argument errors found by
     argparse exit 2 with one line too (:class:`~weightinit.cli._common.Parser`).
+    SIGINT exits 130 and SIGTERM 143, after the files being written are
+    removed (:mod:`weightinit._tempfiles`).
 
 :data:`COMMANDS` lists the modules in the order ``--help`` shows them; adding
 a subcommand is one new module and one entry there. A module imports only
@@ -51,13 +53,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``weightinit`` console script and ``python -m weightinit``."""
+    from .._tempfiles import Terminated, interruptible
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    # SIGINT exits 130 and SIGTERM 143 (128 + the signal, the shells' convention),
+    # each after the temporary files are removed, with one line and no traceback.
     try:
-        status: int = args.handler(args)
+        with interruptible(die_of_sigterm=False):
+            status: int = args.handler(args)
     except CommandError as e:
         print(f"weightinit {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        print(f"weightinit {args.command}: interrupted (SIGINT)", file=sys.stderr)
         return 130
+    except Terminated:
+        print(f"weightinit {args.command}: terminated (SIGTERM)", file=sys.stderr)
+        return 143
     return status

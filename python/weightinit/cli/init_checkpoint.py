@@ -26,8 +26,9 @@ def register(subparsers: Any) -> None:
             "Write the checkpoint MANIFEST.json describes (names, shapes, dtypes, initializer "
             "configs; see docs/checkpoints.md) to DIR as safetensors files, block by block with "
             "bounded memory, sharded the Hugging Face way. Files are written under temporary "
-            "names and renamed when all are complete: an interrupted run (Ctrl-C, SIGTERM) "
-            "leaves nothing behind."
+            "names and renamed when all are complete: an interrupted run leaves nothing "
+            "(Ctrl-C exits 130, SIGTERM 143), and the next write to DIR removes what a killed "
+            "(SIGKILL) run left."
         ),
         epilog=(
             "examples:\n"

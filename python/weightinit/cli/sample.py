@@ -77,8 +77,9 @@ def register(subparsers: Any) -> None:
             "Generate the weights NAME gives for SHAPE and write them to a standard .npy file, "
             "block by block with bounded memory (the file may be far larger than RAM). The "
             "file equals weightinit.get(NAME).sample(SHAPE, dtype, rng=SEED, stream=STREAM) bit "
-            "for bit. It is written under a temporary name and renamed when complete, so an "
-            "interrupted run (Ctrl-C) leaves nothing at FILE."
+            "for bit. It is written under a temporary name (.FILE.PID.TOKEN.part) and renamed "
+            "when complete: an interrupted run leaves nothing (Ctrl-C exits 130, SIGTERM 143), "
+            "and the next write to FILE removes what a killed (SIGKILL) run left."
         ),
         epilog=(
             "examples:\n"

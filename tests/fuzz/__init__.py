@@ -1,0 +1,1 @@
+"""The fuzz suite (issue 15): see docs/releasing.md, "Fuzzing"."""
