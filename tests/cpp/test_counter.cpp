@@ -100,6 +100,10 @@ int main() {
   CHECK(word64(kKey, kStream, 14) == (b[0] | std::uint64_t{b[1]} << 32));
   CHECK(word64(kKey, kStream, 15) == (b[2] | std::uint64_t{b[3]} << 32));
 
+#if defined(WEIGHTINIT_EMULATE_AVX512)
+  // The emulated build runs the AVX-512 kernels on any x86-64 CPU (docs/building.md).
+  CHECK(available_isas().back() == Isa::avx512);
+#endif
   const Isa best = active_isa();
   int isas = 0;
   for (Isa isa : available_isas()) {
