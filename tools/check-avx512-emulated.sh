@@ -33,7 +33,8 @@ generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 echo "== emulated AVX-512 build (SIMDe) into $dir =="
 cmake -S . -B "$dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DWEIGHTINIT_EMULATE_AVX512=ON \
-  -DWEIGHTINIT_SIMDE_INCLUDE_DIR="$simde" -DWEIGHTINIT_CPP_TESTS=ON -DPython_EXECUTABLE="$(command -v "$python")" \
+  -DWEIGHTINIT_SIMDE_INCLUDE_DIR="$simde" -DWEIGHTINIT_CPP_TESTS=ON \
+  -DPython_EXECUTABLE="$(command -v "$python")" \
   -Dpybind11_DIR="$("$python" -c 'import pybind11; print(pybind11.get_cmake_dir())')" >/dev/null
 cmake --build "$dir"
 
