@@ -121,6 +121,10 @@ int main() {
     CHECK(float_to_bfloat16(f) == c.out);
   }
 
+#if defined(WEIGHTINIT_EMULATE_AVX512)
+  // The emulated build runs the AVX-512 kernels on any x86-64 CPU (docs/building.md).
+  CHECK(available_isas().back() == Isa::avx512);
+#endif
   const Isa best = active_isa();
   int isas = 0;
   for (Isa isa : available_isas()) {

@@ -75,6 +75,10 @@ int main() {
   const std::uint64_t orthogonal_f64 = 0x36a2a406b00674deull,
                       orthogonal_f32 = 0x5945234fde8dac0bull;
 
+#if defined(WEIGHTINIT_EMULATE_AVX512)
+  // The emulated build runs the AVX-512 kernels on any x86-64 CPU (docs/building.md).
+  CHECK(available_isas().back() == Isa::avx512);
+#endif
   int paths = 0;
   for (Isa isa : available_isas()) {
     set_active_isa(isa);

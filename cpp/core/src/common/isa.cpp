@@ -25,6 +25,16 @@ bool cpu_has(Isa isa) {
 #endif
 }
 
+// The emulated build (CMake WEIGHTINIT_EMULATE_AVX512, docs/building.md) runs
+// its AVX-512 kernels on baseline x86-64: any CPU can take that path when
+// forced, but the CPU's own best path stays the default.
+bool can_run(Isa isa) {
+#if defined(WEIGHTINIT_EMULATE_AVX512)
+  if (isa == Isa::avx512) return true;
+#endif
+  return cpu_has(isa);
+}
+
 std::atomic<int>& active_slot() {
   static std::atomic<int> slot{static_cast<int>(best_isa())};
   return slot;
@@ -60,11 +70,16 @@ bool isa_from_name(const std::string& name, Isa* out) {
 std::vector<Isa> available_isas() {
   std::vector<Isa> isas;
   for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512})
-    if (cpu_has(isa)) isas.push_back(isa);
+    if (can_run(isa)) isas.push_back(isa);
   return isas;
 }
 
-Isa best_isa() { return available_isas().back(); }
+Isa best_isa() {
+  Isa best = Isa::scalar;
+  for (Isa isa : {Isa::avx2, Isa::avx512})
+    if (cpu_has(isa)) best = isa;
+  return best;
+}
 
 Isa active_isa() {
   if (t_pinned >= 0) return static_cast<Isa>(t_pinned);

@@ -1,12 +1,12 @@
 // AVX-512 GEMM path: dgemm 16 x 14 (28 zmm accumulators) and sgemm 32 x 12
 // (24), the BLIS SKX shapes (docs/algorithms.md 6.5). Compiled with the AVX-512
-// flags only here.
-#include <immintrin.h>
-
+// flags only here (or against SIMDe in the test-only emulated build:
+// weightinit/common/avx512_intrinsics.hpp, docs/building.md).
 #include <algorithm>
 #include <cstdint>
 
 #include "gemm_tables.hpp"
+#include "weightinit/common/avx512_intrinsics.hpp"
 
 namespace weightinit::linalg::avx512 {
 namespace {

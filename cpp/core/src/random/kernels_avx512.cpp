@@ -1,13 +1,14 @@
 // AVX-512 instantiation of the distribution kernels: 16 Philox blocks per
 // zmm, structure-of-arrays words, transposed to element order on store.
-// Compiled with -mavx512f -mavx512dq -mavx512vl -mavx512bw only for this file.
-#include <immintrin.h>
-
+// Compiled with -mavx512f -mavx512dq -mavx512vl -mavx512bw only for this file
+// (or, in the test-only emulated build, against SIMDe for baseline x86-64:
+// weightinit/common/avx512_intrinsics.hpp, docs/building.md).
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 
 #include "kernel_tables.hpp"
+#include "weightinit/common/avx512_intrinsics.hpp"
 #include "weightinit/random/counter.hpp"
 
 namespace weightinit::random::avx512 {

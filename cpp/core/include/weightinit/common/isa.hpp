@@ -15,8 +15,10 @@ enum class Isa { scalar = 0, avx2 = 1, avx512 = 2 };
 const char* isa_name(Isa isa);
 bool isa_from_name(const std::string& name, Isa* out);
 
-// Paths this CPU (and this build) can run, lowest first.
+// Paths this CPU (and this build) can run, lowest first. The test-only
+// emulated AVX-512 build (docs/building.md) lists avx512 on every x86-64 CPU.
 std::vector<Isa> available_isas();
+// The fastest path the CPU itself has: the default.
 Isa best_isa();
 // The instruction set of the call running on this thread (IsaPin below), or
 // else the process-wide setting.
