@@ -73,4 +73,4 @@ PY
 echo "== digest, element-order and ISA-identity tests on the avx512 path =="
 WEIGHTINIT_ISA=avx512 "$python" -m pytest -q -p no:cacheprovider tests/test_reproducibility.py \
   tests/test_orthogonal.py tests/test_init_determinism.py tests/test_linalg.py \
-  tests/test_philox_reference.py
+  tests/test_philox_reference.py tests/test_bfloat16.py tests/test_complex.py
