@@ -109,8 +109,9 @@ def truncated_normal(
 
     Bounds are in units of ``std`` (Keras/JAX semantics). Exact inverse-CDF
     sampling, no rejection: z = Phi^-1(Phi(lower) + u (Phi(upper) - Phi(lower))),
-    with Giles' erfinv in float32 and Wichura's AS241 in float64, then
-    value = mean + s * z. ``s = std`` by default; with ``preserve_std=True``
+    with Giles' erfinv in float32 and Wichura's AS241 in float64 (float32
+    elements beyond about 5.4 std, past Giles' range, are computed in float64
+    and rounded; docs/algorithms.md 4.2), then value = mean + s * z. ``s = std`` by default; with ``preserve_std=True``
     ``s = std / sd`` where sd is the standard deviation of the truncated
     standard normal (0.87962566103423978 at +-2), so the values have standard
     deviation ``std``, as Keras' and JAX's variance scaling do.
