@@ -368,6 +368,12 @@ inline float largest_below_f32(double high) {
   return h;
 }
 inline double largest_below_f64(double high) { return std::nextafter(high, -INFINITY); }
+// The float32 value nearest `low` may lie below it; values are raised to this one.
+inline float smallest_at_least_f32(double low) {
+  float l = static_cast<float>(low);
+  while (static_cast<double>(l) < low) l = std::nextafter(l, INFINITY);
+  return l;
+}
 
 PreparedF32 prepare_f32(const DistParams& p) {
   PreparedF32 r{};
@@ -377,6 +383,7 @@ PreparedF32 prepare_f32(const DistParams& p) {
       r.a = Ops::fset1(lo);
       r.b = Ops::fset1(static_cast<float>(p.uniform.high) - lo);  // width
       r.hi = Ops::fset1(largest_below_f32(p.uniform.high));
+      r.lo = Ops::fset1(smallest_at_least_f32(p.uniform.low));
       break;
     }
     case Distribution::normal:
@@ -482,8 +489,10 @@ template <Distribution K>
 inline void transform_f32(const PreparedF32& p, const Words& w, float* dst /* 4N floats */) {
   F o[4];
   if constexpr (K == Distribution::uniform) {
+    // Clamped into [low, high): fma >= float(low) leaves only values below `low` to raise
+    // (float(low) < low), so no value inside the interval changes (docs/algorithms.md 2.3).
     for (int i = 0; i < 4; ++i)
-      o[i] = Ops::fmin(Ops::fma(unit_halfopen_f32(w.w[i]), p.b, p.a), p.hi);
+      o[i] = Ops::fmax(Ops::fmin(Ops::fma(unit_halfopen_f32(w.w[i]), p.b, p.a), p.hi), p.lo);
   } else if constexpr (K == Distribution::normal) {
     box_muller_f32(w.w[0], w.w[1], p.a, p.b, &o[0], &o[1]);
     box_muller_f32(w.w[2], w.w[3], p.a, p.b, &o[2], &o[3]);
