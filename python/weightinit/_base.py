@@ -98,7 +98,9 @@ class Initializer:
         shape = check.shape(shape)
         dt = check.float_dtype(dtype, _default_dtype)
         start, extent, kept = whole_or_region(shape, region)
-        out = np.empty(block_shape(extent, kept), dtype=dt)
+        needed = block_shape(extent, kept)
+        check.array_bytes(needed, dt, "shape" if region is None else "region")
+        out = np.empty(needed, dtype=dt)
         self._fill_checked(shape, out, start, kept, rng, stream)
         return out
 
@@ -163,7 +165,8 @@ class Initializer:
         rng: RngLike,
         stream: Stream,
     ) -> None:
-        self._check_shape(shape)  # the last check: then the stream is taken
+        self._check_shape(shape)
+        self._check_values(shape, out.dtype)  # the last check: then the stream is taken
         key, sid = _rng.resolve(rng, stream)
         block = full_rank_view(out, kept)
         if block.size:
@@ -171,6 +174,10 @@ class Initializer:
 
     def _check_shape(self, shape: tuple[int, ...]) -> None:
         """Raise ShapeError for shapes this initializer cannot use (before any work)."""
+
+    def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        """Raise ValueError, naming the argument, when the values for ``shape`` fall
+        outside ``dtype``'s range (docs/initializers.md, "Values and dtypes")."""
 
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int

@@ -45,8 +45,11 @@ def uniform(
     """Uniform values on the half-open interval ``[low, high)``.
 
     Value = low + (high - low) * u with u = k * 2**-23 (float32) or k * 2**-52
-    (float64), k uniform; the result is clamped below ``high`` so ``high`` is
-    never returned, in any dtype.
+    (float64), k uniform; the result is clamped into [low, high) in the output
+    dtype, so ``high`` is never returned and nothing below ``low`` is. ``low``,
+    ``high`` and (for float16/float32) ``high - low`` must fit the dtype, with
+    at least one of its values in [low, high): otherwise ``ValueError``
+    (docs/initializers.md, "Values and dtypes").
 
     Examples
     --------
@@ -111,10 +114,11 @@ def truncated_normal(
     sampling, no rejection: z = Phi^-1(Phi(lower) + u (Phi(upper) - Phi(lower))),
     with Giles' erfinv in float32 and Wichura's AS241 in float64 (float32
     elements beyond about 5.4 std, past Giles' range, are computed in float64
-    and rounded; docs/algorithms.md 4.2), then value = mean + s * z. ``s = std`` by default; with ``preserve_std=True``
-    ``s = std / sd`` where sd is the standard deviation of the truncated
-    standard normal (0.87962566103423978 at +-2), so the values have standard
-    deviation ``std``, as Keras' and JAX's variance scaling do.
+    and rounded; docs/algorithms.md 4.2), then value = mean + s * z.
+    ``s = std`` by default; with ``preserve_std=True`` ``s = std / sd`` where
+    sd is the standard deviation of the truncated standard normal
+    (0.87962566103423978 at +-2), so the values have standard deviation
+    ``std``, as Keras' and JAX's variance scaling do.
 
     Examples
     --------
