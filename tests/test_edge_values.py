@@ -321,3 +321,21 @@ def test_qr_of_an_empty_batch_has_numpys_shapes(shape, mode):
         assert ours.shape == theirs.shape
     else:
         assert ours.Q.shape == theirs.Q.shape and ours.R.shape == theirs.R.shape
+
+
+def test_the_other_entry_points_check_values_before_the_stream(tmp_path):
+    import weightinit.dask
+
+    too_big = wi.Constant(1e39)
+    assert_no_state_change(
+        lambda rng: weightinit.dask.sample(too_big, (4, 4), dtype="float32", rng=rng), ValueError
+    )
+    params = {"w": ((4, 4), "bfloat16", too_big)}
+    assert_no_state_change(lambda rng: wi.save_safetensors(tmp_path, params, rng=rng), ValueError)
+    assert list(tmp_path.iterdir()) == []
+    torch = pytest.importorskip("torch")
+    import weightinit.torch as wit
+
+    t = torch.zeros(4, 4, dtype=torch.float16)
+    assert_no_state_change(lambda rng: wit.init_(t, wi.Constant(1e5), rng=rng), ValueError)
+    assert (t == 0).all()

@@ -191,6 +191,7 @@ def fill_bfloat16_bits(
     if dst.size == 0:
         return dst
     init._check_shape(shape)  # every check before the stream is taken
+    init._check_values(shape, np.dtype(np.float32))  # bfloat16 is rounded from float32
     gen, sid = pinned(rng, stream)
     from ._chunking import slabs, whole_axes
 

@@ -165,6 +165,10 @@ def _checked(name: str, shape: Any, dtype: str, init: Initializer) -> _Tensor:
         init._check_shape(shape)
     except ShapeError as e:
         raise ShapeError(f"tensor {name!r} of shape {shape!r} with {init!r}: {e}") from None
+    try:  # bfloat16 is rounded from float32
+        init._check_values(shape, np.dtype("float32" if dtype == "bfloat16" else dtype))
+    except ValueError as e:
+        raise ValueError(f"tensor {name!r} with {init!r}: {e}") from None
     return _Tensor(name, shape, dtype, init)
 
 

@@ -133,6 +133,7 @@ def init_(
         )
     shape = tuple(tensor.shape)
     init._check_shape(shape)  # shape errors even for meta/empty tensors
+    init._check_values(shape, np.dtype(_DIRECT.get(dtype, np.float32)))  # bfloat16 via float32
     dtensor = _dtensor_type(torch)
     if dtensor is not None and isinstance(tensor, dtensor):
         return _init_dtensor(torch, tensor, init, rng, stream)
@@ -736,6 +737,10 @@ def _check_plan(torch: ModuleType, plan: _Plan) -> None:
             init._check_shape(tuple(param.shape))
         except ShapeError as e:
             raise ShapeError(f"parameter {name!r} with {init!r}: {e}") from None
+        try:  # bfloat16 (and any other dtype) through float32, as it is filled
+            init._check_values(tuple(param.shape), np.dtype(_DIRECT.get(param.dtype, np.float32)))
+        except ValueError as e:
+            raise ValueError(f"parameter {name!r} with {init!r}: {e}") from None
 
 
 def _prefix(stream: object) -> str:
