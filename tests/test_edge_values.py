@@ -195,7 +195,11 @@ signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of death by SIGXF
 resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
 target = sys.argv[1]
 try:
-    wi.save_npy(target, "normal", (1024, 1024), "float32", rng=0, progress=False)
+    if sys.argv[2] == "npy":
+        wi.save_npy(target, "normal", (1024, 1024), "float32", rng=0, progress=False)
+    else:
+        params = {"w": ((1024, 1024), "float32", "normal")}
+        wi.save_safetensors(os.path.dirname(target), params, rng=0, progress=False)
 except OSError as e:
     print(e.errno, repr(e.filename), str(e), sep="\n")
     sys.exit(0)
@@ -204,14 +208,15 @@ sys.exit("no OSError")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE and SIGXFSZ")
-def test_file_size_limit_error_names_the_file(tmp_path):
-    target = tmp_path / "w.npy"
+@pytest.mark.parametrize("writer", ["npy", "safetensors"])
+def test_file_size_limit_error_names_the_file(tmp_path, writer):
+    target = tmp_path / ("w.npy" if writer == "npy" else "model.safetensors")
     env = dict(
         os.environ,
         PYTHONPATH=os.pathsep.join(filter(None, [_PYTHON_DIR, os.environ.get("PYTHONPATH")])),
     )
     p = subprocess.run(
-        [sys.executable, "-c", _FSIZE, str(target)],
+        [sys.executable, "-c", _FSIZE, str(target), writer],
         capture_output=True,
         text=True,
         env=env,

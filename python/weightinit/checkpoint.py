@@ -577,6 +577,10 @@ def _write_checkpoint(
                 f"{os.strerror(e.errno)}: writing {directory} needs {_size(needed)}",
                 str(directory),
             ) from None
+        if isinstance(e, OSError) and e.errno is not None and e.filename is None:
+            # EFBIG under RLIMIT_FSIZE, EIO, ...: name the file being written.
+            target = temporaries[-1][1] if temporaries else directory
+            raise OSError(e.errno, f"{os.strerror(e.errno)}: writing {target}", str(target)) from e
         raise
     finally:
         if bar is not None:
