@@ -1,6 +1,7 @@
 """weightinit.save_npy: bit-identical to the in-memory sample for any block
 size, bounded memory, no partial file under the target name."""
 
+import contextlib
 import errno
 import json
 import os
@@ -19,6 +20,17 @@ from weightinit import npy
 
 # Subprocesses import the same weightinit as this process (the dev tree or the install).
 _PYTHON_DIR = str(Path(__import__("weightinit").__file__).resolve().parents[1])
+
+
+@contextlib.contextmanager
+def tiny_blocks():
+    """Let chunk_bytes go below npy.MIN_CHUNK_BYTES, to test many small blocks."""
+    saved = npy.MIN_CHUNK_BYTES
+    npy.MIN_CHUNK_BYTES = 1
+    try:
+        yield
+    finally:
+        npy.MIN_CHUNK_BYTES = saved
 
 
 def _same(a, b):
@@ -46,8 +58,8 @@ def test_file_equals_in_memory_sample(tmp_path, init, shape, dtype, chunk_bytes,
     except ValueError:
         assume(False)
     path = tmp_path / "w.npy"
-    assert (
-        npy.save_npy(
+    with tiny_blocks():
+        saved = npy.save_npy(
             path,
             init,
             shape,
@@ -57,8 +69,7 @@ def test_file_equals_in_memory_sample(tmp_path, init, shape, dtype, chunk_bytes,
             chunk_bytes=chunk_bytes,
             progress=False,
         )
-        == path
-    )
+    assert saved == path
     assert _same(np.load(path), expected)
     assert _same(np.load(path, mmap_mode="r"), expected)
     assert sorted(os.listdir(tmp_path)) == ["w.npy"]
@@ -127,6 +138,7 @@ def test_interrupt_leaves_no_partial_file_and_keeps_an_old_one(tmp_path, monkeyp
         return real_fill(self, *args, **kwargs)
 
     monkeypatch.setattr(wi.Normal, "fill", interrupted)
+    monkeypatch.setattr(npy, "MIN_CHUNK_BYTES", 1)  # several blocks of 1 KiB
     with pytest.raises(KeyboardInterrupt):
         wi.save_npy(target, wi.Normal(), (64, 64), chunk_bytes=1024, progress=False)
     assert os.listdir(tmp_path) == ["w.npy"]

@@ -118,7 +118,9 @@ class Initializer:
         shape = check.shape(shape)
         dt = _complex.value_dtype(dtype, _default_dtype)
         start, extent, kept = whole_or_region(shape, region)
-        out = np.empty(block_shape(extent, kept), dtype=dt)
+        needed = block_shape(extent, kept)
+        check.array_bytes(needed, dt, "shape" if region is None else "region")
+        out = np.empty(needed, dtype=dt)
         self._fill_checked(shape, out, start, kept, rng, stream, new=True)
         return out
 
@@ -187,7 +189,9 @@ class Initializer:
     ) -> None:
         if out.dtype.kind == "c":
             self._check_complex(out.dtype)
-        self._check_shape(shape)  # the last check: then the stream is taken
+        self._check_shape(shape)
+        # The last check: then the stream is taken.
+        self._check_values(shape, check.range_dtype(out.dtype))
         key, sid = _rng.resolve(rng, stream)
         block = full_rank_view(out, kept)
         if block.size:
@@ -208,6 +212,11 @@ class Initializer:
     def _whole_axes(self, shape: tuple[int, ...]) -> list[int]:
         """Axes a block must span in full to cost only its own size (weightinit/_chunking.py)."""
         return []
+
+    def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        """Raise ValueError, naming the argument, when the values for ``shape`` fall
+        outside ``dtype``'s range (docs/initializers.md, "Values and dtypes").
+        ``dtype`` is a real float dtype (:func:`weightinit._validation.range_dtype`)."""
 
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int

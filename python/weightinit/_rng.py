@@ -51,7 +51,13 @@ def stream_id(stream: int | str) -> int:
     the same values whatever order they are initialized in.
     """
     if isinstance(stream, str):
-        return _name_stream(stream)
+        try:
+            return _name_stream(stream)
+        except UnicodeEncodeError as e:  # a lone surrogate such as "\ud800"
+            raise ValueError(
+                f"stream names are hashed as UTF-8, and {stream!r} is not valid UTF-8: {e.reason} "
+                f"at position {e.start}"
+            ) from None
     if isinstance(stream, bool) or not isinstance(stream, numbers.Integral):
         raise TypeError(f"stream must be an int or a str, got {stream!r}")
     stream = int(stream)

@@ -22,10 +22,14 @@ __all__ = [
     "NORMAL",
     "TRUNCATED_NORMAL",
     "UNIFORM",
+    "check_values",
     "fill",
+    "normal_in_dtype",
     "normal_params",
     "truncated_normal_params",
     "truncated_normal_mass",
+    "truncated_normal_in_dtype",
+    "uniform_in_dtype",
     "uniform_params",
 ]
 
@@ -72,6 +76,79 @@ def truncated_normal_params(
     return [m, s, lo, hi, 1.0 if preserve_std else 0.0]
 
 
+# --- values and dtypes (docs/initializers.md, "Values and dtypes") ---------------
+# Every rule raises ValueError naming the argument before any stream is taken.
+
+# The largest |z| each normal kernel reaches (docs/algorithms.md 3.1): Box-Muller's
+# sqrt(-2 ln 2^-24) = 5.77 in float32 (float16 is drawn as float32) and
+# sqrt(-2 ln 2^-53) = 8.57 in float64, rounded up.
+_NORMAL_MAX_Z = {2: 5.7683, 4: 5.7683, 8: 8.5718}
+# The inverse CDF's largest |z| on an unbounded side: u >= 2^-53 and a mass above
+# 1e-30 keep the tail probability above 1e-46, whose quantile is -14.2.
+_TRUNCATED_MAX_Z = 14.3
+# float32 rounds a - b to infinity from 2^128 - 2^103 on (half an ulp above the largest).
+_F32_OVERFLOW = 2.0**128 - 2.0**103
+
+
+def _at_least(x: float, dtype: np.dtype[Any]) -> float:
+    """The smallest value of ``dtype`` at or above ``x`` (``x`` inside its range)."""
+    v = dtype.type(x)
+    if float(v) < x:
+        v = np.nextafter(v, dtype.type(np.inf))
+    return float(v)
+
+
+def uniform_in_dtype(
+    low: float, high: float, dtype: np.dtype[Any], names: tuple[str, str] = ("low", "high")
+) -> None:
+    """U[low, high) is representable in ``dtype``: both ends inside its range, the
+    width finite in the float32 the float32/float16 kernels compute in, and at
+    least one value of ``dtype`` in [low, high) (the values are clamped into it)."""
+    check.within_dtype(low, names[0], dtype)
+    check.within_dtype(high, names[1], dtype)
+    if dtype.itemsize < 8 and float(np.float32(high)) - float(np.float32(low)) >= _F32_OVERFLOW:
+        raise ValueError(
+            f"{names[1]} - {names[0]} = {high - low:.4g} overflows float32 (float16 and "
+            "float32 values are computed in float32); use float64 or a narrower interval"
+        )
+    if not _at_least(low, dtype) < high:
+        raise ValueError(
+            f"no {dtype} value lies in [{names[0]}, {names[1]}) = [{low!r}, {high!r}); "
+            "use a wider interval or a wider dtype"
+        )
+
+
+def normal_in_dtype(mean: float, std: float, dtype: np.dtype[Any], name: str = "std") -> None:
+    """N(mean, std^2) as the kernel draws it (|z| <= 5.77 or 8.57) fits ``dtype``."""
+    check.within_dtype(mean, "mean", dtype)
+    z = _NORMAL_MAX_Z[dtype.itemsize]
+    reach = abs(mean) + z * std
+    check.within_dtype(reach, f"{name}={std!r}", dtype, f"values up to |mean| + {z:.3g} {name} =")
+
+
+def truncated_normal_in_dtype(
+    mean: float, scale: float, lower: float, upper: float, dtype: np.dtype[Any]
+) -> None:
+    """mean + scale z for z in [lower, upper] (bounds in std units) fits ``dtype``."""
+    check.within_dtype(mean, "mean", dtype)
+    lo, hi = max(lower, -_TRUNCATED_MAX_Z), min(upper, _TRUNCATED_MAX_Z)
+    reach = max(abs(mean + scale * lo), abs(mean + scale * hi))
+    check.within_dtype(reach, f"std={scale!r}", dtype, "values up to")
+
+
+def check_values(kind: _core.Distribution, params: Sequence[float], dtype: np.dtype[Any]) -> None:
+    """The rule of ``kind`` for ``params`` (as built by the ``*_params`` functions)."""
+    dtype = check.range_dtype(dtype)
+    if kind == UNIFORM:
+        uniform_in_dtype(params[0], params[1], dtype)
+    elif kind == NORMAL:
+        normal_in_dtype(params[0], params[1], dtype)
+    else:
+        mean, std, lower, upper, preserve = params
+        scale = std / _core.truncated_normal_std(lower, upper) if preserve else std
+        truncated_normal_in_dtype(mean, scale, lower, upper, dtype)
+
+
 def fill(
     kind: _core.Distribution,
     params: Sequence[float],
@@ -99,6 +176,7 @@ def fill(
             raise ValueError(f"out has shape {dest.shape} but shape is {check.shape(shape)}")
         if region is None:
             _check_complex(kind, params, dest.dtype)
+            check_values(kind, params, dest.dtype)
             key, sid = resolve()
             _fill(kind, params, key, sid, dest.shape, (), dest)
             return dest
@@ -108,9 +186,14 @@ def fill(
     start, extent, kept = whole_or_region(full, region)
     needed = block_shape(extent, kept)
     if out is None:
-        dest = np.empty(needed, dtype=_complex.value_dtype(dtype, np.float64))
+        dt = _complex.value_dtype(dtype, np.float64)
+        check.array_bytes(needed, dt, "shape" if region is None else "region")
+        check_values(kind, params, dt)
+        dest = np.empty(needed, dtype=dt)
     elif dest.shape != needed:
         raise ValueError(f"out has shape {dest.shape} but the region needs {needed}")
+    else:
+        check_values(kind, params, dest.dtype)
     _check_complex(kind, params, dest.dtype)
     key, sid = resolve()
     _fill(kind, params, key, sid, full, start, full_rank_view(dest, kept))

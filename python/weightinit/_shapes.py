@@ -16,6 +16,8 @@ def parse_region(region: Any, shape: tuple[int, ...]) -> Region:
 
     Returns ``(start, extent, kept)``: the first index and size per dimension of
     ``shape``, and which dimensions survive (ints drop theirs, as numpy does).
+    Booleans are rejected: numpy reads ``a[True]`` as a mask that adds an axis,
+    which a block of the logical tensor cannot be. Every error names ``region``.
     """
     if not isinstance(region, tuple):
         region = (region,)
@@ -32,8 +34,16 @@ def parse_region(region: Any, shape: tuple[int, ...]) -> Region:
     extent: list[int] = []
     kept: list[bool] = []
     for axis, (r, n) in enumerate(zip(region, shape)):
+        if isinstance(r, (bool, np.bool_)):
+            raise TypeError(
+                f"region entries must be slices or ints, got the bool {r!r} on axis {axis} "
+                "(a boolean index is a mask in numpy, not an element)"
+            )
         if isinstance(r, slice):
-            s, e, step = r.indices(n)
+            try:
+                s, e, step = r.indices(n)
+            except (TypeError, ValueError) as err:  # "slice step cannot be zero", ...
+                raise type(err)(f"region entry {r!r} on axis {axis}: {err}") from None
             if step != 1:
                 raise ValueError(f"region slices must have step 1, got {r} on axis {axis}")
             start.append(s)
@@ -43,7 +53,9 @@ def parse_region(region: Any, shape: tuple[int, ...]) -> Region:
             try:
                 i = operator.index(r)
             except TypeError:
-                raise TypeError(f"region entries must be slices or ints, got {r!r}") from None
+                raise TypeError(
+                    f"region entries must be slices or ints, got {r!r} on axis {axis}"
+                ) from None
             if not -n <= i < n:
                 raise ValueError(f"region index {i} is outside axis {axis} of size {n}")
             start.append(i % n)

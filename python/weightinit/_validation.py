@@ -17,7 +17,10 @@ real number
     ``bytes``, complex and ``None`` are rejected. This is numpy's rule (which
     rejects ``"0.5"``), minus bools, which are flags, never numbers.
 shape
-    An integer or a sequence of integers, each >= 0, at most 2**62 elements.
+    An integer or a sequence of integers, each >= 0, at most 2**62 elements
+    (counting only the non-zero sizes, as numpy does, so ``(0, 2**63)`` is
+    rejected too). An array (or ``.npy`` file) of it must also have at most
+    2**63 - 1 bytes (:func:`array_bytes`), numpy's limit.
 choice
     A ``str`` among the allowed names, case-insensitive; returned lower-case.
 dtype
@@ -26,6 +29,11 @@ dtype
     ImportError saying how to install ``ml_dtypes`` when it is missing).
 layout
     One of :data:`LAYOUTS` (or the subset an initializer supports).
+values of a dtype
+    A parameter that sets the values (a bound, a constant, a gain, a
+    standard deviation) must give values inside the finite range of the
+    output dtype (:func:`within_dtype`); a ``ValueError`` names it otherwise
+    (docs/initializers.md, "Values and dtypes").
 ``out``
     A writable ``numpy.ndarray`` of float16/32/64 or bfloat16 in native byte order
     whose elements do not overlap (no zero stride along an axis of more than one
@@ -52,6 +60,7 @@ __all__ = [
     "FRAMEWORK_LAYOUTS",
     "LAYOUTS",
     "MAX_ELEMENTS",
+    "array_bytes",
     "axes",
     "choice",
     "finite",
@@ -65,6 +74,7 @@ __all__ = [
     "positive_int",
     "real",
     "shape",
+    "within_dtype",
 ]
 
 #: Every weight layout the package knows (see :mod:`weightinit.fans` for the axes of each).
@@ -107,13 +117,22 @@ def real(x: Any, name: str) -> float:
     if type(x) is float:  # the common case, kept cheap
         return x
     if not isinstance(x, (bool, np.bool_)):
-        if isinstance(x, numbers.Real):
-            return float(x)
-        if getattr(x, "ndim", None) == 0 and not isinstance(x, (str, bytes)):
-            a = np.asarray(x)
-            if a.dtype.kind in "iuf":
-                return float(a)
-    raise TypeError(f"{name} must be a real number, got {x!r}")
+        try:
+            if isinstance(x, numbers.Real):
+                return float(x)
+            if getattr(x, "ndim", None) == 0 and not isinstance(x, (str, bytes)):
+                a = np.asarray(x)
+                if a.dtype.kind in "iuf":
+                    return float(a)
+        except OverflowError:  # an int or Fraction beyond the float range
+            raise ValueError(f"{name} is too large for a float, got {_short(x)}") from None
+    raise TypeError(f"{name} must be a real number, got {_short(x)}")
+
+
+def _short(x: Any) -> str:
+    """``repr(x)``, cut to 60 characters (2**1024 has 309 digits)."""
+    r = repr(x)
+    return r if len(r) <= 60 else f"{r[:28]}...{r[-28:]} ({len(r)} characters)"
 
 
 def finite(x: Any, name: str) -> float:
@@ -171,7 +190,7 @@ def shape(x: Any, name: str = "shape") -> tuple[int, ...]:
         except TypeError:
             raise TypeError(f"{name} must be an int or a sequence of ints, got {x!r}") from None
     out = []
-    total = 1
+    total = 1  # of the non-zero sizes, as numpy counts
     for d in dims:
         if isinstance(d, (bool, np.bool_)):
             raise TypeError(f"{name} must contain ints, got {d!r} in {x!r}")
@@ -181,11 +200,27 @@ def shape(x: Any, name: str = "shape") -> tuple[int, ...]:
             raise TypeError(f"{name} must contain ints, got {d!r} in {x!r}") from None
         if d < 0:
             raise ShapeError(f"{name} has a negative dimension {d} in {tuple(dims)!r}")
-        total *= d
+        total *= max(d, 1)
         out.append(d)
-    if total > MAX_ELEMENTS and 0 not in out:
-        raise ShapeError(f"{name} {tuple(out)!r} has more than 2**62 elements")
+    if total > MAX_ELEMENTS:
+        raise ShapeError(f"{name} {_short(tuple(out))} has more than 2**62 elements")
     return tuple(out)
+
+
+def array_bytes(shape: tuple[int, ...], dtype: np.dtype[Any], name: str = "shape") -> int:
+    """Bytes of an array of ``shape`` (checked by :func:`shape`) and ``dtype``.
+
+    Raises :class:`~weightinit.ShapeError` above 2**63 - 1 bytes counting the
+    non-zero sizes: numpy cannot make such an array, or read such a ``.npy`` file,
+    even when a size is zero.
+    """
+    nbytes = dtype.itemsize * math.prod(max(d, 1) for d in shape)
+    if nbytes > np.iinfo(np.intp).max:
+        raise ShapeError(
+            f"{name} {_short(shape)} of {dtype} needs more than 2**63 - 1 bytes "
+            "(numpy's limit, which counts every non-zero size)"
+        )
+    return dtype.itemsize * math.prod(shape)
 
 
 def axes(x: Any, name: str) -> int | tuple[int, ...]:
@@ -242,3 +277,30 @@ def out_array(x: Any, name: str = "out") -> np.ndarray[Any, np.dtype[Any]]:
         raise ValueError(f"{name} must be in native byte order, got dtype {x.dtype.str}")
     _core.check_no_self_overlap(x, name)
     return x
+
+
+def range_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
+    """The real float dtype whose range and rounding the values of ``dtype`` follow:
+    a complex dtype's parts; float32 for bfloat16 (its values are float32 values
+    rounded, docs/algorithms.md 2.4) and for the uint16 arrays of bfloat16 bits
+    the adapters fill; every float dtype itself."""
+    if dtype.kind == "c":
+        real: np.dtype[Any] = np.finfo(dtype).dtype
+        return real
+    if dtype in (np.uint16, np.int16) or _bfloat16.is_bfloat16(dtype):
+        return np.dtype(np.float32)
+    return dtype
+
+
+def within_dtype(x: float, name: str, dtype: np.dtype[Any], what: str = "") -> None:
+    """Raise ``ValueError`` when ``x`` (the value a parameter gives) is beyond ``dtype``'s range.
+
+    ``what`` describes ``x`` when it is not the argument itself (e.g. "values up to").
+    """
+    big = float(np.finfo(dtype).max)
+    if not -big <= x <= big:
+        shown = f"{name}={_short(x)}" if not what else f"{name} gives {what} {x:.4g}"
+        raise ValueError(
+            f"{shown}, outside the range of {dtype} ([-{big:.8g}, {big:.8g}]); "
+            "use a smaller value or a wider dtype"
+        )

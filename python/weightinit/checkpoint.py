@@ -157,6 +157,10 @@ def _checked(name: str, shape: Any, dtype: str, init: Initializer) -> _Tensor:
         init._check_shape(shape)
     except ShapeError as e:
         raise ShapeError(f"tensor {name!r} of shape {shape!r} with {init!r}: {e}") from None
+    try:  # bfloat16 is rounded from float32
+        init._check_values(shape, np.dtype("float32" if dtype == "bfloat16" else dtype))
+    except ValueError as e:
+        raise ValueError(f"tensor {name!r} with {init!r}: {e}") from None
     return _Tensor(name, shape, dtype, init)
 
 
@@ -540,6 +544,10 @@ def _write_checkpoint(
                 f"{os.strerror(e.errno)}: writing {directory} needs {_size(needed)}",
                 str(directory),
             ) from None
+        if isinstance(e, OSError) and e.errno is not None and e.filename is None:
+            # EFBIG under RLIMIT_FSIZE, EIO, ...: name the file being written.
+            target = temporaries[-1][1] if temporaries else directory
+            raise OSError(e.errno, f"{os.strerror(e.errno)}: writing {target}", str(target)) from e
         raise
     finally:
         if bar is not None:

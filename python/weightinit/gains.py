@@ -76,11 +76,14 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         else:
             try:  # a number or a 0-d real array (numpy, torch, JAX); never a bool
                 slope = check.real(param, "negative_slope")
-            except TypeError:
+            except (TypeError, OverflowError):  # OverflowError: an int beyond the float range
                 raise ValueError(f"negative_slope {param} not a valid number") from None
             if math.isnan(slope):
                 raise ValueError(f"negative_slope {param} not a valid number")
-        return math.sqrt(2.0 / (1 + slope**2))
+        try:
+            return math.sqrt(2.0 / (1 + slope**2))  # torch's formula, bit for bit
+        except OverflowError:  # slope**2 beyond the float range (|slope| > 1.3e154)
+            return math.sqrt(2.0) / abs(slope)
     if nonlinearity == "selu":
         return 3.0 / 4
     raise ValueError(

@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 from collections.abc import Callable, Sequence
@@ -129,6 +130,16 @@ def _flag(x: Any, name: str) -> bool:
     raise TypeError(f"{name} must be True or False, got {x!r}")
 
 
+def _uniform_in_dtype(
+    low: float, high: float, dtype: np.dtype[Any], names: tuple[str, str]
+) -> None:
+    """What _uniform_fill writes fits ``dtype`` (a zero width is the constant ``low``)."""
+    if low == high:
+        check.within_dtype(low, names[0], dtype)
+    else:
+        _sampling.uniform_in_dtype(low, high, dtype, names)
+
+
 def _block_slices(start: Sequence[int], out: Array) -> tuple[slice, ...]:
     return tuple(slice(s, s + n) for s, n in zip(start, out.shape, strict=True))
 
@@ -174,6 +185,13 @@ class Constant(Initializer):
 
     def _check_complex(self, dtype: np.dtype[Any]) -> None:
         pass  # the real value, imaginary part 0
+
+    def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        # The largest magnitude decides for an array value (its sign is irrelevant
+        # to the range, which is symmetric).
+        v = self.val
+        big = float(np.max(np.abs(v))) if isinstance(v, np.ndarray) and v.size else float(v)
+        check.within_dtype(big if isinstance(v, np.ndarray) else float(v), "val", dtype)
 
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
@@ -258,6 +276,9 @@ class Normal(Initializer):
     def _check_complex(self, dtype: np.dtype[Any]) -> None:
         pass  # circular normal, E|w - mean|**2 = std**2
 
+    def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        _sampling.normal_in_dtype(self.mean, self.std, dtype)
+
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
     ) -> None:
@@ -300,9 +321,11 @@ class Uniform(Initializer):
         std: float | None = None,
         mean: float = 0.0,
     ) -> None:
+        self._names = ("range", "range")  # what the ends come from, for messages
         if std is not None:
             m, s = _sampling.normal_params(mean, std)
             a, b = m - _SQRT3 * s, m + _SQRT3 * s
+            self._names = ("mean - sqrt(3) std", "mean + sqrt(3) std")
         else:
             pair = f"range must be a real number or a (low, high) pair, got {range!r}"
             if isinstance(range, (str, bytes)):
@@ -316,6 +339,7 @@ class Uniform(Initializer):
                 raise ValueError(pair) from None
             else:
                 a, b = check.finite(a, "range[0]"), check.finite(b, "range[1]")
+                self._names = ("range[0]", "range[1]")
             if a > b:
                 raise ValueError(f"range must have low <= high, got {(a, b)}")
         if not math.isfinite(b - a):
@@ -325,6 +349,9 @@ class Uniform(Initializer):
 
     def _check_complex(self, dtype: np.dtype[Any]) -> None:
         pass  # uniform on a disk with the interval's mean and variance
+
+    def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        _uniform_in_dtype(self.range[0], self.range[1], dtype, self._names)
 
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
@@ -395,6 +422,10 @@ class TruncatedNormal(Initializer):
 
     def _check_complex(self, dtype: np.dtype[Any]) -> None:
         _complex.check_truncation(self.lower, self.upper)  # the modulus is truncated
+
+    def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        params = [self.mean, self.std, self.lower, self.upper, float(self.preserve_std)]
+        _sampling.check_values(_sampling.TRUNCATED_NORMAL, params, dtype)
 
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
@@ -471,7 +502,36 @@ def _factory(initializer: Any) -> Factory:
             "initializer must be a class or factory accepting std= (e.g. Normal, not Normal()), "
             f"got {initializer!r}"
         )
+    try:
+        signature = inspect.signature(initializer)
+    except (TypeError, ValueError):  # no signature to read (some builtins): trust it
+        return initializer  # type: ignore[no-any-return]
+    try:
+        signature.bind(std=1.0)  # what _delegate calls, checked now rather than at sample time
+    except TypeError as e:
+        raise TypeError(
+            "initializer must be callable as initializer(std=...), "
+            f"{_show(initializer)} is not: {e}"
+        ) from None
     return initializer  # type: ignore[no-any-return]
+
+
+def _show(x: Any) -> str:
+    return getattr(x, "__qualname__", None) or repr(x)
+
+
+def _check_delegate(
+    factory: Factory, std: float, gain: float, shape: tuple[int, ...], dtype: np.dtype[Any]
+) -> None:
+    """Glorot/He: ``factory(std=std)`` is valid and its values fit ``dtype``, checked
+    before the stream is taken (only for the package's own classes: a foreign one is
+    called once, at fill time)."""
+    if isinstance(factory, type) and issubclass(factory, Initializer):
+        try:
+            make = cast(Callable[..., Initializer], factory)  # a subclass that takes std=
+            make(std=std)._check_values(shape, dtype)
+        except ValueError as e:
+            raise ValueError(f"gain={gain!r} gives std={std!r} for shape {shape}: {e}") from None
 
 
 def _gain(gain: GainLike) -> float:
@@ -539,6 +599,9 @@ class Glorot(_FanBased, Initializer):
         """The standard deviation used for ``shape``."""
         fan_in, fan_out = self.fans(shape)
         return float(self.gain * np.sqrt(2.0 / max(fan_in + fan_out, 1)))
+
+    def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        _check_delegate(self.initializer, self.std(shape), self.gain, shape, dtype)
 
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
@@ -674,6 +737,9 @@ class He(_FanBased, Initializer):
         fan_in, fan_out = self.fans(shape)
         fan = fan_in if self.mode == "fan_in" else fan_out
         return float(self.gain * np.sqrt(1.0 / max(fan, 1)))
+
+    def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        _check_delegate(self.initializer, self.std(shape), self.gain, shape, dtype)
 
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
@@ -824,6 +890,16 @@ class VarianceScaling(_FanBased, Initializer):
             "fan_geo_avg": math.sqrt(fan_in * fan_out),
         }[self.mode]
         return self.scale / max(1.0, n)
+
+    def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        sd = math.sqrt(self.variance(shape))
+        name = f"scale={self.scale!r}"
+        if self.distribution == "uniform":
+            _uniform_in_dtype(-math.sqrt(3.0) * sd, math.sqrt(3.0) * sd, dtype, (name, name))
+        elif self.distribution == "truncated_normal":
+            check.within_dtype(2.0 * sd / TRUNCATED_STD_2, name, dtype, "values up to")
+        else:
+            _sampling.normal_in_dtype(0.0, sd, dtype, "std")
 
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
@@ -1038,6 +1114,9 @@ class Identity(Initializer):
                 f"{len(shape)} (batched=True puts the identity in the last two axes)"
             )
 
+    def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        check.within_dtype(self.gain, "gain", dtype)
+
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
     ) -> None:
@@ -1089,6 +1168,9 @@ class Dirac(Initializer):
             raise ShapeError(
                 f"dim 0 must be divisible by groups: shape {shape}, groups={self.groups}"
             )
+
+    def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        check.within_dtype(self.gain, "gain", dtype)
 
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
@@ -1181,6 +1263,9 @@ class Sparse(Initializer):
             raise ShapeError(
                 f"nonzeros={self.nonzeros} is more than the {n_inputs} inputs of shape {shape}"
             )
+
+    def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        _sampling.normal_in_dtype(0.0, self.std, dtype)
 
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int

@@ -320,6 +320,7 @@ class _Blocks:
         else:
             (self.init, self.gen_shape), self.perm = plan, _adapters.keras_from_torch(len(shape))
         self.init._check_shape(self.gen_shape)
+        self.init._check_values(self.gen_shape, dt)
         self.shape, self.dt = shape, dt
 
     def __call__(self, gen: RngLike, sid: Stream, index: Sequence[slice]) -> Array:

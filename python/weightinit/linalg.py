@@ -9,6 +9,7 @@ element is one ascending chain of FMAs (see ``docs/orthogonal.md``).
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -104,7 +105,7 @@ def qr(a: Any, mode: str = "reduced") -> QRResult | Array:
     m, n = a.shape[-2:]
     k = min(m, n)
     batch = a.shape[:-2]
-    flat = a.reshape((-1, m, n))
+    flat = a.reshape((math.prod(batch), m, n))  # not -1: ambiguous when a is empty
     qcols = m if mode == "complete" else k
     rrows = m if mode == "complete" else k
     rs = np.empty((flat.shape[0], rrows, n), dt)
@@ -155,9 +156,9 @@ def orthogonalize(w: Any, column_axis: int | None = None) -> Array:
         if not -w.ndim <= column_axis < w.ndim:
             raise ValueError(f"column_axis {column_axis} is out of range for {w.ndim} dimensions")
         moved = np.moveaxis(w, column_axis, -1)
-        mat = moved.reshape(-1, moved.shape[-1])
-    else:
-        mat = w.reshape(w.shape[0], -1)
+        mat = moved.reshape(math.prod(moved.shape[:-1]), moved.shape[-1])
+    else:  # explicit sizes, not -1: ambiguous when w is empty
+        mat = w.reshape(w.shape[0], math.prod(w.shape[1:]))
     if mat.size and not np.isfinite(mat).all():
         raise ValueError("w contains NaN or infinity")
     tall = mat.shape[0] >= mat.shape[1]
@@ -217,6 +218,7 @@ def orthogonal(
     cols = rows if cols is None else check.non_negative_int(cols, "cols")
     dt = check.float_dtype(dtype)
     g = resolve_gain(gain)
+    check.within_dtype(g, "gain", dt)  # the values are gain * Q, |Q_ij| <= 1
     m, n = max(rows, cols), min(rows, cols)
     if columns is None:
         c0, c1 = 0, n

@@ -131,7 +131,10 @@ def deserialize(config: dict[str, Any]) -> Initializer:
         raise ValueError(
             f"an initializer config is a dict with 'class_name' and 'config', got {config!r}"
         )
-    cls = _lookup(config["class_name"])
+    name = config["class_name"]
+    if not isinstance(name, str):
+        raise TypeError(f"config['class_name'] must be a str naming an initializer, got {name!r}")
+    cls = _lookup(name)
     args = config.get("config") or {}
     if not isinstance(args, dict):
         raise ValueError(f"'config' must be a dict of constructor arguments, got {args!r}")

@@ -26,9 +26,13 @@ from ._chunking import slabs, whole_axes
 from ._rng import RngLike
 from .lookup import as_initializer
 
-__all__ = ["save_npy", "DEFAULT_CHUNK_BYTES"]
+__all__ = ["save_npy", "DEFAULT_CHUNK_BYTES", "MIN_CHUNK_BYTES"]
 
 DEFAULT_CHUNK_BYTES = 256 << 20
+# Smaller limits are raised to this: each block costs a memory map and a call into
+# the core (tens of microseconds), so chunk_bytes=1 -- one element per block -- took
+# hours for a large tensor; a 1 MiB block amortises that.
+MIN_CHUNK_BYTES = 1 << 20
 
 
 def plan_blocks(
@@ -85,7 +89,8 @@ def save_npy(
         file equals one ``sample`` call (with a Generator and no ``stream``,
         the call takes the generator's next stream, as ``sample`` does).
     chunk_bytes : int
-        Working-set limit in bytes (default 256 MiB). Blocks are cut along
+        Working-set limit in bytes (default 256 MiB; a smaller value than
+        :data:`MIN_CHUNK_BYTES`, 1 MiB, counts as 1 MiB). Blocks are cut along
         axis 0 (for orthogonal weights, along the axis whose parts are cheap
         to generate alone) to stay within it; a single slice of the tensor
         that is larger than the limit is written as one block.
@@ -102,7 +107,12 @@ def save_npy(
     ------
     OSError
         If the file cannot be created or the disk is full (space is reserved
-        before writing, so a full disk fails early and leaves no file).
+        before writing, so a full disk fails early and leaves no file); its
+        ``filename`` and message name ``path`` (also for errors that the system
+        reports without a name, such as ``EFBIG`` under ``RLIMIT_FSIZE``).
+    ValueError
+        For a shape numpy cannot hold (more than 2**63 - 1 bytes, counting every
+        non-zero size) or values beyond the dtype's range, as ``sample`` raises.
 
     Examples
     --------
@@ -123,10 +133,12 @@ def save_npy(
             "dtype=bfloat16 cannot be stored in a .npy file (the format has no bfloat16 "
             "type); use weightinit.save_safetensors, which has BF16"
         )
-    chunk_bytes = check.positive_int(chunk_bytes, "chunk_bytes")
+    chunk_bytes = max(check.positive_int(chunk_bytes, "chunk_bytes"), MIN_CHUNK_BYTES)
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"progress must be True, False or None, got {progress!r}")
+    check.array_bytes(shape, dt)  # what numpy can read back (sample's rule)
     init._check_shape(shape)
+    init._check_values(shape, dt)
     path = Path(path)
     with _tempfiles.interruptible():
         _tempfiles.remove_stale(path.parent, lambda name: name == path.name)
@@ -148,13 +160,14 @@ def _write_npy(
     chunk_bytes: int,
     progress: bool | None,
 ) -> None:
-    bar = _progress_bar(progress, math.prod(shape) * dt.itemsize, os.fspath(path))
+    nbytes = math.prod(shape) * dt.itemsize
+    bar = _progress_bar(progress, nbytes, os.fspath(path))
     tmp: Path | None = None
     try:
         tmp, fd = _tempfiles.create(path)
         with os.fdopen(fd, "r+b") as f:
             data_offset = _write_header(f, shape, dt)
-            _reserve(f.fileno(), data_offset, math.prod(shape) * dt.itemsize, path)
+            _reserve(f.fileno(), data_offset, nbytes, path)
             # The stream is taken once the file has its space (a full disk fails
             # before); every block fills from this one (key, stream).
             gen, sid = _rng.pinned(rng, stream)
@@ -171,11 +184,12 @@ def _write_npy(
             _tempfiles.discard(tmp)
         if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
             raise OSError(
-                e.errno,
-                f"{os.strerror(e.errno)}: writing {path} needs "
-                f"{_size(math.prod(shape) * dt.itemsize)}",
-                str(path),
+                e.errno, f"{os.strerror(e.errno)}: writing {path} needs {_size(nbytes)}", str(path)
             ) from None
+        if isinstance(e, OSError) and e.errno is not None and e.filename is None:
+            # fallocate, ftruncate, write and mmap report no file (EFBIG under
+            # RLIMIT_FSIZE, EIO, ...): every I/O error here names the target.
+            raise OSError(e.errno, f"{os.strerror(e.errno)}: writing {path}", str(path)) from e
         raise
     finally:
         if bar is not None:

@@ -200,6 +200,9 @@ class Orthogonal(Initializer):
         if self._column_axis is not None and not -len(shape) <= self._column_axis < len(shape):
             raise ShapeError(f"column_axis {self._column_axis} is out of range for shape {shape}")
 
+    def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        check.within_dtype(self.gain, "gain", dtype)  # the values are gain * Q, |Q_ij| <= 1
+
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
     ) -> None:
@@ -258,6 +261,9 @@ class DeltaOrthogonal(Initializer):
                 f"`fan_in` must be less or equal than `fan_out`: got in={fan_in}, out={fan_out} "
                 f"for shape {shape}"
             )
+
+    def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        check.within_dtype(self.gain, "gain", dtype)  # the values are gain * Q, |Q_ij| <= 1
 
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int

@@ -50,9 +50,13 @@ def uniform(
     """Uniform values on the half-open interval ``[low, high)``.
 
     Value = low + (high - low) * u with u = k * 2**-23 (float32) or k * 2**-52
-    (float64), k uniform; the result is clamped below ``high`` so ``high`` is
-    never returned, in any dtype. Complex dtypes: uniform on the disk about
-    (low + high) / 2 of radius (high - low) / sqrt(6), which has the same variance.
+    (float64), k uniform; the result is clamped into [low, high) in the output
+    dtype, so ``high`` is never returned and nothing below ``low`` is. ``low``,
+    ``high`` and (for float16/float32) ``high - low`` must fit the dtype, with
+    at least one of its values in [low, high): otherwise ``ValueError``
+    (docs/initializers.md, "Values and dtypes"). Complex dtypes: uniform on the
+    disk about (low + high) / 2 of radius (high - low) / sqrt(6), which has the
+    same variance. bfloat16 is the float32 value rounded (``high`` can then occur).
 
     Examples
     --------
@@ -117,11 +121,13 @@ def truncated_normal(
 
     Bounds are in units of ``std`` (Keras/JAX semantics). Exact inverse-CDF
     sampling, no rejection: z = Phi^-1(Phi(lower) + u (Phi(upper) - Phi(lower))),
-    with Giles' erfinv in float32 and Wichura's AS241 in float64, then
-    value = mean + s * z. ``s = std`` by default; with ``preserve_std=True``
-    ``s = std / sd`` where sd is the standard deviation of the truncated
-    standard normal (0.87962566103423978 at +-2), so the values have standard
-    deviation ``std``, as Keras' and JAX's variance scaling do. Complex dtypes need
+    with Giles' erfinv in float32 and Wichura's AS241 in float64 (float32
+    elements beyond about 5.4 std, past Giles' range, are computed in float64
+    and rounded; docs/algorithms.md 4.2), then value = mean + s * z.
+    ``s = std`` by default; with ``preserve_std=True`` ``s = std / sd`` where
+    sd is the standard deviation of the truncated standard normal
+    (0.87962566103423978 at +-2), so the values have standard deviation
+    ``std``, as Keras' and JAX's variance scaling do. Complex dtypes need
     ``lower == -upper``: the modulus of a circular normal (E|z|**2 = std**2) is
     truncated to ``upper * std``.
 

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import numpy as np
 
 from . import _adapters
+from . import _validation as check
 from . import initializers as _init
 from ._adapters import as_initializer, check_framework_layout, relayout
 from ._base import Initializer, Stream
@@ -150,6 +151,8 @@ def init_(
     if 0 in shape and isinstance(init, (_init.He, _init.FanInUniform)):
         # torch's kaiming_*_ warn here (and so nn.Linear/nn.ConvNd's defaults do).
         warnings.warn("Initializing zero-element tensors is a no-op", ZeroElementWarning, 2)
+    # bfloat16 through float32, complex through its parts (_validation.range_dtype).
+    init._check_values(shape, check.range_dtype(np.dtype(_DIRECT.get(dtype, np.float32))))
     dtensor = _dtensor_type(torch)
     if dtensor is not None and isinstance(tensor, dtensor):
         return _init_dtensor(torch, tensor, init, rng, stream)
@@ -729,6 +732,11 @@ def _check_plan(torch: ModuleType, plan: _Plan) -> None:
                 init._check_complex(np.dtype(_DIRECT[param.dtype]))
             except (TypeError, ValueError) as e:
                 raise type(e)(f"parameter {name!r}: {e}") from None
+        try:  # bfloat16 (and any other dtype) through float32, as it is filled
+            dt = check.range_dtype(np.dtype(_DIRECT.get(param.dtype, np.float32)))
+            init._check_values(tuple(param.shape), dt)
+        except ValueError as e:
+            raise ValueError(f"parameter {name!r} with {init!r}: {e}") from None
 
 
 def _prefix(stream: object) -> str:

@@ -38,6 +38,12 @@ std::uint16_t half_below(double high) {
   return h;
 }
 
+std::uint16_t half_at_least(double low) {
+  // Smallest binary16 value at or above `low` (finite, inside binary16's range).
+  const std::uint16_t h = half_below(low);  // largest below low, then one step up
+  return h == 0x8000 ? 0x0001 : (h & 0x8000) ? h - 1 : h + 1;
+}
+
 struct RunWriter {
   const DistParams& params;
   const KernelTable& kernels;
@@ -45,6 +51,7 @@ struct RunWriter {
   DType dtype;
   std::int64_t stride;
   float half_limit;  // uniform into float16: largest half below `high`
+  float half_floor;  // and the smallest half at or above `low`
 
   void operator()(std::uint64_t first, std::int64_t n, char* dst) const {
     const std::size_t size = dtype_size(dtype);
@@ -91,6 +98,8 @@ struct RunWriter {
         std::uint16_t h = float_to_half(stage32[i]);
         if (params.kind == Distribution::uniform && half_to_float(h) > half_limit)
           h = float_to_half(half_limit);
+        if (params.kind == Distribution::uniform && half_to_float(h) < half_floor)
+          h = float_to_half(half_floor);
         stage16[i] = h;
       }
       store_strided(stage16, m, out, stride);
@@ -120,7 +129,9 @@ void fill(const DistParams& params, std::uint64_t key, std::uint64_t stream,
       stream,
       block.dtype,
       layout.inner_stride(),
-      params.kind == Distribution::uniform ? half_to_float(half_below(params.uniform.high)) : 0.0f};
+      params.kind == Distribution::uniform ? half_to_float(half_below(params.uniform.high)) : 0.0f,
+      params.kind == Distribution::uniform ? half_to_float(half_at_least(params.uniform.low))
+                                           : 0.0f};
   const std::int64_t per_run = (length + kFillTile - 1) / kFillTile;
   char* const base = static_cast<char*>(block.data);
   parallel_for(runs * per_run, runs * length, kFillMinParallel, [&](std::int64_t tile) {

@@ -244,8 +244,10 @@ inline void box_muller_f64(Q x1, Q x2, D mean, D std, D* z1, D* z2) {
 // Giles (2010), "Approximating the erfinv function", single precision, with
 // the tail variable w = -ln(4 p q) formed from both tail probabilities so
 // neither end loses precision (docs/algorithms.md 3.1, "accuracy trap").
-inline F normal_quantile_f32(F pl, F qh) {
+// *w_out receives the tail variable w (truncated_normal_f32 checks its range).
+inline F normal_quantile_f32(F pl, F qh, F* w_out) {
   F w = Ops::fsub(Ops::fset1(0.0f), log_f32(Ops::fmul(Ops::fmul(pl, qh), Ops::fset1(4.0f))));
+  *w_out = w;
   F wc = Ops::fsub(w, Ops::fset1(2.5f));
   F pc = Ops::fset1(2.81022636e-08f);
   pc = Ops::fma(pc, wc, Ops::fset1(3.43273939e-07f));
@@ -350,14 +352,16 @@ inline D normal_quantile_f64(D pl, D qh) {
 }
 
 // --------------------------------------------- per-call prepared params ----
-struct PreparedF32 {
-  F a, b, c, lo, hi;  // meaning depends on the distribution
-  F cdf_alpha, sf_beta, mass;
-};
 struct PreparedF64 {
-  D a, b, c, lo, hi;
+  D a, b, c, lo, hi;  // meaning depends on the distribution
   D cdf_alpha, sf_beta, mass;
 };
+struct PreparedF32 {
+  F a, b, c, lo, hi;
+  F cdf_alpha, sf_beta, mass;
+  PreparedF64 deep;  // truncated normal: the double constants of its deep tail
+};
+PreparedF64 prepare_f64(const DistParams& p);
 
 inline float largest_below_f32(double high) {
   float h = static_cast<float>(high);
@@ -365,6 +369,12 @@ inline float largest_below_f32(double high) {
   return h;
 }
 inline double largest_below_f64(double high) { return std::nextafter(high, -INFINITY); }
+// The float32 value nearest `low` may lie below it; values are raised to this one.
+inline float smallest_at_least_f32(double low) {
+  float l = static_cast<float>(low);
+  while (static_cast<double>(l) < low) l = std::nextafter(l, INFINITY);
+  return l;
+}
 
 PreparedF32 prepare_f32(const DistParams& p) {
   PreparedF32 r{};
@@ -374,6 +384,7 @@ PreparedF32 prepare_f32(const DistParams& p) {
       r.a = Ops::fset1(lo);
       r.b = Ops::fset1(static_cast<float>(p.uniform.high) - lo);  // width
       r.hi = Ops::fset1(largest_below_f32(p.uniform.high));
+      r.lo = Ops::fset1(smallest_at_least_f32(p.uniform.low));
       break;
     }
     case Distribution::normal:
@@ -389,6 +400,7 @@ PreparedF32 prepare_f32(const DistParams& p) {
       r.cdf_alpha = Ops::fset1(static_cast<float>(t.cdf_alpha));
       r.sf_beta = Ops::fset1(static_cast<float>(t.sf_beta));
       r.mass = Ops::fset1(static_cast<float>(t.mass));
+      r.deep = prepare_f64(p);
       break;
     }
   }
@@ -422,24 +434,79 @@ PreparedF64 prepare_f64(const DistParams& p) {
   return r;
 }
 
+// ------------------------------------------------------- truncated normal ----
+// docs/algorithms.md 4.2: z = Phi^-1(p, q) with p = Phi(alpha) + u Z and
+// q = (1 - Phi(beta)) + (1 - u) Z, clamped to [alpha, beta]; value = mean + scale z.
+inline D truncated_normal_f64(const PreparedF64& p, D u) {
+  D pl = Ops::dfma(u, p.mass, p.cdf_alpha);
+  D qh = Ops::dfma(Ops::dsub(Ops::dset1(1.0), u), p.mass, p.sf_beta);
+  D z = Ops::dmin(Ops::dmax(normal_quantile_f64(pl, qh), p.lo), p.hi);
+  return Ops::dfma(z, p.b, p.a);
+}
+
+// Giles' single-precision fit is made for w = -ln(4 p q) up to 23 ln 2 = 15.94, the
+// largest w of a float32 argument; past it the error grows fast (5 ulp at w = 16, 45 at
+// 17, 10^6 at 40, where every value lands on the bound). Elements with w >= kGilesMaxW
+// (|z| above about 5.4) are recomputed in double from the same draw; all others keep
+// the float32 computation bit for bit (docs/algorithms.md 4.2, "The deep tail").
+constexpr float kGilesMaxW = 16.0f;
+
+inline F truncated_normal_f32(const PreparedF32& p, U x, F* w) {
+  F u = unit_open_f32(x);
+  F pl = Ops::fma(u, p.mass, p.cdf_alpha);
+  F qh = Ops::fma(Ops::fsub(Ops::fset1(1.0f), u), p.mass, p.sf_beta);
+  F z = Ops::fmin(Ops::fmax(normal_quantile_f32(pl, qh, w), p.lo), p.hi);
+  return Ops::fma(z, p.b, p.a);
+}
+
+// Rewrites the elements of a group (dst: 4N floats as store4 wrote them) whose w is not
+// below kGilesMaxW with the double computation of the same u, rounded once to float.
+inline void truncated_normal_deep_f32(const PreparedF64& p, const Words& w, const F tail_w[4],
+                                      float* dst) {
+  alignas(64) float wv[4 * N];
+  alignas(64) double v[2][2 * N];  // words (0, 1) and (2, 3), each in store2's order
+  Ops::store4(wv, tail_w[0], tail_w[1], tail_w[2], tail_w[3]);
+  const U zero = Ops::set1(0u);
+  // u = (x >> 9) 2^-23 + 2^-24 (unit_open_f32's value, exact in double), from the bits of
+  // 1 + (x >> 9) 2^-23 with the draw x zero-extended into a 64-bit lane.
+  const auto value = [&p](Q x) {
+    D one_u =
+        Ops::as_d(Ops::qor(Ops::qsll<29>(Ops::qsrl<9>(x)), Ops::qset1(0x3FF0000000000000ull)));
+    return truncated_normal_f64(p, Ops::dsub(one_u, Ops::dset1(1.0 - 0x1p-24)));
+  };
+  for (int k = 0; k < 2; ++k) {
+    const U a = w.w[2 * k], b = w.w[2 * k + 1];
+    Ops::store2(v[k], value(Ops::q_lo(a, zero)), value(Ops::q_lo(b, zero)));
+    Ops::store2(v[k] + N, value(Ops::q_hi(a, zero)), value(Ops::q_hi(b, zero)));
+  }
+  for (int blk = 0; blk < N; ++blk)
+    for (int i = 0; i < 4; ++i)
+      if (!(wv[4 * blk + i] < kGilesMaxW))
+        dst[4 * blk + i] = static_cast<float>(v[i / 2][2 * blk + i % 2]);
+}
+
 // ------------------------------------------------------- group transforms ----
 // The 4N float32 values of a group, o[i] lane j being element 4j + i (Ops::store4).
 template <Distribution K>
 inline void transform_f32(const PreparedF32& p, const Words& w, F* o /* [4] */) {
   if constexpr (K == Distribution::uniform) {
+    // Clamped into [low, high): fma >= float(low) leaves only values below `low` to raise
+    // (float(low) < low), so no value inside the interval changes (docs/algorithms.md 2.3).
     for (int i = 0; i < 4; ++i)
-      o[i] = Ops::fmin(Ops::fma(unit_halfopen_f32(w.w[i]), p.b, p.a), p.hi);
+      o[i] = Ops::fmax(Ops::fmin(Ops::fma(unit_halfopen_f32(w.w[i]), p.b, p.a), p.hi), p.lo);
   } else if constexpr (K == Distribution::normal) {
     box_muller_f32(w.w[0], w.w[1], p.a, p.b, &o[0], &o[1]);
     box_muller_f32(w.w[2], w.w[3], p.a, p.b, &o[2], &o[3]);
   } else {
+    F tail_w[4];
+    bool deep = false;
     for (int i = 0; i < 4; ++i) {
-      F u = unit_open_f32(w.w[i]);
-      F pl = Ops::fma(u, p.mass, p.cdf_alpha);
-      F qh = Ops::fma(Ops::fsub(Ops::fset1(1.0f), u), p.mass, p.sf_beta);
-      F z = Ops::fmin(Ops::fmax(normal_quantile_f32(pl, qh), p.lo), p.hi);
-      o[i] = Ops::fma(z, p.b, p.a);
+      o[i] = truncated_normal_f32(p, w.w[i], &tail_w[i]);
+      deep = deep || !Ops::all(Ops::flt(tail_w[i], Ops::fset1(kGilesMaxW)));
     }
+    Ops::store4(dst, o[0], o[1], o[2], o[3]);
+    if (deep) truncated_normal_deep_f32(p.deep, w, tail_w, dst);
+    return;
   }
 }
 
@@ -472,13 +539,7 @@ inline void transform_f64(const PreparedF64& p, const Words& w, double* dst /* 2
     } else if constexpr (K == Distribution::normal) {
       box_muller_f64(x[h][0], x[h][1], p.a, p.b, &o[0], &o[1]);
     } else {
-      for (int i = 0; i < 2; ++i) {
-        D u = unit_open_f64(x[h][i]);
-        D pl = Ops::dfma(u, p.mass, p.cdf_alpha);
-        D qh = Ops::dfma(Ops::dsub(Ops::dset1(1.0), u), p.mass, p.sf_beta);
-        D z = Ops::dmin(Ops::dmax(normal_quantile_f64(pl, qh), p.lo), p.hi);
-        o[i] = Ops::dfma(z, p.b, p.a);
-      }
+      for (int i = 0; i < 2; ++i) o[i] = truncated_normal_f64(p, unit_open_f64(x[h][i]));
     }
     Ops::store2(dst + h * N, o[0], o[1]);
   }
