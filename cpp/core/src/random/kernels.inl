@@ -487,8 +487,12 @@ inline void truncated_normal_deep_f32(const PreparedF64& p, const Words& w, cons
 
 // ------------------------------------------------------- group transforms ----
 // The 4N float32 values of a group, o[i] lane j being element 4j + i (Ops::store4).
+// Returns true when a truncated-normal element is past Giles' range: the caller
+// then stores the group as float and lets truncated_normal_deep_f32 rewrite
+// those elements (tail_w holds their w) before any rounding to bfloat16.
 template <Distribution K>
-inline void transform_f32(const PreparedF32& p, const Words& w, F* o /* [4] */) {
+inline bool transform_f32(const PreparedF32& p, const Words& w, F* o /* [4] */,
+                          F* tail_w /* [4] */) {
   if constexpr (K == Distribution::uniform) {
     // Clamped into [low, high): fma >= float(low) leaves only values below `low` to raise
     // (float(low) < low), so no value inside the interval changes (docs/algorithms.md 2.3).
@@ -498,16 +502,14 @@ inline void transform_f32(const PreparedF32& p, const Words& w, F* o /* [4] */) 
     box_muller_f32(w.w[0], w.w[1], p.a, p.b, &o[0], &o[1]);
     box_muller_f32(w.w[2], w.w[3], p.a, p.b, &o[2], &o[3]);
   } else {
-    F tail_w[4];
     bool deep = false;
     for (int i = 0; i < 4; ++i) {
       o[i] = truncated_normal_f32(p, w.w[i], &tail_w[i]);
       deep = deep || !Ops::all(Ops::flt(tail_w[i], Ops::fset1(kGilesMaxW)));
     }
-    Ops::store4(dst, o[0], o[1], o[2], o[3]);
-    if (deep) truncated_normal_deep_f32(p.deep, w, tail_w, dst);
-    return;
+    return deep;
   }
+  return false;
 }
 
 // bfloat16 bits of float32 lanes, in the low half of each lane: round to
@@ -561,13 +563,22 @@ inline void groups(const Prepared& p, const RoundKeys& key, std::uint64_t stream
     if constexpr (sizeof(T) == 8) {
       transform_f64<K>(p, w[g], dst + g * G);
     } else {
-      F o[4];
-      transform_f32<K>(p, w[g], o);
-      if constexpr (sizeof(T) == 4)
+      F o[4], tail_w[4];
+      const bool deep = transform_f32<K>(p, w[g], o, tail_w);
+      if constexpr (sizeof(T) == 4) {
         Ops::store4(dst + g * G, o[0], o[1], o[2], o[3]);
-      else
+        if (deep) truncated_normal_deep_f32(p.deep, w[g], tail_w, dst + g * G);
+      } else if (deep) {
+        // Rare (|z| above about 5.4): the float32 values are fixed first, then each is
+        // rounded by the scalar rule, which gives bfloat16_bits' bits (test_counter).
+        alignas(64) float f[4 * N];
+        Ops::store4(f, o[0], o[1], o[2], o[3]);
+        truncated_normal_deep_f32(p.deep, w[g], tail_w, f);
+        for (std::size_t i = 0; i < G; ++i) dst[g * G + i] = float_to_bfloat16(f[i]);
+      } else {
         Ops::store4_u16(dst + g * G, bfloat16_bits(o[0]), bfloat16_bits(o[1]), bfloat16_bits(o[2]),
                         bfloat16_bits(o[3]));
+      }
     }
   }
 }

@@ -290,9 +290,12 @@ namespace {
 template <Distribution K>
 float element_f32(const PreparedF32& p, std::uint32_t x1, std::uint32_t x2, int slot) {
   const Words w{{Ops::set1(x1), Ops::set1(x2), Ops::set1(x1), Ops::set1(x2)}};
-  F o[4];
-  transform_f32<K>(p, w, o);
-  return o[slot].v[0];
+  F o[4], tail_w[4];
+  float out[4 * N];
+  const bool deep = transform_f32<K>(p, w, o, tail_w);
+  Ops::store4(out, o[0], o[1], o[2], o[3]);
+  if (deep) truncated_normal_deep_f32(p.deep, w, tail_w, out);
+  return out[slot];
 }
 
 template <Distribution K>
