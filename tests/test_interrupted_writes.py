@@ -44,6 +44,7 @@ def announced(*args, **kwargs):
             time.sleep(0.01)
 
 npy._fill_block_in_file = announced
+npy.MIN_CHUNK_BYTES = 1  # small blocks, so the write has a middle (save_npy clamps to 1 MiB)
 checkpoint._fill_block_in_file = announced
 params = {f"l{i}": ((64, 64), "float32", "normal") for i in range(4)}
 if kind == "npy":
