@@ -384,9 +384,7 @@ def test_truncated_normal_deep_tail_bits_equal_float32_rounded(isa, lower, upper
     n = 3 * 4096 + 5  # ragged last group
     f32 = wi.random.truncated_normal(n, lower=lower, upper=upper, dtype="float32", rng=3)
     bf = np.empty(n, np.uint16)
-    _adapters.fill_bfloat16_bits(
-        wi.TruncatedNormal(std=1.0, lower=lower, upper=upper), bf, 3, None
-    )
+    _adapters.fill_bfloat16_bits(wi.TruncatedNormal(std=1.0, lower=lower, upper=upper), bf, 3, None)
     want = _bfloat16.float32_to_bfloat16_bits(f32, np.empty(n, np.uint16))
     assert len(np.unique(f32)) > n // 2  # the deep tail is resolved, not on the bound
     np.testing.assert_array_equal(bf, want)

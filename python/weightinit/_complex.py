@@ -47,7 +47,7 @@ def value_dtype(x: Any, default: Any = None, name: str = "dtype") -> np.dtype[An
     """A float dtype (:func:`check.float_dtype`) or complex64/complex128."""
     try:
         dt = np.dtype(default if x is None else x)
-    except TypeError:
+    except (TypeError, ValueError):  # float_dtype below names the argument
         dt = None
     if dt is not None and dt.kind == "c":
         if dt not in COMPLEX_DTYPES:
@@ -159,7 +159,8 @@ def uniform(
     radii = _core.substream(stream, CDISK, 0)
     _core.fill(_core.Distribution.uniform, [0.0, 1.0], key, radii, list(shape), list(start), u)
     x, y = view[..., 0], view[..., 1]
-    norm = np.sqrt(x * x + y * y)
+    # asarray: a 0-d block's arithmetic gives numpy scalars, which take no out=.
+    norm = np.asarray(np.sqrt(x * x + y * y))
     np.maximum(norm, np.finfo(view.dtype).tiny, out=norm)  # never 0 (docs/design.md)
     k = np.sqrt(u)
     k *= part((high - low) / _SQRT_6)
@@ -189,7 +190,7 @@ def truncated(
     view = _normal_pairs(1.0, shape, out, start, key, stream)
     x = view[..., 0].astype(np.float64)
     y = view[..., 1].astype(np.float64)
-    p = x * x
+    p = np.asarray(x * x)  # an array also for a 0-d block (out= below)
     p += y * y
     r2 = np.fmod(p * 0.5, upper * upper)
     np.maximum(p, np.finfo(np.float64).tiny, out=p)

@@ -46,7 +46,9 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -249,7 +251,7 @@ def float_dtype(x: Any, default: Any = None, name: str = "dtype") -> np.dtype[An
         return _bfloat16.numpy_dtype(name)
     try:
         dt: np.dtype[Any] = np.dtype(value)
-    except TypeError:
+    except (TypeError, ValueError):  # ValueError: e.g. a name that is not UTF-8
         raise TypeError(
             f"{name} must be float16, bfloat16, float32 or float64, got {x!r}"
         ) from None
@@ -277,6 +279,18 @@ def out_array(x: Any, name: str = "out") -> np.ndarray[Any, np.dtype[Any]]:
         raise ValueError(f"{name} must be in native byte order, got dtype {x.dtype.str}")
     _core.check_no_self_overlap(x, name)
     return x
+
+
+def path(x: Any, name: str = "path") -> Path:
+    """A file-system path (str or os.PathLike of str) without NUL characters."""
+    if isinstance(x, bool) or not isinstance(x, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a str or os.PathLike, got {x!r}")
+    text = os.fspath(x)
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a str or os.PathLike of str, got {x!r}")
+    if "\x00" in text:
+        raise ValueError(f"{name} must not contain a NUL character, got {x!r}")
+    return Path(text)
 
 
 def range_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:

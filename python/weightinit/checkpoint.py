@@ -158,7 +158,9 @@ def _checked(name: str, shape: Any, dtype: str, init: Initializer) -> _Tensor:
     except ShapeError as e:
         raise ShapeError(f"tensor {name!r} of shape {shape!r} with {init!r}: {e}") from None
     try:  # bfloat16 is rounded from float32
-        init._check_values(shape, np.dtype("float32" if dtype == "bfloat16" else dtype))
+        init._check_values(
+            shape, np.dtype("float32" if dtype == "bfloat16" else dtype)
+        )  # its range
     except ValueError as e:
         raise ValueError(f"tensor {name!r} with {init!r}: {e}") from None
     return _Tensor(name, shape, dtype, init)
@@ -470,7 +472,7 @@ def save_safetensors(
             {"metadata": {"total_size": total, **shared}, "weight_map": weight_map}, indent=2
         ).encode("utf-8")
 
-    directory = Path(directory)
+    directory = check.path(directory, "directory")
     with _tempfiles.interruptible():
         if directory.is_dir():
             _tempfiles.remove_stale(directory, _is_checkpoint_file)

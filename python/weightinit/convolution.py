@@ -31,11 +31,12 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
 from . import _core, _sampling
+from . import _validation as check
 from ._base import Array, Initializer
 from ._errors import ShapeError
 from .gains import GainLike, resolve_gain
@@ -120,6 +121,9 @@ class _ConvolutionOrthogonal(Initializer):
         self._config = {"gain": gain}
         if layout is not None:
             self._config["layout"] = layout
+
+    def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        check.within_dtype(self.gain, "gain", dtype)  # entries are gain times at most 1
 
     def _check_shape(self, shape: tuple[int, ...]) -> None:
         name = type(self).__name__

@@ -11,6 +11,7 @@ the chunking.)
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import dask.array as _da
@@ -24,7 +25,10 @@ from ._chunking import whole_axes
 from ._rng import RngLike
 from .lookup import as_initializer
 
-__all__ = ["sample"]
+__all__ = ["MAX_BLOCKS", "sample"]
+
+#: The most blocks :func:`sample` makes (dask's recommended scale is far below).
+MAX_BLOCKS = 1 << 18
 
 
 def sample(
@@ -83,12 +87,25 @@ def sample(
     shape = check.shape(shape)
     dt = check.float_dtype(dtype, get_default_dtype())
     init._check_shape(shape)
-    init._check_values(shape, dt)
+    init._check_values(shape, check.range_dtype(dt))
     if isinstance(chunks, str) and chunks == "auto" and shape:
         chunks = {a: -1 for a in whole_axes(init, shape)} or "auto"
         if isinstance(chunks, dict):
             chunks = tuple(chunks.get(a, "auto") for a in range(len(shape)))
-    chunks = _da.core.normalize_chunks(chunks, shape, dtype=dt)  # type: ignore[no-untyped-call]
+    try:
+        chunks = _da.core.normalize_chunks(chunks, shape, dtype=dt)  # type: ignore[no-untyped-call]
+    except (TypeError, ValueError, ZeroDivisionError) as e:
+        raise ValueError(f"chunks={chunks!r} is not a chunking of shape {shape}: {e}") from None
+    if any(c <= 0 for axis, size in zip(chunks, shape, strict=True) if size for c in axis):
+        raise ValueError(f"chunks={chunks!r}: every chunk of a non-empty axis needs a size >= 1")
+    blocks = math.prod(len(axis) for axis in chunks)
+    if blocks > MAX_BLOCKS:
+        # Dask builds its graph block by block (about 30 us each here): past this the
+        # call would spend minutes before returning a lazy array.
+        raise ValueError(
+            f"chunks: {blocks:,} blocks for shape {shape} (at most {MAX_BLOCKS:,}); "
+            "pass larger chunks"
+        )
     if name is not None and not isinstance(name, str):
         raise TypeError(f"name must be a str, got {name!r}")
     gen, sid = _rng.pinned(rng, stream)

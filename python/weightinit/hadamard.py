@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +57,9 @@ class Hadamard(Initializer):
     def __init__(self, gain: GainLike = 1.0) -> None:
         self.gain = resolve_gain(gain)
         self._config = {"gain": gain}
+
+    def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        check.within_dtype(self.gain, "gain", dtype)  # entries are gain times at most 1
 
     def _check_shape(self, shape: tuple[int, ...]) -> None:
         if len(shape) != 2:

@@ -1068,6 +1068,11 @@ class UniformScaling(_FanBased, Initializer):
         """scale sqrt(3 / fan_in) for ``shape``."""
         return self.scale * math.sqrt(3.0 / max(self.fans(shape)[0], 1))
 
+    def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        b = self.bound(shape)
+        check.within_dtype(b, "scale", dtype, "values up to")
+        _uniform_in_dtype(-b, b, dtype, ("scale", "scale"))
+
     def _fill_block(
         self, shape: tuple[int, ...], out: Array, start: Sequence[int], key: int, stream: int
     ) -> None:

@@ -51,6 +51,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _adapters
+from . import _validation as check
 from ._adapters import as_initializer, check_framework_layout, check_order
 from ._base import Array, Initializer, Stream
 from ._rng import RngLike
@@ -320,7 +321,7 @@ class _Blocks:
         else:
             (self.init, self.gen_shape), self.perm = plan, _adapters.keras_from_torch(len(shape))
         self.init._check_shape(self.gen_shape)
-        self.init._check_values(self.gen_shape, dt)
+        self.init._check_values(self.gen_shape, check.range_dtype(dt))
         self.shape, self.dt = shape, dt
 
     def __call__(self, gen: RngLike, sid: Stream, index: Sequence[slice]) -> Array:

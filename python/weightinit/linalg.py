@@ -30,14 +30,14 @@ class QRResult(NamedTuple):
     R: Array
 
 
-def _work_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
+def _work_dtype(dtype: np.dtype[Any], name: str = "a") -> np.dtype[Any]:
     # float16 and float32 are factored in float32, everything else (integers, float64,
     # longdouble) in float64.
     dt = np.dtype(dtype)
     if dt.kind == "c":
-        raise TypeError(f"complex input is not supported, got dtype {dt}")
+        raise TypeError(f"{name} must hold real numbers (complex is not supported), got dtype {dt}")
     if dt.kind not in "biuf":
-        raise TypeError(f"a must hold real numbers, got dtype {dt}")
+        raise TypeError(f"{name} must hold real numbers, got dtype {dt}")
     if dt == np.float32 or dt == np.float16:
         return np.dtype(np.float32)
     return np.dtype(np.float64)
@@ -149,7 +149,7 @@ def orthogonalize(w: Any, column_axis: int | None = None) -> Array:
     w = np.asarray(w)
     if w.ndim < 2:
         raise ValueError(f"w must have at least 2 dimensions, got shape {w.shape}")
-    dt = _work_dtype(w.dtype)
+    dt = _work_dtype(w.dtype, "w")
     out_dt = w.dtype if w.dtype.kind == "f" else dt
     if column_axis is not None:
         column_axis = check.integer(column_axis, "column_axis")
@@ -227,8 +227,12 @@ def orthogonal(
     elif columns.step not in (None, 1):
         raise ValueError(f"columns must be a slice with step 1, got {columns!r}")
     else:
-        c0, c1 = columns.indices(n)[:2]
+        try:
+            c0, c1 = columns.indices(n)[:2]
+        except TypeError:
+            raise TypeError(f"columns must be a slice of integers, got {columns!r}") from None
     c1 = max(c1, c0)
+    check.array_bytes((m, c1 - c0), np.dtype(np.float32) if dt.itemsize < 4 else dt, "rows/cols")
     key, sid = _rng.resolve(rng, stream)  # every check is done: now take the stream
     bf16 = _bfloat16.is_bfloat16(dt)
     work_dt = np.float32 if dt == np.float16 or bf16 else dt

@@ -138,8 +138,8 @@ def save_npy(
         raise TypeError(f"progress must be True, False or None, got {progress!r}")
     check.array_bytes(shape, dt)  # what numpy can read back (sample's rule)
     init._check_shape(shape)
-    init._check_values(shape, dt)
-    path = Path(path)
+    init._check_values(shape, check.range_dtype(dt))
+    path = check.path(path)
     with _tempfiles.interruptible():
         _tempfiles.remove_stale(path.parent, lambda name: name == path.name)
         try:

@@ -41,15 +41,20 @@ class force:
     >>> bool((a == b).all())
     True
 
-    Raises ``ValueError`` for an unknown name and ``RuntimeError`` for a path
-    the CPU lacks.
+    Raises ``ValueError`` naming ``name`` for an unknown name or a path this
+    CPU (or build) cannot run.
     """
 
     def __init__(self, name: str) -> None:
         if not isinstance(name, str):
             raise TypeError(f"name must be a str, got {name!r}")
         self._previous = _core.active_isa()
-        _core.set_active_isa(name.lower())
+        try:
+            _core.set_active_isa(name.lower())
+        except (RuntimeError, ValueError) as e:
+            raise ValueError(
+                f"name={name!r}: {e} (available here: {', '.join(available())})"
+            ) from None
 
     def __enter__(self) -> force:
         return self
