@@ -44,7 +44,29 @@ def is_complex(dtype: Any) -> bool:
 
 
 def value_dtype(x: Any, default: Any = None, name: str = "dtype") -> np.dtype[Any]:
-    """A float dtype (:func:`check.float_dtype`) or complex64/complex128."""
+    """A float dtype (:func:`check.float_dtype`) or complex64/complex128.
+
+    Accepted spellings are remembered (a small call pays for the parsing once);
+    a rejected one is parsed, and raises, every time.
+    """
+    key = (x, default, name)
+    try:
+        return _ACCEPTED[key]
+    except (KeyError, TypeError):  # TypeError: an unhashable argument, parsed below
+        pass
+    dt = _value_dtype(x, default, name)
+    try:
+        if len(_ACCEPTED) < 256:
+            _ACCEPTED[key] = dt
+    except TypeError:
+        pass
+    return dt
+
+
+_ACCEPTED: dict[Any, np.dtype[Any]] = {}
+
+
+def _value_dtype(x: Any, default: Any, name: str) -> np.dtype[Any]:
     try:
         dt = np.dtype(default if x is None else x)
     except (TypeError, ValueError):  # float_dtype below names the argument

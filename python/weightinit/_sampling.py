@@ -8,6 +8,7 @@ pair, so a call that raises never takes a stream from a generator.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -137,7 +138,19 @@ def truncated_normal_in_dtype(
 
 
 def check_values(kind: _core.Distribution, params: Sequence[float], dtype: np.dtype[Any]) -> None:
-    """The rule of ``kind`` for ``params`` (as built by the ``*_params`` functions)."""
+    """The rule of ``kind`` for ``params`` (as built by the ``*_params`` functions).
+
+    A pure function of its arguments: passing combinations are remembered, so a
+    small call repeated with the same parameters pays for the checks once (an
+    argument that fails is checked, and raises, every time).
+    """
+    _checked_values(kind, tuple(params), dtype)
+
+
+@functools.lru_cache(maxsize=1024)
+def _checked_values(
+    kind: _core.Distribution, params: tuple[float, ...], dtype: np.dtype[Any]
+) -> None:
     dtype = check.range_dtype(dtype)
     if kind == UNIFORM:
         uniform_in_dtype(params[0], params[1], dtype)

@@ -209,6 +209,10 @@ def shape(x: Any, name: str = "shape") -> tuple[int, ...]:
     return tuple(out)
 
 
+# numpy's largest array size in bytes (np.iinfo is slow to build: once, here).
+_INTP_MAX = int(np.iinfo(np.intp).max)
+
+
 def array_bytes(shape: tuple[int, ...], dtype: np.dtype[Any], name: str = "shape") -> int:
     """Bytes of an array of ``shape`` (checked by :func:`shape`) and ``dtype``.
 
@@ -217,7 +221,7 @@ def array_bytes(shape: tuple[int, ...], dtype: np.dtype[Any], name: str = "shape
     even when a size is zero.
     """
     nbytes = dtype.itemsize * math.prod(max(d, 1) for d in shape)
-    if nbytes > np.iinfo(np.intp).max:
+    if nbytes > _INTP_MAX:
         raise ShapeError(
             f"{name} {_short(shape)} of {dtype} needs more than 2**63 - 1 bytes "
             "(numpy's limit, which counts every non-zero size)"
