@@ -47,7 +47,9 @@ def test_simd_force_of_a_path_the_cpu_lacks_is_a_value_error():
 
 
 def test_dask_chunks_are_checked_and_the_block_count_bounded():
-    wd = pytest.importorskip("weightinit.dask", exc_type=ImportError)
+    pytest.importorskip("dask")
+    import weightinit.dask as wd
+
     for chunks in (0, -2, "bad", (0, 5)):
         with pytest.raises(ValueError, match="chunks"):
             wd.sample("normal", (10, 5), chunks=chunks, rng=6)

@@ -141,7 +141,9 @@ def test_harness_isolates_crashes_and_hangs_among_good_probes():
         OK, CRASH, OK, CRASH, CRASH, OK, HANG, UNCLEAR, CLEAR, OK,
     ]  # fmt: skip
     assert "status -6" in results[1].detail  # SIGABRT
-    assert "status -11" in results[3].detail and "Fatal Python error" in results[3].detail
+    # SIGSEGV (the report keeps stderr's last 800 characters; how much of the
+    # faulthandler dump that is differs between Python versions).
+    assert "status -11" in results[3].detail
     assert "status 1" in results[4].detail
     # Each crash after others in its worker was run again alone, and crashed again.
     assert results[1].notes == ["reproduced alone"]
