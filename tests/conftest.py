@@ -1,4 +1,5 @@
 import os
+import signal
 
 import numpy as np
 import pytest
@@ -22,6 +23,13 @@ settings.register_profile(
     print_blob=True,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# A test run started as a background job of a non-interactive shell inherits SIGINT
+# ignored, and so would every process it starts: the tests that send SIGINT to a
+# writer would then wait for nothing. A handler here (Python's own) makes the
+# children start with the default disposition again (exec resets caught signals).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 DTYPES = [np.float16, np.float32, np.float64]
 
