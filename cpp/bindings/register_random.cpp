@@ -7,6 +7,8 @@
 #include <cmath>
 #include <new>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "register.hpp"
 #include "weightinit/random/counter.hpp"
@@ -67,6 +69,50 @@ DistParams make_params(Distribution kind, const std::vector<double>& p) {
   }
   return d;
 }
+
+// The arguments of fill() read straight through the CPython API: pybind11's
+// casters for a native enum (a Python-level `.value` lookup) and for sequences
+// (a std::vector each, element by element) cost more than a 4096-element
+// fill's kernel (docs/design.md, "Small calls").
+Distribution distribution(py::handle kind) {
+  const long k = PyLong_Check(kind.ptr()) ? PyLong_AsLong(kind.ptr()) : -1;
+  if (k < 0 || k > static_cast<long>(Distribution::truncated_normal)) {
+    PyErr_Clear();
+    throw py::type_error("kind must be a Distribution, got " + std::string(py::repr(kind)));
+  }
+  return static_cast<Distribution>(k);
+}
+
+template <class T>
+std::vector<T> numbers(py::handle seq, const char* what) {
+  const py::object fast =
+      py::reinterpret_steal<py::object>(PySequence_Fast(seq.ptr(), "not a sequence"));
+  if (!fast) {
+    PyErr_Clear();
+    throw py::type_error(std::string(what) + " must be a sequence of numbers");
+  }
+  const Py_ssize_t n = PySequence_Fast_GET_SIZE(fast.ptr());
+  PyObject** items = PySequence_Fast_ITEMS(fast.ptr());
+  std::vector<T> out(static_cast<std::size_t>(n));
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    if constexpr (std::is_floating_point_v<T>) {
+      out[static_cast<std::size_t>(i)] = PyFloat_AsDouble(items[i]);
+    } else {
+      out[static_cast<std::size_t>(i)] = PyLong_AsLongLong(items[i]);
+    }
+    if (PyErr_Occurred()) {
+      PyErr_Clear();
+      throw py::type_error(std::string(what) + " must contain " +
+                           (std::is_floating_point_v<T> ? "real numbers" : "ints in int64") +
+                           ", got " + std::string(py::repr(seq)));
+    }
+  }
+  return out;
+}
+
+// Below this many elements a fill keeps the GIL: it is over before another
+// Python thread could make use of it, and releasing costs a thread handoff.
+constexpr std::int64_t kReleaseGilElements = std::int64_t{1} << 14;
 
 template <class T>
 void orthogonal_impl(std::uint64_t key, std::uint64_t stream, std::int64_t m, std::int64_t n,
@@ -182,14 +228,14 @@ void register_random(py::module_& m) {
         "Standard deviation of a standard normal truncated to [alpha, beta].");
   m.def(
       "fill",
-      [](Distribution kind, const std::vector<double>& params, std::uint64_t key,
-         std::uint64_t stream, const std::vector<std::int64_t>& shape,
-         const std::vector<std::int64_t>& start, py::array out, bool bfloat16) {
-        const DistParams d = make_params(kind, params);
-        // An empty start means the block starts at the origin.
-        const StridedBlock block = describe_block(
-            out, shape, start.empty() ? std::vector<std::int64_t>(shape.size(), 0) : start, "out",
-            bfloat16);
+      [](py::handle kind, py::handle params, std::uint64_t key, std::uint64_t stream,
+         py::handle shape, py::handle start, py::array out, bool bfloat16) {
+        const DistParams d = make_params(distribution(kind), numbers<double>(params, "params"));
+        const std::vector<std::int64_t> full = numbers<std::int64_t>(shape, "shape");
+        std::vector<std::int64_t> first = numbers<std::int64_t>(start, "start");
+        if (first.empty()) first.assign(full.size(), 0);  // empty: the block starts at the origin
+        const StridedBlock block = describe_block(out, full, first, "out", bfloat16);
+        if (out.size() < kReleaseGilElements) return random::fill(d, key, stream, block);
         // Safe without the GIL: `out` is kept alive by the caller's reference
         // and nothing below touches a Python object.
         py::gil_scoped_release release;

@@ -145,6 +145,9 @@ class Initializer:
         if region is not None:
             return self._fill_region(out, rng, stream, shape, offset, region)
         out = _complex.out_array(out)  # (the same object, now known to be an ndarray)
+        if shape is None and offset is None:  # the whole tensor: its shape is out's own
+            self._fill_checked(out.shape, out, (0,) * out.ndim, (True,) * out.ndim, rng, stream)
+            return out
         if shape is None:
             if offset is not None:
                 raise ValueError("offset needs shape (the logical tensor the block belongs to)")

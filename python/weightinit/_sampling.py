@@ -28,6 +28,7 @@ __all__ = [
     "normal_in_dtype",
     "normal_params",
     "truncated_normal_params",
+    "has_mass",
     "truncated_normal_mass",
     "truncated_normal_in_dtype",
     "uniform_in_dtype",
@@ -71,10 +72,16 @@ def truncated_normal_params(
     lo, hi = check.not_nan(lower, "lower"), check.not_nan(upper, "upper")
     if not lo < hi:
         raise ValueError(f"lower must be less than upper, got lower={lo}, upper={hi}")
-    # The float32 kernels keep the tail masses in float: they must stay normal numbers.
-    if not truncated_normal_mass(lo, hi) > 1e-30:
+    if not has_mass(lo, hi):
         raise ValueError(f"the interval [{lo}, {hi}] has negligible probability mass")
     return [m, s, lo, hi, 1.0 if preserve_std else 0.0]
+
+
+@functools.lru_cache(maxsize=1024)
+def has_mass(lower: float, upper: float) -> bool:
+    """[lower, upper] (in std units) has more than 1e-30 of the normal mass."""
+    # The float32 kernels keep the tail masses in float: they must stay normal numbers.
+    return truncated_normal_mass(lower, upper) > 1e-30
 
 
 # --- values and dtypes (docs/initializers.md, "Values and dtypes") ---------------
@@ -99,6 +106,7 @@ def _at_least(x: float, dtype: np.dtype[Any]) -> float:
     return float(v)
 
 
+@functools.lru_cache(maxsize=1024)  # a pure check: see check_values
 def uniform_in_dtype(
     low: float, high: float, dtype: np.dtype[Any], names: tuple[str, str] = ("low", "high")
 ) -> None:
@@ -119,6 +127,7 @@ def uniform_in_dtype(
         )
 
 
+@functools.lru_cache(maxsize=1024)  # a pure check: see check_values
 def normal_in_dtype(mean: float, std: float, dtype: np.dtype[Any], name: str = "std") -> None:
     """N(mean, std^2) as the kernel draws it (|z| <= 5.77 or 8.57) fits ``dtype``."""
     check.within_dtype(mean, "mean", dtype)
@@ -127,6 +136,7 @@ def normal_in_dtype(mean: float, std: float, dtype: np.dtype[Any], name: str = "
     check.within_dtype(reach, f"{name}={std!r}", dtype, f"values up to |mean| + {z:.3g} {name} =")
 
 
+@functools.lru_cache(maxsize=1024)  # a pure check: see check_values
 def truncated_normal_in_dtype(
     mean: float, scale: float, lower: float, upper: float, dtype: np.dtype[Any]
 ) -> None:
@@ -172,10 +182,100 @@ def fill(
     resolve: Resolver,
 ) -> Array:
     """Check ``shape``/``dtype``/``out``/``region``, then ``resolve()`` the
-    (key, stream) pair and fill in one call into the core (GIL released).
+    (key, stream) pair and fill in one call into the core.
 
-    Kept lean: a 4096-element call must cost little more than its kernel.
+    A call that repeats one that passed (same kind, parameters, shape and dtype,
+    or the same ``out`` layout) skips the checks: see :func:`_planned`.
     """
+    if region is None:
+        plan = _planned(kind, params, shape, dtype, out)
+        if plan is not None:
+            full, dt, bfloat16 = plan
+            dest: Array = np.empty(full, dt) if out is None else out
+            key, sid = resolve()
+            _core.fill(
+                kind,
+                params,
+                key,
+                sid,
+                full,
+                (),
+                dest.view(np.uint16) if bfloat16 else dest,
+                bfloat16,
+            )
+            return dest
+    return _fill_checked(kind, params, shape, dtype, out, region, resolve)
+
+
+# The checks of a call are a pure function of (kind, params, shape, dtype) or, with
+# ``out``, of out's dtype, shape and strides, except that out is writeable; calls that
+# passed are remembered by those exact values, with the type of every number (True == 1
+# and 3.0 == 3, but neither is a size), so a small call repeated pays for them once
+# (docs/design.md, "Small calls"). Complex dtypes take the checked path every time.
+Plan = tuple[tuple[int, ...], np.dtype[Any], bool]
+_PLANS: dict[Any, Plan] = {}
+_MAX_PLANS = 1024
+
+
+def _plan_key(
+    kind: _core.Distribution, params: Sequence[float], shape: Any, dtype: Any, out: Any
+) -> Any:
+    if out is not None:
+        if type(out) is not np.ndarray or shape is not None or dtype is not None:
+            return None
+        return (kind, *params, out.dtype, out.shape, out.strides)
+    if type(shape) is tuple:
+        return (kind, *params, shape, tuple(map(type, shape)), dtype)
+    if type(shape) is int:
+        return (kind, *params, shape, dtype)
+    return None
+
+
+def _planned(
+    kind: _core.Distribution, params: Sequence[float], shape: Any, dtype: Any, out: Any
+) -> Plan | None:
+    """The plan of a call like one that passed its checks before, else None."""
+    key = _plan_key(kind, params, shape, dtype, out)
+    if key is None:
+        return None
+    try:
+        plan = _PLANS.get(key)
+    except TypeError:  # an unhashable dtype spelling
+        return None
+    if plan is None or (out is not None and not out.flags.writeable):
+        return None
+    return plan
+
+
+def _remember(
+    kind: _core.Distribution,
+    params: Sequence[float],
+    shape: Any,
+    dtype: Any,
+    out: Any,
+    plan: Plan,
+) -> None:
+    key = _plan_key(kind, params, shape, dtype, out)
+    if key is None:
+        return
+    if len(_PLANS) >= _MAX_PLANS:  # bounded: a program cycling through many shapes
+        _PLANS.clear()
+    try:
+        _PLANS[key] = plan
+    except TypeError:  # an unhashable dtype spelling
+        pass
+
+
+def _fill_checked(
+    kind: _core.Distribution,
+    params: Sequence[float],
+    shape: Any,
+    dtype: Any,
+    out: Any,
+    region: Any,
+    resolve: Resolver,
+) -> Array:
+    raw_shape = shape
     dest: Array
     if out is not None:
         dest = _complex.out_array(out)
@@ -190,6 +290,9 @@ def fill(
         if region is None:
             _check_complex(kind, params, dest.dtype)
             check_values(kind, params, dest.dtype)
+            if dest.dtype.kind != "c":
+                plan = (dest.shape, dest.dtype, _bfloat16.is_bfloat16(dest.dtype))
+                _remember(kind, params, raw_shape, dtype, out, plan)
             key, sid = resolve()
             _fill(kind, params, key, sid, dest.shape, (), dest)
             return dest
@@ -203,6 +306,8 @@ def fill(
         check.array_bytes(needed, dt, "shape" if region is None else "region")
         check_values(kind, params, dt)
         dest = np.empty(needed, dtype=dt)
+        if region is None and dt.kind != "c":
+            _remember(kind, params, raw_shape, dtype, None, (full, dt, _bfloat16.is_bfloat16(dt)))
     elif dest.shape != needed:
         raise ValueError(f"out has shape {dest.shape} but the region needs {needed}")
     else:

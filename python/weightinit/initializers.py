@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import numbers
@@ -410,7 +411,7 @@ class TruncatedNormal(Initializer):
             if self.std == 0:
                 raise ValueError("std must be positive with absolute=True")
             lo, hi = (lo - self.mean) / self.std, (hi - self.mean) / self.std
-        if not _sampling.truncated_normal_mass(lo, hi) > 1e-30:
+        if not _sampling.has_mass(lo, hi):
             raise ValueError(f"the interval [{lower}, {upper}] has negligible probability mass")
         self.lower, self.upper = lo, hi  # in std units
         self.preserve_std = bool(preserve_std)
@@ -527,11 +528,24 @@ def _check_delegate(
     before the stream is taken (only for the package's own classes: a foreign one is
     called once, at fill time)."""
     if isinstance(factory, type) and issubclass(factory, Initializer):
-        try:
-            make = cast(Callable[..., Initializer], factory)  # a subclass that takes std=
-            make(std=std)._check_values(shape, dtype)
-        except ValueError as e:
-            raise ValueError(f"gain={gain!r} gives std={std!r} for shape {shape}: {e}") from None
+        _checked_delegate(factory, std, gain, shape, dtype)
+
+
+@functools.lru_cache(maxsize=1024)
+def _checked_delegate(
+    factory: type[Initializer],
+    std: float,
+    gain: float,
+    shape: tuple[int, ...],
+    dtype: np.dtype[Any],
+) -> None:
+    """:func:`_check_delegate`'s check: a pure function of its arguments, so a small
+    call repeated pays for it once (docs/design.md, "Small calls")."""
+    try:
+        make = cast(Callable[..., Initializer], factory)  # a subclass that takes std=
+        make(std=std)._check_values(shape, dtype)
+    except ValueError as e:
+        raise ValueError(f"gain={gain!r} gives std={std!r} for shape {shape}: {e}") from None
 
 
 def _gain(gain: GainLike) -> float:
@@ -598,7 +612,7 @@ class Glorot(_FanBased, Initializer):
     def std(self, shape: Sequence[int]) -> float:
         """The standard deviation used for ``shape``."""
         fan_in, fan_out = self.fans(shape)
-        return float(self.gain * np.sqrt(2.0 / max(fan_in + fan_out, 1)))
+        return self.gain * math.sqrt(2.0 / max(fan_in + fan_out, 1))  # == np.sqrt
 
     def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
         _check_delegate(self.initializer, self.std(shape), self.gain, shape, dtype)
@@ -736,7 +750,7 @@ class He(_FanBased, Initializer):
         """The standard deviation used for ``shape``."""
         fan_in, fan_out = self.fans(shape)
         fan = fan_in if self.mode == "fan_in" else fan_out
-        return float(self.gain * np.sqrt(1.0 / max(fan, 1)))
+        return self.gain * math.sqrt(1.0 / max(fan, 1))  # == np.sqrt
 
     def _check_values(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
         _check_delegate(self.initializer, self.std(shape), self.gain, shape, dtype)
