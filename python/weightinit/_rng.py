@@ -166,9 +166,7 @@ class Generator:
     ) -> _Array:
         """:func:`weightinit.random.uniform` with ``rng=self``."""
         params = _sampling.uniform_params(low, high)
-        return _sampling.fill(
-            _sampling.UNIFORM, params, shape, dtype, out, region, lambda: resolve(self, stream)
-        )
+        return _sampling.fill(_sampling.UNIFORM, params, shape, dtype, out, region, self, stream)
 
     def normal(
         self,
@@ -183,9 +181,7 @@ class Generator:
     ) -> _Array:
         """:func:`weightinit.random.normal` with ``rng=self``."""
         params = _sampling.normal_params(mean, std)
-        return _sampling.fill(
-            _sampling.NORMAL, params, shape, dtype, out, region, lambda: resolve(self, stream)
-        )
+        return _sampling.fill(_sampling.NORMAL, params, shape, dtype, out, region, self, stream)
 
     def truncated_normal(
         self,
@@ -210,7 +206,8 @@ class Generator:
             dtype,
             out,
             region,
-            lambda: resolve(self, stream),
+            self,
+            stream,
         )
 
 

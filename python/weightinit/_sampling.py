@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from . import _bfloat16, _complex, _core
+from . import _bfloat16, _complex, _core, _rng
 from . import _validation as check
 from ._shapes import block_shape, full_rank_view, whole_or_region
 
@@ -40,11 +40,13 @@ UNIFORM = _core.Distribution.uniform
 NORMAL = _core.Distribution.normal
 TRUNCATED_NORMAL = _core.Distribution.truncated_normal
 
-Resolver = Callable[[], tuple[int, int]]
 Array = np.ndarray[Any, np.dtype[Any]]
+_INF = math.inf
 
 
 def uniform_params(low: Any, high: Any) -> list[float]:
+    if type(low) is float and type(high) is float and -_INF < low < high < _INF > high - low:
+        return [low, high]  # the common case, kept cheap (NaN fails every comparison)
     lo, hi = check.finite(low, "low"), check.finite(high, "high")
     if not lo < hi:
         raise ValueError(f"low must be less than high, got low={lo}, high={hi}")
@@ -54,6 +56,8 @@ def uniform_params(low: Any, high: Any) -> list[float]:
 
 
 def normal_params(mean: Any, std: Any) -> list[float]:
+    if type(mean) is float and type(std) is float and -_INF < mean < _INF > std >= 0.0:
+        return [mean, std]  # the common case, kept cheap (NaN fails every comparison)
     return [check.finite(mean, "mean"), check.non_negative(std, "std")]
 
 
@@ -179,39 +183,37 @@ def fill(
     dtype: Any,
     out: Any,
     region: Any,
-    resolve: Resolver,
+    rng: Any,
+    stream: Any,
 ) -> Array:
-    """Check ``shape``/``dtype``/``out``/``region``, then ``resolve()`` the
-    (key, stream) pair and fill in one call into the core.
+    """Check ``shape``/``dtype``/``out``/``region``, then resolve ``rng`` and ``stream``
+    to the (key, stream) pair (the last thing that may change state) and fill in one
+    call into the core.
 
     A call that repeats one that passed (same kind, parameters, shape and dtype,
-    or the same ``out`` layout) skips the checks: see :func:`_planned`.
+    or the same ``out`` layout) skips the checks (docs/design.md, "Small calls").
     """
     if region is None:
-        plan = _planned(kind, params, shape, dtype, out)
-        if plan is not None:
+        plan_key = _plan_key(kind, params, shape, dtype, out)
+        try:
+            plan = None if plan_key is None else _PLANS.get(plan_key)
+        except TypeError:  # an unhashable dtype spelling
+            plan = None
+        if plan is not None and (out is None or out.flags.writeable):
             full, dt, bfloat16 = plan
             dest: Array = np.empty(full, dt) if out is None else out
-            key, sid = resolve()
-            _core.fill(
-                kind,
-                params,
-                key,
-                sid,
-                full,
-                (),
-                dest.view(np.uint16) if bfloat16 else dest,
-                bfloat16,
-            )
+            key, sid = _rng.resolve(rng, stream)
+            target = dest.view(np.uint16) if bfloat16 else dest
+            _core.fill(kind, params, key, sid, full, (), target, bfloat16)
             return dest
-    return _fill_checked(kind, params, shape, dtype, out, region, resolve)
+    return _fill_checked(kind, params, shape, dtype, out, region, rng, stream)
 
 
 # The checks of a call are a pure function of (kind, params, shape, dtype) or, with
 # ``out``, of out's dtype, shape and strides, except that out is writeable; calls that
 # passed are remembered by those exact values, with the type of every number (True == 1
-# and 3.0 == 3, but neither is a size), so a small call repeated pays for them once
-# (docs/design.md, "Small calls"). Complex dtypes take the checked path every time.
+# and 3.0 == 3, but neither is a size), so a small call repeated pays for them once.
+# Complex dtypes, regions and ndarray subclasses take the checked path every time.
 Plan = tuple[tuple[int, ...], np.dtype[Any], bool]
 _PLANS: dict[Any, Plan] = {}
 _MAX_PLANS = 1024
@@ -220,6 +222,7 @@ _MAX_PLANS = 1024
 def _plan_key(
     kind: _core.Distribution, params: Sequence[float], shape: Any, dtype: Any, out: Any
 ) -> Any:
+    """The key of a call in ``_PLANS``, or None for a call never remembered."""
     if out is not None:
         if type(out) is not np.ndarray or shape is not None or dtype is not None:
             return None
@@ -229,22 +232,6 @@ def _plan_key(
     if type(shape) is int:
         return (kind, *params, shape, dtype)
     return None
-
-
-def _planned(
-    kind: _core.Distribution, params: Sequence[float], shape: Any, dtype: Any, out: Any
-) -> Plan | None:
-    """The plan of a call like one that passed its checks before, else None."""
-    key = _plan_key(kind, params, shape, dtype, out)
-    if key is None:
-        return None
-    try:
-        plan = _PLANS.get(key)
-    except TypeError:  # an unhashable dtype spelling
-        return None
-    if plan is None or (out is not None and not out.flags.writeable):
-        return None
-    return plan
 
 
 def _remember(
@@ -273,7 +260,8 @@ def _fill_checked(
     dtype: Any,
     out: Any,
     region: Any,
-    resolve: Resolver,
+    rng: Any,
+    stream: Any,
 ) -> Array:
     raw_shape = shape
     dest: Array
@@ -293,7 +281,7 @@ def _fill_checked(
             if dest.dtype.kind != "c":
                 plan = (dest.shape, dest.dtype, _bfloat16.is_bfloat16(dest.dtype))
                 _remember(kind, params, raw_shape, dtype, out, plan)
-            key, sid = resolve()
+            key, sid = _rng.resolve(rng, stream)
             _fill(kind, params, key, sid, dest.shape, (), dest)
             return dest
     elif shape is None:
@@ -313,7 +301,7 @@ def _fill_checked(
     else:
         check_values(kind, params, dest.dtype)
     _check_complex(kind, params, dest.dtype)
-    key, sid = resolve()
+    key, sid = _rng.resolve(rng, stream)
     _fill(kind, params, key, sid, full, start, full_rank_view(dest, kept))
     return dest
 

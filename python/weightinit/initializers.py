@@ -527,13 +527,14 @@ def _check_delegate(
     """Glorot/He: ``factory(std=std)`` is valid and its values fit ``dtype``, checked
     before the stream is taken (only for the package's own classes: a foreign one is
     called once, at fill time)."""
-    if isinstance(factory, type) and issubclass(factory, Initializer):
+    ours = isinstance(factory, type) and issubclass(factory, Initializer)
+    if ours:
         _checked_delegate(factory, std, gain, shape, dtype)
 
 
 @functools.lru_cache(maxsize=1024)
 def _checked_delegate(
-    factory: type[Initializer],
+    factory: Factory,
     std: float,
     gain: float,
     shape: tuple[int, ...],
