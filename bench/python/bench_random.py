@@ -85,7 +85,7 @@ def check(a, kind, scale=1.0):
     ``kind`` "uniform" is U[0, 1); any other kind is a mean-0 distribution whose standard
     deviation over ``scale`` is in [0.8, 1.1] (normal, the normal truncated to +-2 of sd
     0.88, He's normal and uniform). The mean and sd may miss by six standard errors of the
-    mean (a false failure has probability ~1e-9), so zeros, constants, NaNs or an unfilled
+    mean (a false failure has probability ~2e-9), so zeros, constants, NaNs or an unfilled
     array fail at every n.
     """
     dtype_name = str(a.dtype).rpartition(".")[2]  # torch.bfloat16 -> bfloat16
