@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import shutil
 import struct
@@ -32,6 +31,7 @@ import sys
 import time
 from pathlib import Path
 
+import _machine
 import numpy as np
 
 import weightinit as wi
@@ -168,10 +168,7 @@ def main():
         return
 
     args.out.mkdir(parents=True, exist_ok=True)
-    print(
-        f"# {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"weightinit {wi.__version__}, numpy {np.__version__}, out={args.out}"
-    )
+    print(f"# {_machine.describe()} out={args.out}")
     ours = run_child("weightinit", args)
     params = llama_params(size, *dims)
     check_values(args.out / "weightinit", params)

@@ -28,13 +28,13 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import platform
 import statistics
 import tempfile
 import time
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
+import _machine  # noqa: E402
 import numpy as np  # noqa: E402
 
 import weightinit as wi  # noqa: E402
@@ -378,9 +378,9 @@ def main():
         except ImportError:
             pass
     repeat = 3 if args.quick else args.repeat
+    print(_machine.describe())
     print(
-        f"weightinit {wi.__version__}, {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} CPUs, weightinit threads {wi.get_num_threads()}, "
+        f"weightinit threads {wi.get_num_threads()}, "
         f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, "
         f"load average {os.getloadavg()[0]:.1f} at start"
     )

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 
+import _machine
 import numpy as np
 
 SIZES = "256,512,1024,2048,4096,1024x4096"
@@ -292,19 +293,15 @@ def main():
         res = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, check=True, text=True)
         records += json.loads(res.stdout)
     records.sort(key=lambda r: (r["rows"] * r["cols"], r["rows"], r["dtype"], r["threads"]))
-    import platform
-
-    import weightinit as wi
-
     md = (
         f"Orthogonal init, median of {args.repeat} interleaved round(s), "
         f">= {args.min_time} s of calls per method, "
-        f"{args.gap} s idle before each method; "
-        f"{platform.processor() or platform.machine()}, "
-        f"numpy {np.__version__}, weightinit ISA {wi.simd.active()}. Times in seconds; "
+        f"{args.gap} s idle before each method. Times in seconds; "
         f"'x' columns are speedups of weightinit; orgqr GF/s counts 2mn^2 - 2n^3/3 over "
         f"weightinit's whole call (reflector draws included); matmul is numpy n x n @ n x n.\n\n"
         + table(records)
+        + "\n\n"
+        + _machine.describe()
         + "\n"
     )
     print(md)

@@ -42,7 +42,6 @@ import datetime
 import hashlib
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -50,6 +49,7 @@ import sys
 import tempfile
 import time
 
+import _machine
 import torch
 import torch.distributed as dist
 import torch.multiprocessing
@@ -107,17 +107,6 @@ def rss_mib():
 
 def peak_rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def _worker(rank, world_size, store, route, config, out_dir, threads):
@@ -251,9 +240,9 @@ def main():
         "",
         f"{'SMALL smoke run: times mean nothing. ' if args.small else ''}"
         f"Decoder {config} = {n / 1e6:,.1f} M float32 parameters; FSDP2 fully_shard per layer "
-        f"and root, 1-D mesh. torch {torch.__version__}, weightinit {wi.__version__}, "
-        f"Python {platform.python_version()}, {os.cpu_count()} x {cpu_model()}, "
-        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC.",
+        f"and root, 1-D mesh. torch {torch.__version__}.",
+        "",
+        _machine.describe(),
         "",
         "Routes: " + "; ".join(f"`{k}` = {v}" for k, v in ROUTES.items() if k in routes) + ".",
         "",

@@ -37,11 +37,12 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import time
+
+import _machine
 
 # The device count is read once, when JAX is imported: set it first (workers get theirs
 # from the parent).
@@ -199,9 +200,10 @@ def main():
     print(
         f"{len(params)} matrices, {n:,} weights, {args.dtype}, mesh {MESHES[top]} "
         f"(data, model), every matrix `P('data', 'model')`. JAX {jax.__version__}, "
-        f"`jax_threefry_partitionable={jax.config.jax_threefry_partitionable}`, "
-        f"{platform.machine()}, {os.cpu_count()} cores."
+        f"`jax_threefry_partitionable={jax.config.jax_threefry_partitionable}`."
     )
+    print()
+    print(_machine.describe())
     print()
     print(
         "| route | first call (s, incl. compile) | second call (s) | peak RSS (MiB) "
