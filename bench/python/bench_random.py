@@ -79,6 +79,34 @@ def median_seconds(fn, min_time=0.02, repeats=7):
     return statistics.median(times)
 
 
+def interleaved_medians(fns, min_time=0.02, repeats=7):
+    """Median seconds per call of each of ``fns``, and the median over repeats of each
+    one's time over the first one's: the repeats take turns (fns[0], fns[1], ...,
+    fns[0], ...), so a VM that slows down for a while slows all of them alike."""
+    batches = []
+    for fn in fns:
+        fn()  # warm up (page faults, thread pool)
+        calls = 1
+        while True:
+            t0 = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            if time.perf_counter() - t0 >= min_time / len(fns):
+                break
+            calls *= 2
+        batches.append(calls)
+    times = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, calls, out in zip(fns, batches, times):
+            t0 = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            out.append((time.perf_counter() - t0) / calls)
+    medians = [statistics.median(t) for t in times]
+    ratios = [statistics.median(a / b for a, b in zip(t, times[0])) for t in times]
+    return medians, ratios
+
+
 def check(a, kind, scale=1.0):
     """Assert that ``a`` (a numpy array or a torch tensor) holds draws of ``kind``.
 
@@ -330,17 +358,16 @@ def small_table(log2_sizes, dtypes, threads, torch, min_time, repeats):
                 if torch is not None:
                     torch.set_num_threads(torch_threads)
                 for call, kind, scale, ours, theirs_numpy, theirs_torch in cases:
-                    times = []
-                    for fn in (ours, theirs_numpy, theirs_torch):
-                        if fn is None:
-                            times.append(None)
-                            continue
-                        times.append(median_seconds(fn, min_time, repeats))
+                    contenders = (ours, theirs_numpy, theirs_torch)
+                    fns = [fn for fn in contenders if fn is not None]
+                    for fn in fns:
                         check(fn(), "uniform" if kind == "uniform" else "normal", scale)
-                    t, tn, tt = times
+                    found = iter(zip(*interleaved_medians(fns, min_time, repeats)))
+                    times = [next(found) if fn else None for fn in contenders]
                     cells = [call, name, f"2^{log2n}", label, kind]
-                    cells += [f"{x * 1e6:.2f}" if x else "–" for x in times]
-                    cells += [ratio(tn, t) if tn else "–", ratio(tt, t) if tt else "–"]
+                    cells += [f"{x[0] * 1e6:.2f}" if x else "–" for x in times]
+                    # their time / ours: the median of the ratios of paired repeats
+                    cells += [ratio(x[1], 1.0) if x else "–" for x in times[1:]]
                     lines.append("| " + " | ".join(cells) + " |")
                     print(lines[-1], flush=True)
     return "\n".join(lines)
@@ -393,7 +420,8 @@ def main():
         table = small_table(small_sizes, dtypes, threads, torch, args.min_time, args.repeats)
         info = (
             f"{_machine.describe()} {torch_note} Per-call times in µs; 'init' rows fill a "
-            f"(n // 64, 64) float32 array. {median_note}"
+            f"(n // 64, 64) float32 array. {median_note} The libraries take turns repeat by "
+            "repeat; 'vs' is the median of the paired ratios."
         )
         print("\n" + info, flush=True)
         report.append(table + "\n\n" + info + "\n")
