@@ -200,7 +200,7 @@ class Initializer:
         if block.size:
             if _bfloat16.is_bfloat16(block.dtype):
                 block = _bfloat16.bits(block)
-            if new and block.dtype != np.uint16:
+            if new and block.dtype != _bfloat16.BITS:
                 self._fill_new(shape, block, start, key, sid)
             else:  # uint16: bfloat16 bits, rounded here unless the class writes them
                 fill_block(self, shape, block, start, key, sid)
@@ -281,7 +281,7 @@ def fill_block(
     Without ``_writes_bfloat16`` the block is computed in float32 and rounded
     once (:func:`fill_rounded`).
     """
-    if out.dtype == np.uint16 and not _writes_bfloat16(type(init)):
+    if out.dtype == _bfloat16.BITS and not _writes_bfloat16(type(init)):
         fill_rounded(init, shape, out, start, key, stream)
     else:
         init._fill_block(shape, out, start, key, stream)

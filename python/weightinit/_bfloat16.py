@@ -39,6 +39,10 @@ Array = np.ndarray[Any, np.dtype[Any]]
 # in L2, so the rounding passes run from cache.
 BLOCK_BYTES = 1 << 20
 
+# The dtype of the arrays of bfloat16 bits the core writes, as a dtype object: comparing
+# a dtype with it is an identity check, with ``np.uint16`` a conversion every time.
+BITS: np.dtype[Any] = np.dtype(np.uint16)
+
 INSTALL = "pip install ml_dtypes (or: pip install 'weightinit[bfloat16]')"
 
 

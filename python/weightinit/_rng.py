@@ -166,7 +166,9 @@ class Generator:
     ) -> _Array:
         """:func:`weightinit.random.uniform` with ``rng=self``."""
         params = _sampling.uniform_params(low, high)
-        return _sampling.fill(_sampling.UNIFORM, params, shape, dtype, out, region, self, stream)
+        return _sampling.fill(
+            _sampling.UNIFORM, params, shape, dtype, out, region, resolve, self, stream
+        )
 
     def normal(
         self,
@@ -181,7 +183,9 @@ class Generator:
     ) -> _Array:
         """:func:`weightinit.random.normal` with ``rng=self``."""
         params = _sampling.normal_params(mean, std)
-        return _sampling.fill(_sampling.NORMAL, params, shape, dtype, out, region, self, stream)
+        return _sampling.fill(
+            _sampling.NORMAL, params, shape, dtype, out, region, resolve, self, stream
+        )
 
     def truncated_normal(
         self,
@@ -206,6 +210,7 @@ class Generator:
             dtype,
             out,
             region,
+            resolve,
             self,
             stream,
         )

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from . import _bfloat16, _complex, _core, _rng
+from . import _bfloat16, _complex, _core
 from . import _validation as check
 from ._shapes import block_shape, full_rank_view, whole_or_region
 
@@ -41,6 +41,8 @@ NORMAL = _core.Distribution.normal
 TRUNCATED_NORMAL = _core.Distribution.truncated_normal
 
 Array = np.ndarray[Any, np.dtype[Any]]
+# _rng.resolve, passed in (it imports this module): (rng, stream) -> (key, stream id).
+Resolver = Callable[[Any, Any], tuple[int, int]]
 _INF = math.inf
 
 
@@ -183,12 +185,13 @@ def fill(
     dtype: Any,
     out: Any,
     region: Any,
+    resolve: Resolver,
     rng: Any,
     stream: Any,
 ) -> Array:
-    """Check ``shape``/``dtype``/``out``/``region``, then resolve ``rng`` and ``stream``
-    to the (key, stream) pair (the last thing that may change state) and fill in one
-    call into the core.
+    """Check ``shape``/``dtype``/``out``/``region``, then ``resolve(rng, stream)`` to the
+    (key, stream) pair (the last thing that may change state) and fill in one call
+    into the core.
 
     A call that repeats one that passed (same kind, parameters, shape and dtype,
     or the same ``out`` layout) skips the checks (docs/design.md, "Small calls").
@@ -202,11 +205,11 @@ def fill(
         if plan is not None and (out is None or out.flags.writeable):
             full, dt, bfloat16 = plan
             dest: Array = np.empty(full, dt) if out is None else out
-            key, sid = _rng.resolve(rng, stream)
+            key, sid = resolve(rng, stream)
             target = dest.view(np.uint16) if bfloat16 else dest
             _core.fill(kind, params, key, sid, full, (), target, bfloat16)
             return dest
-    return _fill_checked(kind, params, shape, dtype, out, region, rng, stream)
+    return _fill_checked(kind, params, shape, dtype, out, region, resolve, rng, stream)
 
 
 # The checks of a call are a pure function of (kind, params, shape, dtype) or, with
@@ -260,6 +263,7 @@ def _fill_checked(
     dtype: Any,
     out: Any,
     region: Any,
+    resolve: Resolver,
     rng: Any,
     stream: Any,
 ) -> Array:
@@ -281,7 +285,7 @@ def _fill_checked(
             if dest.dtype.kind != "c":
                 plan = (dest.shape, dest.dtype, _bfloat16.is_bfloat16(dest.dtype))
                 _remember(kind, params, raw_shape, dtype, out, plan)
-            key, sid = _rng.resolve(rng, stream)
+            key, sid = resolve(rng, stream)
             _fill(kind, params, key, sid, dest.shape, (), dest)
             return dest
     elif shape is None:
@@ -301,7 +305,7 @@ def _fill_checked(
     else:
         check_values(kind, params, dest.dtype)
     _check_complex(kind, params, dest.dtype)
-    key, sid = _rng.resolve(rng, stream)
+    key, sid = resolve(rng, stream)
     _fill(kind, params, key, sid, full, start, full_rank_view(dest, kept))
     return dest
 

@@ -297,6 +297,9 @@ def path(x: Any, name: str = "path") -> Path:
     return Path(text)
 
 
+_BFLOAT16_BITS = (np.dtype(np.uint16), np.dtype(np.int16))  # the adapters' bfloat16 bits
+
+
 def range_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
     """The real float dtype whose range and rounding the values of ``dtype`` follow:
     a complex dtype's parts; float32 for bfloat16 (its values are float32 values
@@ -305,7 +308,7 @@ def range_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
     if dtype.kind == "c":
         real: np.dtype[Any] = np.finfo(dtype).dtype
         return real
-    if dtype in (np.uint16, np.int16) or _bfloat16.is_bfloat16(dtype):
+    if dtype in _BFLOAT16_BITS or _bfloat16.is_bfloat16(dtype):
         return np.dtype(np.float32)
     return dtype
 

@@ -46,7 +46,7 @@ _C01B_RANK = "If c01b is True, only shapes of length 4 are accepted"
 class FanSpec:
     """A validated layout choice: a layout name, or explicit axes."""
 
-    __slots__ = ("layout", "in_axis", "out_axis", "batch_axis", "keras_axes")
+    __slots__ = ("layout", "in_axis", "out_axis", "batch_axis", "keras_axes", "_computed")
 
     layout: str | None
     in_axis: int | tuple[int, ...] | None
@@ -86,12 +86,24 @@ class FanSpec:
         else:
             self.in_axis = self.out_axis = self.batch_axis = None
         self.layout = "lasagne" if layout is None and not explicit else layout
+        # Fans of shapes seen before: the spec never changes, and a small call asks up
+        # to three times (shape check, value check, fill).
+        self._computed: dict[tuple[int, ...], tuple[int, int]] = {}
 
     def check(self, shape: Sequence[int]) -> None:
         """Raise ShapeError if ``shape`` has no fans under this layout."""
         self.compute(shape)
 
     def compute(self, shape: Sequence[int]) -> tuple[int, int]:
+        fans = self._computed.get(shape) if type(shape) is tuple else None
+        if fans is None:
+            fans = self._compute(shape)
+            if type(shape) is tuple and len(self._computed) < 256:
+                if all(type(d) is int for d in shape):  # as check.shape returns them
+                    self._computed[shape] = fans
+        return fans
+
+    def _compute(self, shape: Sequence[int]) -> tuple[int, int]:
         n = len(shape)
         if self.keras_axes is not None:
             # Keras' rule: products over the two lists; other axes count in neither fan.

@@ -105,7 +105,7 @@ def _core_fill(
     stream: int,
 ) -> None:
     # A uint16 block holds bfloat16 bits (weightinit/_base.py): the core rounds in registers.
-    _core.fill(kind, params, key, stream, list(shape), list(start), out, out.dtype == np.uint16)
+    _core.fill(kind, params, key, stream, shape, start, out, out.dtype == _bfloat16.BITS)
 
 
 def _uniform_fill(
@@ -120,7 +120,7 @@ def _uniform_fill(
     if out.dtype.kind == "c":  # a disk with the same mean and E|w - mean|**2
         _complex.uniform(low, high, shape, out, start, key, stream)
     elif low == high:  # a zero-width range (gain 0, range 0) is a constant
-        out[...] = _bfloat16.scalar_bits(low) if out.dtype == np.uint16 else low
+        out[...] = _bfloat16.scalar_bits(low) if out.dtype == _bfloat16.BITS else low
     else:
         _core_fill(_sampling.UNIFORM, [low, high], shape, out, start, key, stream)
 
@@ -454,12 +454,13 @@ def _delegate(
     stream: int,
 ) -> None:
     """Fill with ``factory(std=std)``: ours block-exactly, a foreign one by slicing."""
-    init = factory(std=std)
+    ours = isinstance(factory, type) and issubclass(factory, Initializer)
+    init = _delegate_of(factory, std) if ours else factory(std=std)
     if isinstance(init, Initializer):
         if out.dtype.kind == "c":
             init._check_complex(out.dtype)
         fill_block(init, shape, out, start, key, stream)
-    elif out.dtype == np.uint16:  # bfloat16 bits: the float32 block, rounded
+    elif out.dtype == _bfloat16.BITS:  # bfloat16 bits: the float32 block, rounded
         values = np.asarray(init.sample(shape))[_block_slices(start, out)]
         _bfloat16.float32_to_bfloat16_bits(values.astype(np.float32), out)
     else:  # a Lasagne-style class: whole tensor, then the block
@@ -533,6 +534,14 @@ def _check_delegate(
 
 
 @functools.lru_cache(maxsize=1024)
+def _delegate_of(factory: Factory, std: float) -> Initializer:
+    """``factory(std=std)`` for the package's own classes, built once per (class, std):
+    the instance never leaves this module, so nothing can change it."""
+    init: Initializer = factory(std=std)
+    return init
+
+
+@functools.lru_cache(maxsize=1024)
 def _checked_delegate(
     factory: Factory,
     std: float,
@@ -543,8 +552,7 @@ def _checked_delegate(
     """:func:`_check_delegate`'s check: a pure function of its arguments, so a small
     call repeated pays for it once (docs/design.md, "Small calls")."""
     try:
-        make = cast(Callable[..., Initializer], factory)  # a subclass that takes std=
-        make(std=std)._check_values(shape, dtype)
+        _delegate_of(factory, std)._check_values(shape, dtype)
     except ValueError as e:
         raise ValueError(f"gain={gain!r} gives std={std!r} for shape {shape}: {e}") from None
 
@@ -1299,7 +1307,7 @@ class Sparse(Initializer):
             self.count(shape),
             self.std,
             self._unit_axis(),
-            out.dtype == np.uint16,  # bfloat16 bits (weightinit/_base.py)
+            out.dtype == _bfloat16.BITS,  # bfloat16 bits (weightinit/_base.py)
         )
 
 

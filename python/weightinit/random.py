@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from . import _sampling
-from ._rng import RngLike
+from ._rng import RngLike, resolve
 
 __all__ = ["uniform", "normal", "truncated_normal"]
 
@@ -66,7 +66,9 @@ def uniform(
     True
     """
     params = _sampling.uniform_params(low, high)
-    return _sampling.fill(_sampling.UNIFORM, params, shape, dtype, out, region, rng, stream)
+    return _sampling.fill(
+        _sampling.UNIFORM, params, shape, dtype, out, region, resolve, rng, stream
+    )
 
 
 def normal(
@@ -96,7 +98,7 @@ def normal(
     True
     """
     params = _sampling.normal_params(mean, std)
-    return _sampling.fill(_sampling.NORMAL, params, shape, dtype, out, region, rng, stream)
+    return _sampling.fill(_sampling.NORMAL, params, shape, dtype, out, region, resolve, rng, stream)
 
 
 def truncated_normal(
@@ -136,5 +138,5 @@ def truncated_normal(
     """
     params = _sampling.truncated_normal_params(mean, std, lower, upper, preserve_std)
     return _sampling.fill(
-        _sampling.TRUNCATED_NORMAL, params, shape, dtype, out, region, rng, stream
+        _sampling.TRUNCATED_NORMAL, params, shape, dtype, out, region, resolve, rng, stream
     )
