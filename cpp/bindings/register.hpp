@@ -32,6 +32,9 @@ StridedBlock describe_block(const py::array& out, const std::vector<std::int64_t
 // Raises ValueError naming `what` if two elements of `a` share memory
 // (self_overlap in strided.hpp): the check behind every `out=`.
 void check_no_self_overlap(const py::array& a, const char* what);
+// The same, with a's extents and byte strides already read.
+void check_no_self_overlap(const py::array& a, const std::vector<std::int64_t>& extent,
+                           const std::vector<std::int64_t>& strides, const char* what);
 
 // float32 or float64 in native byte order, by kind and size (a dtype that
 // went through pickle is equal to np.float64 but a distinct object).

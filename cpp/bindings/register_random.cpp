@@ -174,13 +174,11 @@ StridedBlock describe_block(const py::array& out, const std::vector<std::int64_t
       throw py::value_error("shape has more than 2**62 elements");
     total *= static_cast<std::uint64_t>(shape[k]);
   }
-  check_no_self_overlap(out, what);
   b.shape = shape;
   b.start = start;
-  for (std::size_t k = 0; k < nd; ++k) {
-    b.extent.push_back(out.shape(static_cast<py::ssize_t>(k)));
-    b.strides.push_back(out.strides(static_cast<py::ssize_t>(k)));
-  }
+  b.extent.assign(out.shape(), out.shape() + nd);
+  b.strides.assign(out.strides(), out.strides() + nd);
+  check_no_self_overlap(out, b.extent, b.strides, what);
   b.data = const_cast<py::array&>(out).mutable_data();  // writeable checked above
   return b;
 }

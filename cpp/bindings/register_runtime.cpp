@@ -13,11 +13,13 @@
 namespace weightinit::bindings {
 
 void check_no_self_overlap(const py::array& a, const char* what) {
-  std::vector<std::int64_t> extent, strides;
-  for (py::ssize_t k = 0; k < a.ndim(); ++k) {
-    extent.push_back(a.shape(k));
-    strides.push_back(a.strides(k));
-  }
+  const auto nd = static_cast<std::size_t>(a.ndim());
+  check_no_self_overlap(a, std::vector<std::int64_t>(a.shape(), a.shape() + nd),
+                        std::vector<std::int64_t>(a.strides(), a.strides() + nd), what);
+}
+
+void check_no_self_overlap(const py::array& a, const std::vector<std::int64_t>& extent,
+                           const std::vector<std::int64_t>& strides, const char* what) {
   const auto shown = [&] {
     return " (shape " + std::string(py::str(py::tuple(a.attr("shape")))) + ", strides " +
            std::string(py::str(py::tuple(a.attr("strides")))) + ")";

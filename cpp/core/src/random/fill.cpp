@@ -122,16 +122,15 @@ void fill(const DistParams& params, std::uint64_t key, std::uint64_t stream,
   const RunLayout layout(block);
   const std::int64_t runs = layout.runs(), length = layout.length();
   if (runs == 0 || length == 0) return;
-  const RunWriter writer{
-      params,
-      active_kernels(),
-      key,
-      stream,
-      block.dtype,
-      layout.inner_stride(),
-      params.kind == Distribution::uniform ? half_to_float(half_below(params.uniform.high)) : 0.0f,
-      params.kind == Distribution::uniform ? half_to_float(half_at_least(params.uniform.low))
-                                           : 0.0f};
+  const bool half_uniform = params.kind == Distribution::uniform && block.dtype == DType::float16;
+  const RunWriter writer{params,
+                         active_kernels(),
+                         key,
+                         stream,
+                         block.dtype,
+                         layout.inner_stride(),
+                         half_uniform ? half_to_float(half_below(params.uniform.high)) : 0.0f,
+                         half_uniform ? half_to_float(half_at_least(params.uniform.low)) : 0.0f};
   const std::int64_t per_run = (length + kFillTile - 1) / kFillTile;
   char* const base = static_cast<char*>(block.data);
   parallel_for(runs * per_run, runs * length, kFillMinParallel, [&](std::int64_t tile) {
