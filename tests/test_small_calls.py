@@ -10,7 +10,10 @@ the remembered path writes exactly what the checked path writes.
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from numpy.lib.stride_tricks import as_strided
+from strategies import shape_and_region, strided_view
 
 import weightinit as wi
 from weightinit import _core, _sampling
@@ -46,6 +49,35 @@ def test_remembered_call_writes_what_the_checked_call_writes(fn, dtype):
     for _ in range(2):
         fn(out=strided, rng=11, stream=3)
         assert strided.tobytes() == first.tobytes()
+
+
+@given(
+    fn=st.sampled_from(FUNCTIONS),
+    dtype=st.sampled_from(["float16", "float32", "float64"]),
+    case=shape_and_region(max_rank=3),
+    seed=st.integers(0, 2**64 - 1),
+)
+def test_remembered_calls_equal_the_slice_of_the_checked_tensor(fn, dtype, case, seed):
+    """Property: any shape, called twice (checked, then remembered), gives the region
+    path's values for the whole tensor, and so does the region itself."""
+    shape, region = case
+    whole = fn(shape, dtype=dtype, rng=seed)
+    again = fn(shape, dtype=dtype, rng=seed)
+    assert again.shape == shape and again.tobytes() == whole.tobytes()
+    part = fn(shape, dtype=dtype, rng=seed, region=region)
+    assert part.tobytes() == np.ascontiguousarray(whole[region]).tobytes()
+
+
+@given(fn=st.sampled_from(FUNCTIONS), view=strided_view(), seed=st.integers(0, 2**32))
+def test_remembered_out_layouts_write_what_a_new_array_holds(fn, view, seed):
+    shape, steps, order = view
+    full = np.zeros([abs(s) * n for s, n in zip(steps, shape)], np.float32)
+    out = full[tuple(slice(None, None, s) for s in steps)].transpose(order)
+    expected = fn(out.shape, dtype="float32", rng=seed)
+    for _ in range(2):  # checked, then remembered by out's dtype, shape and strides
+        out[...] = 0
+        fn(out=out, rng=seed)
+        assert np.ascontiguousarray(out).tobytes() == expected.tobytes()
 
 
 @pytest.mark.parametrize(
