@@ -91,17 +91,41 @@ def chosen_layout(init: Initializer) -> str | None:
 
 
 def takes_layout(init: Initializer) -> bool:
-    try:
-        return "layout" in inspect.signature(type(init)).parameters
-    except (TypeError, ValueError):
-        return False
+    cls = type(init)
+    known = _TAKES_LAYOUT.get(cls)
+    if known is None:  # once per class: inspect.signature costs more than a small fill
+        try:
+            known = "layout" in inspect.signature(cls).parameters
+        except (TypeError, ValueError):
+            known = False
+        _TAKES_LAYOUT[cls] = known
+    return known
+
+
+_TAKES_LAYOUT: dict[type, bool] = {}
 
 
 def with_layout(init: Initializer, layout: str, force: bool = False) -> Initializer:
     """``init`` rebuilt with ``layout`` when it takes one and chose none (or ``force``)."""
     if not takes_layout(init) or (chosen_layout(init) is not None and not force):
         return init
-    return type(init).from_config({**init.get_config(), "layout": layout})
+    config = {**init.get_config(), "layout": layout}
+    # Rebuilt once per configuration (an adapter call per tensor would otherwise build
+    # a new initializer every time); the rebuilt one never leaves the adapters.
+    try:
+        key: Any = (type(init), tuple(config.items()))
+        hash(key)
+    except TypeError:  # an unhashable argument (an array Constant): rebuilt every time
+        return type(init).from_config(config)
+    rebuilt = _REBUILT.get(key)
+    if rebuilt is None:
+        if len(_REBUILT) >= 256:
+            _REBUILT.clear()
+        rebuilt = _REBUILT[key] = type(init).from_config(config)
+    return rebuilt
+
+
+_REBUILT: dict[Any, Initializer] = {}
 
 
 def relayout(init: Initializer, layout: str | None) -> Initializer:

@@ -504,6 +504,8 @@ def _factory(initializer: Any) -> Factory:
             "initializer must be a class or factory accepting std= (e.g. Normal, not Normal()), "
             f"got {initializer!r}"
         )
+    if isinstance(initializer, type) and initializer in _FACTORIES:  # signature() is slow
+        return initializer
     try:
         signature = inspect.signature(initializer)
     except (TypeError, ValueError):  # no signature to read (some builtins): trust it
@@ -515,7 +517,12 @@ def _factory(initializer: Any) -> Factory:
             "initializer must be callable as initializer(std=...), "
             f"{_show(initializer)} is not: {e}"
         ) from None
+    if isinstance(initializer, type) and issubclass(initializer, Initializer):
+        _FACTORIES.add(initializer)  # a class's signature does not change
     return initializer  # type: ignore[no-any-return]
+
+
+_FACTORIES: set[type[Initializer]] = set()  # Initializer classes that passed _factory
 
 
 def _show(x: Any) -> str:
