@@ -96,9 +96,11 @@ def init_(
     ----------
     tensor : torch.Tensor
         Any floating dtype: float16/32/64 (and complex64/128, for the
-        initializers that support them) are filled directly; bfloat16 is
-        generated in float32 (bounded scratch, block by block) and rounded to
-        nearest even. A CPU tensor is written through the memory it shares
+        initializers that support them) are filled directly; bfloat16 gets the
+        float32 values rounded to nearest even, written in place by the core's
+        bfloat16 kernels for the element-wise and fan-based initializers (the
+        others, Orthogonal among them, compute float32 blocks of bounded size
+        and round each once). A CPU tensor is written through the memory it shares
         with numpy, with no copy (strided views included). A tensor on another
         device (CUDA, ...) is generated into **one host buffer** of its size
         and copied with **one** ``copy_``; it gets the same bits as on the CPU.
