@@ -11,26 +11,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _env import child_env
 
 import weightinit as wi
-
-_PYTHON_DIR = str(Path(wi.__file__).resolve().parents[1])
-
-
-def _env():
-    return dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join(filter(None, [_PYTHON_DIR, os.environ.get("PYTHONPATH")])),
-    )
-
 
 # --- numpy files -------------------------------------------------------------------------
 
@@ -250,24 +239,26 @@ def test_meta_and_bfloat16_parameters(tmp_path):
 def test_cli_table_json_manifest_and_exit_status(tmp_path):
     np.savez(tmp_path / "m.npz", **_clean_arrays())
     run = [sys.executable, "-m", "weightinit", "audit"]
-    p = subprocess.run([*run, "m.npz"], cwd=tmp_path, env=_env(), capture_output=True, text=True)
+    p = subprocess.run(
+        [*run, "m.npz"], cwd=tmp_path, env=child_env(), capture_output=True, text=True
+    )
     assert p.returncode == 0, p.stderr
     assert "6 parameters, 0 flagged" in p.stdout
     a = _clean_arrays()
     a["fc2.weight"] = np.zeros_like(a["fc2.weight"])
     np.savez(tmp_path / "bad.npz", **a)
     p = subprocess.run(
-        [*run, "bad.npz", "--json"], cwd=tmp_path, env=_env(), capture_output=True, text=True
+        [*run, "bad.npz", "--json"], cwd=tmp_path, env=child_env(), capture_output=True, text=True
     )
     assert p.returncode == 1
     doc = json.loads(p.stdout)
     assert [x["name"] for x in doc["parameters"] if x["flags"]] == ["fc2.weight"]
     p = subprocess.run(
-        [*run, "m.npz", "bad.npz"], cwd=tmp_path, env=_env(), capture_output=True, text=True
+        [*run, "m.npz", "bad.npz"], cwd=tmp_path, env=child_env(), capture_output=True, text=True
     )
     assert p.returncode == 1 and "differ: fc2.weight" in p.stdout
     p = subprocess.run(
-        [*run, "nothing.npz"], cwd=tmp_path, env=_env(), capture_output=True, text=True
+        [*run, "nothing.npz"], cwd=tmp_path, env=child_env(), capture_output=True, text=True
     )
     assert p.returncode == 2 and p.stderr.count("\n") == 1 and "nothing.npz" in p.stderr
 
@@ -284,16 +275,16 @@ def test_manifest_from_the_checkpoint_writer(tmp_path):
         tmp_path / "m.json", {**params, "w": ((512, 256), "float32", wi.HeNormal(layout="torch"))}
     )
     run = [sys.executable, "-m", "weightinit", "audit", str(out), "--manifest", str(manifest)]
-    p = subprocess.run(run, env=_env(), capture_output=True, text=True)
+    p = subprocess.run(run, env=child_env(), capture_output=True, text=True)
     # Glorot where the manifest says He (Lasagne's He, gain 1): std 0.0510 against
     # 0.0442, 1.15x: a mismatch, and only there.
     assert p.returncode == 1, p.stdout + p.stderr
-    doc = subprocess.run([*run, "--json"], env=_env(), capture_output=True, text=True)
+    doc = subprocess.run([*run, "--json"], env=child_env(), capture_output=True, text=True)
     flagged = {x["name"]: x["flags"] for x in json.loads(doc.stdout)["parameters"] if x["flags"]}
     assert flagged == {"w": ["mismatch"]}
     p = subprocess.run(
         [*run[:-1], str(wi.write_manifest(tmp_path / "ok.json", params))],
-        env=_env(),
+        env=child_env(),
         capture_output=True,
         text=True,
     )
@@ -320,7 +311,10 @@ def test_memory_stays_bounded_whatever_the_checkpoint_size(tmp_path, mib):
     wi.save_safetensors(tmp_path / "ckpt", params, rng=0)
     out = tmp_path / "ckpt"
     p = subprocess.run(
-        [sys.executable, "-c", _RSS_PROBE, str(out)], env=_env(), capture_output=True, text=True
+        [sys.executable, "-c", _RSS_PROBE, str(out)],
+        env=child_env(),
+        capture_output=True,
+        text=True,
     )
     assert p.returncode == 0, p.stderr
     # Reading by 1 MiB blocks: float64 temporaries of _CHUNK values (a few MiB each).

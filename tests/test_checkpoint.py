@@ -10,18 +10,15 @@ import struct
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _env import child_env
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import weightinit as wi
 from weightinit import checkpoint, cli
-
-# Subprocesses import the same weightinit as this process (the dev tree or the install).
-_PYTHON_DIR = str(Path(wi.__file__).resolve().parents[1])
 
 DTYPES = ["float16", "bfloat16", "float32", "float64"]
 INITS = [
@@ -35,13 +32,6 @@ INITS = [
     wi.Identity(),
     wi.Constant(0.25),
 ]
-
-
-def _env():
-    return dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join(filter(None, [_PYTHON_DIR, os.environ.get("PYTHONPATH")])),
-    )
 
 
 def bf16_bits(a32):
@@ -527,7 +517,7 @@ def _start_writer(tmp_path, n=16):
     # 16 x 16 MiB in 4 KiB blocks: tens of thousands of blocks, seconds of work.
     return subprocess.Popen(
         [sys.executable, "-c", _WRITER, str(tmp_path / "ckpt"), str(n)],
-        env=_env(),
+        env=child_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -591,7 +581,7 @@ def test_peak_memory_stays_near_the_chunk_limit(tmp_path):
         [sys.executable, "-c", _PEAK, str(tmp_path / "ckpt"), str(limit)],
         capture_output=True,
         text=True,
-        env=_env(),
+        env=child_env(),
         timeout=300,
     )
     assert p.returncode == 0, p.stderr
@@ -621,7 +611,7 @@ def _run_cli(args, cwd, timeout=120):
     return subprocess.run(
         [sys.executable, "-m", "weightinit", *args],
         cwd=cwd,
-        env=_env(),
+        env=child_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -772,7 +762,7 @@ def test_ctrl_c_on_init_checkpoint_exits_130_and_leaves_nothing(tmp_path):
         [sys.executable, "-m", "weightinit", "init-checkpoint", "m.json", "--out", "ckpt"]
         + ["--chunk-mib", "0.004", "--seed", "1"],
         cwd=tmp_path,
-        env=_env(),
+        env=child_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -1,22 +1,17 @@
 """The ``weightinit demo`` command, end to end in subprocesses."""
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _env import child_env
 
 from weightinit.diagnostics import conclusions, figure_size, run_demo
 
-# Subprocesses import the same weightinit as this process (the dev tree or the install).
-_PYTHON_DIR = str(Path(__import__("weightinit").__file__).resolve().parents[1])
-
 
 def _run(args, tmp_path, code=None, timeout=60):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PYTHON_DIR, env.get("PYTHONPATH")]))
+    env = child_env()
     cmd = (
         [sys.executable, "-m", "weightinit", *args]
         if code is None

@@ -5,29 +5,19 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _env import child_env
 
 import weightinit as wi
-
-# Subprocesses import the same weightinit as this process (the dev tree or the install).
-_PYTHON_DIR = str(Path(__import__("weightinit").__file__).resolve().parents[1])
-
-
-def _env():
-    return dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join(filter(None, [_PYTHON_DIR, os.environ.get("PYTHONPATH")])),
-    )
 
 
 def _run(args, cwd, timeout=60):
     return subprocess.run(
         [sys.executable, "-m", "weightinit", *args],
         cwd=cwd,
-        env=_env(),
+        env=child_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -154,7 +144,7 @@ def test_sigint_stops_promptly_and_leaves_no_file(tmp_path):
             "1",
         ],
         cwd=tmp_path,
-        env=_env(),
+        env=child_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -7,10 +7,10 @@ import os
 import pickle
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _env import child_env, python_path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import dtype_names, initializers, shape_and_chunks
@@ -21,9 +21,6 @@ da = pytest.importorskip("dask.array")
 import dask  # noqa: E402
 
 import weightinit.dask as wd  # noqa: E402
-
-# Subprocesses import the same weightinit as this process (the dev tree or the install).
-_PYTHON_DIR = str(Path(__import__("weightinit").__file__).resolve().parents[1])
 
 
 def _same(a, b):
@@ -36,10 +33,7 @@ def _same(a, b):
 
 def test_import_weightinit_does_not_import_dask():
     code = "import sys, weightinit; assert 'dask' not in sys.modules, 'dask imported'"
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join(filter(None, [_PYTHON_DIR, os.environ.get("PYTHONPATH")])),
-    )
+    env = child_env()
     p = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
     )
@@ -114,9 +108,7 @@ def test_bad_arguments_raise_eagerly():
 def test_distributed_local_cluster_with_worker_processes(monkeypatch):
     distributed = pytest.importorskip("distributed")
     # Workers are new processes: they find weightinit through PYTHONPATH.
-    monkeypatch.setenv(
-        "PYTHONPATH", os.pathsep.join(filter(None, [_PYTHON_DIR, os.environ.get("PYTHONPATH")]))
-    )
+    monkeypatch.setenv("PYTHONPATH", python_path())
     with dask.config.set(
         {"distributed.worker.daemon": True, "distributed.logging.distributed": "error"}
     ):

@@ -7,19 +7,16 @@ Values never leave the documented range (docs/initializers.md, "Values and dtype
 """
 
 import errno
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _env import child_env
 from test_no_state_change import assert_no_state_change
 
 import weightinit as wi
 from weightinit import npy
-
-_PYTHON_DIR = str(Path(wi.__file__).resolve().parents[1])
 
 
 def raises_naming(exc, call, *names):
@@ -211,10 +208,7 @@ sys.exit("no OSError")
 @pytest.mark.parametrize("writer", ["npy", "safetensors"])
 def test_file_size_limit_error_names_the_file(tmp_path, writer):
     target = tmp_path / ("w.npy" if writer == "npy" else "model.safetensors")
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join(filter(None, [_PYTHON_DIR, os.environ.get("PYTHONPATH")])),
-    )
+    env = child_env()
     p = subprocess.run(
         [sys.executable, "-c", _FSIZE, str(target), writer],
         capture_output=True,

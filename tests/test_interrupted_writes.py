@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _env import child_env
 
 import weightinit as wi
 from weightinit import _tempfiles
@@ -62,19 +63,11 @@ elif kind == "cli-checkpoint":
 """
 
 
-def _env():
-    env = dict(os.environ)
-    root = Path(wi.__file__).resolve().parent.parent
-    env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
-    env["OMP_NUM_THREADS"] = "1"
-    return env
-
-
 def _start(kind, target):
     """A writer stopped mid-write: its marker has been read."""
     proc = subprocess.Popen(
         [sys.executable, "-c", _CHILD, kind, str(target)],
-        env=_env(),
+        env=child_env(OMP_NUM_THREADS="1"),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -9,13 +9,13 @@ each check is described). What runs here needs one device.
 import hashlib
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _env import child_env
 
 import weightinit as wi
 from weightinit import _adapters
@@ -24,15 +24,11 @@ jax = pytest.importorskip("jax")
 import weightinit.jax as wij  # noqa: E402 - after the framework check
 
 WORKER = Path(__file__).with_name("_jax_sharded_worker.py")
-PACKAGE_ROOT = str(Path(wi.__file__).resolve().parent.parent)
 
 
 def run_worker(*checks, devices=8, timeout=240):
-    env = dict(os.environ)
-    env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={devices}"
-    env["JAX_PLATFORMS"] = "cpu"
-    env["PYTHONPATH"] = os.pathsep.join([PACKAGE_ROOT, env.get("PYTHONPATH", "")]).rstrip(
-        os.pathsep
+    env = child_env(
+        XLA_FLAGS=f"--xla_force_host_platform_device_count={devices}", JAX_PLATFORMS="cpu"
     )
     proc = subprocess.run(
         [sys.executable, str(WORKER), *checks],

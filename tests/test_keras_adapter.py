@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +11,7 @@ import pytest
 # Keras 3 picks its backend at import: set it before the first import (JAX is a CPU
 # install in CI; an already-chosen backend is kept, the adapter works with any).
 os.environ.setdefault("KERAS_BACKEND", "jax")
+from _env import child_env
 
 import weightinit as wi  # noqa: E402
 from weightinit import _adapters  # noqa: E402
@@ -146,9 +146,7 @@ got = keras.ops.cast(b, "float32").detach().numpy().view(np.uint32) >> 16
 np.testing.assert_array_equal(got, bits.T)
 print("ok")
 """
-    # The subprocess imports the same weightinit as this process (installed or dev tree).
-    package_parent = str(Path(__import__("weightinit").__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": package_parent}
+    env = child_env()
     r = subprocess.run(
         [sys.executable, "-W", "error", "-c", code],
         capture_output=True,

@@ -11,15 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _env import child_env
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import dtype_names, initializers, shapes
 
 import weightinit as wi
 from weightinit import npy
-
-# Subprocesses import the same weightinit as this process (the dev tree or the install).
-_PYTHON_DIR = str(Path(__import__("weightinit").__file__).resolve().parents[1])
 
 
 @contextlib.contextmanager
@@ -211,10 +209,7 @@ print(json.dumps({"before": before, "after": after, "size": os.path.getsize(path
 )
 def test_peak_memory_stays_near_the_limit(tmp_path, name, shape, allowance):
     limit = 8 << 20
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join(filter(None, [_PYTHON_DIR, os.environ.get("PYTHONPATH")])),
-    )
+    env = child_env()
     p = subprocess.run(
         [sys.executable, "-c", _PEAK, str(limit), json.dumps(shape), name, str(tmp_path / "w.npy")],
         capture_output=True,

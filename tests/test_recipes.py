@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 import pytest
+from _env import child_env
 
 import weightinit as wi
 from weightinit import recipes
@@ -620,18 +621,13 @@ def test_vit_parity_with_timm(style):
     VisionTransformer.init_weights) on a tiny config; p > KS_ALPHA per parameter."""
     import importlib.util
     import json
-    import os
     import subprocess
     import sys
-    from pathlib import Path
 
     pytest.importorskip("torch")
     if importlib.util.find_spec("timm") is None:
         pytest.skip("could not import 'timm': not installed")
-    root = str(Path(wi.__file__).resolve().parents[1])
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
-    )
+    env = child_env()
     p = subprocess.run(
         [sys.executable, "-c", _TIMM_VIT, style],
         env=env,

@@ -8,18 +8,15 @@ missing framework gives a clear ImportError.
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "jax")  # before any Keras import (see test_keras_adapter)
+from _env import child_env
 
 import weightinit as wi  # noqa: E402
 from weightinit import _adapters  # noqa: E402
-
-# Subprocesses import the same weightinit as this process (the dev tree or the install).
-PYTHON = str(Path(__import__("weightinit").__file__).resolve().parents[1])
 
 INITS = [
     wi.HeNormal(gain="relu"),
@@ -181,7 +178,7 @@ def test_same_model_weights_torch_flax_keras(frameworks):
 
 
 def _run(code):
-    env = {**os.environ, "PYTHONPATH": PYTHON}
+    env = child_env()
     return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
     )

@@ -1,12 +1,12 @@
 """The package's structure: no import cycles (lazy ones included), the CLI's command modules."""
 
 import ast
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from _env import child_env
 
 import weightinit
 import weightinit.cli as cli
@@ -93,8 +93,7 @@ def test_command_errors_are_one_line_with_status_2(capsys):
 
 @pytest.mark.parametrize("module", ["weightinit", "weightinit.cli"])
 def test_python_m_runs_the_command_line(module):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE.parent), env.get("PYTHONPATH")]))
+    env = child_env()
     p = subprocess.run(
         [sys.executable, "-m", module, "--version"],
         capture_output=True,
