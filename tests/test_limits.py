@@ -145,8 +145,10 @@ def test_memory_error_instead_of_terminate(case):
     limited = [r["limited"] for r in reports]
     assert [r["after"] for r in reports] == [want] * len(MARGINS_MIB)
     assert set(limited) <= {want, "MemoryError"}, limited
-    # The margins span both outcomes, so the failure path did run.
-    assert limited[0] == "MemoryError" and limited[-1] == want, limited
+    # The margins span both outcomes, so the failure path did run. Which margins succeed
+    # is not monotonic: a worker thread's first malloc may reserve a 64 MiB glibc arena,
+    # depending on timing (seen once at 96 MiB for linalg.qr on a loaded 2-core VM).
+    assert limited[0] == "MemoryError" and want in limited, limited
 
 
 def test_thread_start_failure_falls_back_to_fewer_threads():
