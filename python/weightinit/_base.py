@@ -190,11 +190,7 @@ class Initializer:
         stream: Stream,
         new: bool = False,
     ) -> None:
-        if out.dtype.kind == "c":
-            self._check_complex(out.dtype)
-        self._check_shape(shape)
-        # The last check: then the stream is taken.
-        self._check_values(shape, check.range_dtype(out.dtype))
+        self._check_call(shape, out.dtype)  # the last check: then the stream is taken
         key, sid = _rng.resolve(rng, stream)
         block = full_rank_view(out, kept)
         if block.size:
@@ -204,6 +200,17 @@ class Initializer:
                 self._fill_new(shape, block, start, key, sid)
             else:  # uint16: bfloat16 bits, rounded here unless the class writes them
                 fill_block(self, shape, block, start, key, sid)
+
+    def _check_call(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        """Every check of filling an array of ``shape`` (checked by
+        :func:`~weightinit._validation.shape`) and ``dtype`` with this initializer, before
+        any state changes (docs/design.md, contract 5): complex support, the shape, then
+        the values' range in the dtype they are computed in (bfloat16 through float32).
+        The one entry point of every caller: sample, fill, the adapters, Dask, .npy."""
+        if dtype.kind == "c":
+            self._check_complex(dtype)
+        self._check_shape(shape)
+        self._check_values(shape, check.range_dtype(dtype))
 
     def _check_complex(self, dtype: np.dtype[Any]) -> None:
         """Raise unless ``_fill_block`` can fill complex64/complex128 blocks (docs/design.md)."""

@@ -86,8 +86,7 @@ def sample(
     init = as_initializer(init, "init")
     shape = check.shape(shape)
     dt = check.float_dtype(dtype, get_default_dtype())
-    init._check_shape(shape)
-    init._check_values(shape, check.range_dtype(dt))
+    init._check_call(shape, dt)
     if isinstance(chunks, str) and chunks == "auto" and shape:
         chunks = {a: -1 for a in whole_axes(init, shape)} or "auto"
         if isinstance(chunks, dict):

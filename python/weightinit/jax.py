@@ -51,7 +51,6 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _adapters
-from . import _validation as check
 from ._adapters import as_initializer, check_framework_layout, check_order
 from ._base import Array, Initializer, Stream
 from ._rng import RngLike
@@ -320,8 +319,7 @@ class _Blocks:
             self.init, self.gen_shape, self.perm = _adapters.relayout(init, layout), shape, None
         else:
             (self.init, self.gen_shape), self.perm = plan, _adapters.keras_from_torch(len(shape))
-        self.init._check_shape(self.gen_shape)
-        self.init._check_values(self.gen_shape, check.range_dtype(dt))
+        self.init._check_call(self.gen_shape, dt)
         self.shape, self.dt = shape, dt
 
     def __call__(self, gen: RngLike, sid: Stream, index: Sequence[slice]) -> Array:

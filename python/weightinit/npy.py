@@ -137,8 +137,7 @@ def save_npy(
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"progress must be True, False or None, got {progress!r}")
     check.array_bytes(shape, dt)  # what numpy can read back (sample's rule)
-    init._check_shape(shape)
-    init._check_values(shape, check.range_dtype(dt))
+    init._check_call(shape, dt)
     path = check.path(path)
     with _tempfiles.interruptible():
         _tempfiles.remove_stale(path.parent, lambda name: name == path.name)

@@ -146,15 +146,12 @@ def init_(
             "tensor must have a floating dtype (float16, bfloat16, float32, float64) or a "
             f"complex one (complex64, complex128), got {dtype}"
         )
-    if dtype.is_complex:
-        init._check_complex(np.dtype(_DIRECT[dtype]))
     shape = tuple(tensor.shape)
-    init._check_shape(shape)  # shape errors even for meta/empty tensors
+    # Errors even for meta/empty tensors; bfloat16 is checked as the float32 it rounds.
+    init._check_call(shape, np.dtype(_DIRECT.get(dtype, np.float32)))
     if 0 in shape and isinstance(init, (_init.He, _init.FanInUniform)):
         # torch's kaiming_*_ warn here (and so nn.Linear/nn.ConvNd's defaults do).
         warnings.warn("Initializing zero-element tensors is a no-op", ZeroElementWarning, 2)
-    # bfloat16 through float32, complex through its parts (_validation.range_dtype).
-    init._check_values(shape, check.range_dtype(np.dtype(_DIRECT.get(dtype, np.float32))))
     dtensor = _dtensor_type(torch)
     if dtensor is not None and isinstance(tensor, dtensor):
         return _init_dtensor(torch, tensor, init, rng, stream)
