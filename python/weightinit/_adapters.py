@@ -81,11 +81,14 @@ def import_framework(name: str, adapter: str, install: str) -> ModuleType:
 
 def chosen_layout(init: Initializer) -> str | None:
     """The layout ``init`` was explicitly given: a name, ``"axes"``, ``"c01b"``, or None."""
-    cfg = init.get_config()
+    # The constructor's arguments as given (get_config's plain copy costs more than a
+    # small fill; these tests read the same truth values, Nones and strings).
+    cfg: dict[str, Any] = getattr(init, "_config", {})
     if cfg.get("c01b"):
         return "c01b"
-    if any(cfg.get(k) is not None for k in _AXIS_KEYS):
-        return "axes"
+    for k in _AXIS_KEYS:
+        if cfg.get(k) is not None:
+            return "axes"
     layout = cfg.get("layout")
     return layout.lower() if isinstance(layout, str) else None
 
