@@ -162,13 +162,12 @@ def not_nan(x: Any, name: str) -> float:
 
 def choice(x: Any, name: str, allowed: Sequence[str]) -> str:
     """One of ``allowed`` (lower-case names), matched without case."""
+    if isinstance(x, str) and x.lower() in allowed:
+        return x.lower()
     options = ", ".join(map(repr, allowed))
     if not isinstance(x, str):
         raise TypeError(f"{name} must be a str, one of {options}, got {x!r}")
-    v = x.lower()
-    if v not in allowed:
-        raise ValueError(f"unknown {name} {x!r}; use one of {options}")
-    return v
+    raise ValueError(f"unknown {name} {x!r}; use one of {options}")
 
 
 def layout(x: Any, allowed: Sequence[str] = LAYOUTS, name: str = "layout") -> str | None:

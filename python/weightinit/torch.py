@@ -25,6 +25,7 @@ docs/distributed.md.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import itertools
 import math
 import warnings
@@ -196,8 +197,10 @@ def _fill_through_host(
 # --- DTensor ----------------------------------------------------------------------
 
 
+@functools.cache
 def _dtensor_type(torch: ModuleType) -> type[DTensor] | None:
-    """``torch.distributed.tensor.DTensor``, or None when this torch has no distributed."""
+    """``torch.distributed.tensor.DTensor``, or None when this torch has no distributed
+    (looked up once: an import statement per call costs more than a small fill)."""
     if not torch.distributed.is_available():
         return None
     try:
