@@ -61,22 +61,7 @@ import weightinit as wi
 
 
 def median_seconds(fn, min_time=0.02, repeats=7):
-    fn()  # warm up (page faults, thread pool)
-    calls = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        if time.perf_counter() - t0 >= min_time:
-            break
-        calls *= 2
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        times.append((time.perf_counter() - t0) / calls)
-    return statistics.median(times)
+    return interleaved_medians([fn], min_time, repeats)[0][0]
 
 
 def interleaved_medians(fns, min_time=0.02, repeats=7):

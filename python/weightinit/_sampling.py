@@ -156,17 +156,10 @@ def truncated_normal_in_dtype(
 def check_values(kind: _core.Distribution, params: Sequence[float], dtype: np.dtype[Any]) -> None:
     """The rule of ``kind`` for ``params`` (as built by the ``*_params`` functions).
 
-    A pure function of its arguments: passing combinations are remembered, so a
-    small call repeated with the same parameters pays for the checks once (an
-    argument that fails is checked, and raises, every time).
+    The ``*_in_dtype`` rules are pure functions and remember the combinations that
+    passed, so a small call repeated pays for them once (an argument that fails is
+    checked, and raises, every time).
     """
-    _checked_values(kind, tuple(params), dtype)
-
-
-@functools.lru_cache(maxsize=1024)
-def _checked_values(
-    kind: _core.Distribution, params: tuple[float, ...], dtype: np.dtype[Any]
-) -> None:
     dtype = check.range_dtype(dtype)
     if kind == UNIFORM:
         uniform_in_dtype(params[0], params[1], dtype)
@@ -203,11 +196,10 @@ def fill(
         except TypeError:  # an unhashable dtype spelling
             plan = None
         if plan is not None and (out is None or out.flags.writeable):
-            full, dt, bfloat16 = plan
+            full, dt = plan
             dest: Array = np.empty(full, dt) if out is None else out
             key, sid = resolve(rng, stream)
-            target = dest.view(np.uint16) if bfloat16 else dest
-            _core.fill(kind, params, key, sid, full, (), target, bfloat16)
+            _fill(kind, params, key, sid, full, (), dest)
             return dest
     return _fill_checked(kind, params, shape, dtype, out, region, resolve, rng, stream)
 
@@ -217,7 +209,7 @@ def fill(
 # passed are remembered by those exact values, with the type of every number (True == 1
 # and 3.0 == 3, but neither is a size), so a small call repeated pays for them once.
 # Complex dtypes, regions and ndarray subclasses take the checked path every time.
-Plan = tuple[tuple[int, ...], np.dtype[Any], bool]
+Plan = tuple[tuple[int, ...], np.dtype[Any]]  # (shape, dtype) of the array
 _PLANS: dict[Any, Plan] = {}
 _MAX_PLANS = 1024
 
@@ -283,8 +275,7 @@ def _fill_checked(
             _check_complex(kind, params, dest.dtype)
             check_values(kind, params, dest.dtype)
             if dest.dtype.kind != "c":
-                plan = (dest.shape, dest.dtype, _bfloat16.is_bfloat16(dest.dtype))
-                _remember(kind, params, raw_shape, dtype, out, plan)
+                _remember(kind, params, raw_shape, dtype, out, (dest.shape, dest.dtype))
             key, sid = resolve(rng, stream)
             _fill(kind, params, key, sid, dest.shape, (), dest)
             return dest
@@ -299,7 +290,7 @@ def _fill_checked(
         check_values(kind, params, dt)
         dest = np.empty(needed, dtype=dt)
         if region is None and dt.kind != "c":
-            _remember(kind, params, raw_shape, dtype, None, (full, dt, _bfloat16.is_bfloat16(dt)))
+            _remember(kind, params, raw_shape, dtype, None, (full, dt))
     elif dest.shape != needed:
         raise ValueError(f"out has shape {dest.shape} but the region needs {needed}")
     else:

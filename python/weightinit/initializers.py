@@ -454,8 +454,7 @@ def _delegate(
     stream: int,
 ) -> None:
     """Fill with ``factory(std=std)``: ours block-exactly, a foreign one by slicing."""
-    ours = isinstance(factory, type) and issubclass(factory, Initializer)
-    init = _delegate_of(factory, std) if ours else factory(std=std)
+    init = _delegate_of(factory, std) if _is_initializer_class(factory) else factory(std=std)
     if isinstance(init, Initializer):
         if out.dtype.kind == "c":
             init._check_complex(out.dtype)
@@ -487,8 +486,7 @@ class _FanBased:
         # Glorot and He: complex when their initializer is (Normal, Uniform or a subclass)
         factory = getattr(self, "initializer", None)
         if factory is not None and not (
-            isinstance(factory, type)
-            and issubclass(factory, Initializer)
+            _is_initializer_class(factory)
             and factory._check_complex is not Initializer._check_complex
         ):
             raise _complex.unsupported(f"{type(self).__name__} with initializer={factory!r}", dtype)
@@ -517,12 +515,17 @@ def _factory(initializer: Any) -> Factory:
             "initializer must be callable as initializer(std=...), "
             f"{_show(initializer)} is not: {e}"
         ) from None
-    if isinstance(initializer, type) and issubclass(initializer, Initializer):
+    if _is_initializer_class(initializer):
         _FACTORIES.add(initializer)  # a class's signature does not change
     return initializer  # type: ignore[no-any-return]
 
 
 _FACTORIES: set[type[Initializer]] = set()  # Initializer classes that passed _factory
+
+
+def _is_initializer_class(factory: Factory) -> bool:
+    """A delegate the package can fill block-exactly, check ahead and build once per std."""
+    return isinstance(factory, type) and issubclass(factory, Initializer)
 
 
 def _show(x: Any) -> str:
@@ -535,8 +538,7 @@ def _check_delegate(
     """Glorot/He: ``factory(std=std)`` is valid and its values fit ``dtype``, checked
     before the stream is taken (only for the package's own classes: a foreign one is
     called once, at fill time)."""
-    ours = isinstance(factory, type) and issubclass(factory, Initializer)
-    if ours:
+    if _is_initializer_class(factory):
         _checked_delegate(factory, std, gain, shape, dtype)
 
 
